@@ -1,0 +1,1 @@
+"""horogen: keeps a Russian horoscope generator fresh."""

@@ -1,0 +1,119 @@
+"""What a source adapter is: it plans which pages give a day's horoscopes and parses them.
+
+Adapters do no I/O. The collector (``collect/run.py``) fetches what ``plan`` asks for,
+hands each page to ``parse``, fetches any pages a parse asks to ``follow`` (an index's
+links), and quarantines pages whose parse raises :class:`~horogen.errors.LayoutChanged`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from horogen.errors import LayoutChanged
+from horogen.schema import Category, Record, normalize_whitespace
+from horogen.signs import Sign
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Which days a source serves on the real web, relative to its today.
+
+    ``past_days=None`` means an archive with no known start.
+    """
+
+    past_days: int | None = 0
+    future_days: int = 0
+
+    def serves(self, day: dt.date, today: dt.date) -> bool:
+        offset = (day - today).days
+        if offset > self.future_days:
+            return False
+        return self.past_days is None or -offset <= self.past_days
+
+    def describe(self) -> str:
+        if self.past_days is None:
+            return "archive" + (f" to +{self.future_days}d" if self.future_days else "")
+        if self.past_days == 0 and self.future_days == 0:
+            return "today only"
+        return f"-{self.past_days}d … +{self.future_days}d"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A page to fetch and what it should hold."""
+
+    url: str
+    day: dt.date
+    name: str  # short and unique within a source and day: names the quarantine files
+    category: Category = Category.GENERAL
+    sign: Sign | None = None  # for pages about one sign: the sign the URL asks for
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page."""
+
+    request: PageRequest
+    url: str  # after redirects
+    body: str
+    collected_at: dt.datetime
+
+
+@dataclass
+class ParsedPage:
+    """What a page gave: records, pages to fetch next, and items that had to be skipped."""
+
+    records: list[Record] = field(default_factory=list)
+    follow: list[PageRequest] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+class Source(ABC):
+    """A horoscope website. Subclasses declare their identity and implement two methods."""
+
+    id: ClassVar[str]
+    title: ClassVar[str]
+    default_base_url: ClassVar[str]
+    categories: ClassVar[tuple[Category, ...]] = (Category.GENERAL,)
+    availability: ClassVar[Availability] = Availability()
+    page_suffix: ClassVar[str] = "html"  # how quarantined pages are saved
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+
+    @abstractmethod
+    def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
+        """The pages that hold ``day``'s horoscopes when the site's current day is ``today``."""
+
+    @abstractmethod
+    def parse(self, page: Page) -> ParsedPage:
+        """Records on ``page``; raises ``LayoutChanged`` when the page is not as expected."""
+
+    def record(
+        self,
+        page: Page,
+        sign: Sign,
+        text: str,
+        *,
+        category: Category | None = None,
+        day: dt.date | None = None,
+    ) -> Record:
+        """A record from ``page``: the date the page states (``day``) or the requested day."""
+        return Record(
+            date=day or page.request.day,
+            sign=sign,
+            category=category or page.request.category,
+            source=self.id,
+            text=normalize_whitespace(text),
+            url=page.url,
+            collected_at=page.collected_at,
+        )
+
+
+def require(condition: object, reason: str) -> None:
+    """Raise ``LayoutChanged(reason)`` unless ``condition`` holds: keeps parsers flat."""
+    if not condition:
+        raise LayoutChanged(reason)

@@ -1,0 +1,32 @@
+"""Settings of the collection stage (``[collect]`` in horogen.toml)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class CollectSettings(BaseModel):
+    mirror: str | None = Field(
+        default=None,
+        description="Base URL of a `horogen mirror` server; points every source at it.",
+    )
+    base_urls: dict[str, str] = Field(
+        default_factory=dict, description="Per-source base URL overrides, by source id."
+    )
+    sources: list[str] | None = Field(
+        default=None, description="Source ids to collect; all sources when unset."
+    )
+    user_agent: str = "horogen/0.1 (+https://github.com/horogen/horogen)"
+    respect_robots: bool = True
+    connect_timeout: float = 5.0
+    read_timeout: float = 20.0
+    retries: int = Field(default=4, ge=0, description="Retries after the first attempt.")
+    backoff_base: float = Field(default=0.5, gt=0, description="First retry delay, seconds.")
+    backoff_max: float = Field(default=30.0, gt=0)
+    concurrency_per_site: int = Field(default=4, ge=1)
+    failure_threshold: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Share of failed sources at which `collect` exits non-zero.",
+    )

@@ -1,0 +1,100 @@
+"""Settings: defaults, then ``horogen.toml`` (or the file ``HOROGEN_CONFIG`` names), then
+``HOROGEN_*`` environment variables (nested with ``__``: ``HOROGEN_COLLECT__RETRIES=5``),
+then explicit overrides such as command-line options."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from horogen.collect.settings import CollectSettings
+from horogen.errors import ConfigError
+from horogen.lake import Lake
+from horogen.process.settings import ProcessSettings
+from horogen.train.settings import TrainSettings
+
+
+class S3Settings(BaseModel):
+    """Where an ``s3://`` lake lives; unset values fall back to the usual AWS variables."""
+
+    endpoint_url: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    region: str | None = None
+
+    def storage_options(self) -> dict[str, Any]:
+        """These settings as fsspec/s3fs options."""
+        options: dict[str, Any] = {}
+        if self.access_key_id:
+            options["key"] = self.access_key_id
+        if self.secret_access_key:
+            options["secret"] = self.secret_access_key
+        client_kwargs = {
+            name: value
+            for name, value in (("endpoint_url", self.endpoint_url), ("region_name", self.region))
+            if value
+        }
+        if client_kwargs:
+            options["client_kwargs"] = client_kwargs
+        return options
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOROGEN_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    lake: str = "./horogen-data"
+    s3: S3Settings = S3Settings()
+    collect: CollectSettings = CollectSettings()
+    process: ProcessSettings = ProcessSettings()
+    train: TrainSettings = TrainSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = config_path()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    def open_lake(self) -> Lake:
+        options = self.s3.storage_options() if self.lake.startswith("s3") else {}
+        return Lake(self.lake, options)
+
+
+def config_path() -> Path | None:
+    """The settings file in use: ``$HOROGEN_CONFIG`` (must exist) or ``./horogen.toml``."""
+    named = os.environ.get("HOROGEN_CONFIG")
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise ConfigError(f"HOROGEN_CONFIG names {named!r}, which is not a file")
+        return path
+    default = Path("horogen.toml")
+    return default if default.is_file() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from all sources; ``overrides`` whose value is ``None`` are ignored."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        raise ConfigError(f"invalid settings:\n{error}") from error
