@@ -1,0 +1,64 @@
+"""The typer app and the options every command shares; commands live in sibling modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from horogen.config import Settings, load_settings
+
+app = typer.Typer(
+    name="horogen",
+    help="Keep a Russian horoscope generator fresh: collect, process, train, serve.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+LakeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lake",
+        envvar="HOROGEN_LAKE",
+        help="Data lake URI: a folder or s3://bucket/prefix [default: ./horogen-data].",
+        show_default=False,
+    ),
+]
+DateOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--date", formats=["%Y-%m-%d"], help="One day (YYYY-MM-DD).", show_default=False),
+]
+FromOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--from", formats=["%Y-%m-%d"], help="First day of a range.", show_default=False),
+]
+ToOption = Annotated[
+    dt.datetime | None,
+    typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of a range.", show_default=False),
+]
+
+
+def settings_from(lake: str | None, **overrides: Any) -> Settings:
+    """Settings with the command line's overrides applied on top of file and environment."""
+    return load_settings(lake=lake, **overrides)
+
+
+def days_between(
+    date: dt.datetime | None, start: dt.datetime | None, end: dt.datetime | None
+) -> list[dt.date]:
+    """The days a command acts on: ``--date``, or ``--from``/``--to`` (inclusive), or today."""
+    if date is not None and (start is not None or end is not None):
+        raise typer.BadParameter("give either --date or --from/--to, not both")
+    if date is not None:
+        return [date.date()]
+    if start is None and end is None:
+        return [dt.date.today()]
+    first = (start or end).date()  # type: ignore[union-attr]
+    last = (end or start).date()  # type: ignore[union-attr]
+    if first > last:
+        raise typer.BadParameter(f"--from {first} is after --to {last}")
+    return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
