@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from horogen.signs import Sign
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """The kind of horoscope; ``general`` where a site does not say."""
 
     GENERAL = "general"
@@ -23,9 +23,6 @@ class Category(str, Enum):
     ANTI = "anti"
     COOK = "cook"
     MOBILE = "mobile"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Record(BaseModel):

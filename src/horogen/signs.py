@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
+from enum import StrEnum
 
 
-class Sign(str, Enum):
+class Sign(StrEnum):
     """A zodiac sign; the value is the slug used in paths, URLs and the lake."""
 
     ARIES = "aries"
@@ -31,9 +31,6 @@ class Sign(str, Enum):
     def emoji(self) -> str:
         return _EMOJI[self]
 
-    def __str__(self) -> str:
-        return self.value
-
 
 # Nominative first; then the case forms that headings use ("для Овна", "Овну", "Овнам").
 _RUSSIAN: dict[Sign, tuple[str, ...]] = {
@@ -45,19 +42,43 @@ _RUSSIAN: dict[Sign, tuple[str, ...]] = {
     Sign.VIRGO: ("дева", "девы", "деве", "деву", "девой", "дев", "девам"),
     Sign.LIBRA: ("весы", "весов", "весам", "весами", "весах"),
     Sign.SCORPIO: (
-        "скорпион", "скорпиона", "скорпиону", "скорпионом", "скорпионе", "скорпионы",
-        "скорпионов", "скорпионам",
+        "скорпион",
+        "скорпиона",
+        "скорпиону",
+        "скорпионом",
+        "скорпионе",
+        "скорпионы",
+        "скорпионов",
+        "скорпионам",
     ),
     Sign.SAGITTARIUS: (
-        "стрелец", "стрельца", "стрельцу", "стрельцом", "стрельце", "стрельцы", "стрельцов",
+        "стрелец",
+        "стрельца",
+        "стрельцу",
+        "стрельцом",
+        "стрельце",
+        "стрельцы",
+        "стрельцов",
         "стрельцам",
     ),
     Sign.CAPRICORN: (
-        "козерог", "козерога", "козерогу", "козерогом", "козероге", "козероги", "козерогов",
+        "козерог",
+        "козерога",
+        "козерогу",
+        "козерогом",
+        "козероге",
+        "козероги",
+        "козерогов",
         "козерогам",
     ),
     Sign.AQUARIUS: (
-        "водолей", "водолея", "водолею", "водолеем", "водолее", "водолеи", "водолеев",
+        "водолей",
+        "водолея",
+        "водолею",
+        "водолеем",
+        "водолее",
+        "водолеи",
+        "водолеев",
         "водолеям",
     ),
     Sign.PISCES: ("рыбы", "рыб", "рыбам", "рыбами", "рыбах"),
@@ -78,22 +99,19 @@ def parse_sign(heading: str | None) -> Sign | None:
     """Map a heading as a page prints it to a sign, or ``None`` when it names no sign.
 
     Accepts any case, zodiac emoji, trailing dates and punctuation ("Овен (21 марта – 20
-    апреля)", "ОВЕН:", "♈ Овен"), and headings whose first or last word is the sign in any
-    case form ("Гороскоп на сегодня для Овна", "Рак — гороскоп на сегодня"), or that name
-    exactly one sign somewhere ("Гороскоп для Девы на 25 ноября"). Headings such
-    as "Гороскоп на сегодня" or "Для всех знаков зодиака." give ``None``.
+    апреля)", "ОВЕН:", "♈ Овен"), and headings that name exactly one sign in any case form
+    ("Гороскоп на сегодня для Овна", "Рак — гороскоп на сегодня", "Гороскоп для Девы на
+    25 ноября"). Headings such as "Гороскоп на сегодня", "Для всех знаков зодиака." or
+    "Овен и Телец" give ``None``.
     """
     if not heading:
         return None
     text = _PARENTHESIZED.sub(" ", heading.lower().replace("ё", "е"))
-    words = _WORD.findall(text)
-    if words:
-        for candidate in (words[-1], words[0]):
-            if candidate in _WORD_TO_SIGN:
-                return _WORD_TO_SIGN[candidate]
-        named = {_WORD_TO_SIGN[word] for word in words if word in _WORD_TO_SIGN}
-        if len(named) == 1:  # "Гороскоп для Девы на 25 ноября"
-            return named.pop()
+    named = {_WORD_TO_SIGN[word] for word in _WORD.findall(text) if word in _WORD_TO_SIGN}
+    if len(named) == 1:
+        return named.pop()
+    if named:  # "Овен и Телец": a heading about several signs is not one sign's heading
+        return None
     for char in heading:
         if char in _EMOJI_TO_SIGN:
             return _EMOJI_TO_SIGN[char]

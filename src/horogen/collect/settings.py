@@ -16,6 +16,10 @@ class CollectSettings(BaseModel):
     sources: list[str] | None = Field(
         default=None, description="Source ids to collect; all sources when unset."
     )
+    timezone: str = Field(
+        default="Europe/Moscow", description="Where the sites' day begins and ends."
+    )
+    parallel_days: int = Field(default=4, ge=1, description="Days collected at once.")
     user_agent: str = "horogen/0.1 (+https://github.com/horogen/horogen)"
     respect_robots: bool = True
     connect_timeout: float = 5.0

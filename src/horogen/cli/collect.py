@@ -1,0 +1,173 @@
+"""Commands of the collection stage: sources, collect, parse, mirror."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from horogen.cli.app import (
+    DateOption,
+    FromOption,
+    LakeOption,
+    ToOption,
+    app,
+    console,
+    days_between,
+    err_console,
+    settings_from,
+)
+from horogen.collect.base import Page, PageRequest
+from horogen.collect.run import CollectionResult, SourceReport, build_sources, collect
+from horogen.collect.sites import SOURCES
+from horogen.config import Settings
+from horogen.errors import LayoutChanged
+from horogen.schema import Category
+
+MirrorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--mirror",
+        envvar="HOROGEN_MIRROR",
+        help="Base URL of a `horogen mirror` server: point every source at it.",
+        show_default=False,
+    ),
+]
+
+
+@app.command("sources")
+def sources_command(lake: LakeOption = None, mirror: MirrorOption = None) -> None:
+    """List the sources: id, base URL, categories and the dates each can serve."""
+    settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
+    table = Table("id", "site", "base URL", "categories", "dates served")
+    for source in build_sources(settings.collect):
+        table.add_row(
+            source.id,
+            source.title,
+            source.base_url,
+            ", ".join(category.value for category in source.categories),
+            source.availability.describe(),
+        )
+    console.print(table)
+
+
+@app.command("collect")
+def collect_command(
+    date: DateOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Collect only this source (repeatable)."),
+    ] = None,
+    lake: LakeOption = None,
+    mirror: MirrorOption = None,
+) -> None:
+    """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv.
+
+    Exits with code 1 when the configured share of sources failed (default: all).
+    """
+    settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
+    days = days_between(date, start, end)
+    result = run_collection(settings, days, source)
+    print_report(result)
+    console.print(f"lake: {settings.open_lake().url()}")
+    if not result.succeeded(settings.collect.failure_threshold):
+        err_console.print(
+            f"[red]{result.failed_share:.0%} of source-days failed "
+            f"(threshold {settings.collect.failure_threshold:.0%})[/red]"
+        )
+        raise typer.Exit(1)
+
+
+def run_collection(
+    settings: Settings, days: list[dt.date], sources: list[str] | None
+) -> CollectionResult:
+    """Collect with a progress bar when there is more than one day."""
+    if len(days) == 1:
+        return collect(settings, days, sources=sources)
+    columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("days", total=len(days))
+        return collect(
+            settings, days, sources=sources, on_day_done=lambda _: progress.advance(task)
+        )
+
+
+def print_report(result: CollectionResult) -> None:
+    """One row per source, summed over the days collected, then the problems."""
+    totals: dict[str, SourceReport] = {}
+    for report in result.reports:
+        total = totals.setdefault(report.source, SourceReport(report.source, report.date))
+        total.pages += report.pages
+        total.records += report.records
+        total.quarantined += report.quarantined
+        total.errors += report.errors
+        total.problems += report.problems
+        total.duration_s += report.duration_s
+    statuses: dict[str, dict[str, int]] = {}
+    for report in result.reports:
+        counts = statuses.setdefault(report.source, {})
+        counts[report.status] = counts.get(report.status, 0) + 1
+    table = Table("source", "days", "pages", "records", "quarantined", "errors", "seconds")
+    for name, total in totals.items():
+        days = ", ".join(f"{count} {status}" for status, count in statuses[name].items())
+        table.add_row(
+            name,
+            days,
+            str(total.pages),
+            str(total.records),
+            str(total.quarantined),
+            str(len(total.errors)),
+            f"{total.duration_s:.1f}",
+        )
+    console.print(table)
+    for name, total in totals.items():
+        for line in (total.errors + total.problems)[:5]:
+            console.print(f"  [yellow]{name}[/yellow]: {line}")
+        hidden = len(total.errors) + len(total.problems) - 5
+        if hidden > 0:
+            console.print(f"  [yellow]{name}[/yellow]: … and {hidden} more (see reports/collect/)")
+
+
+@app.command("parse")
+def parse_command(
+    source: Annotated[str, typer.Argument(help="Source id (see `horogen sources`).")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A saved page.")],
+    date: DateOption = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="The URL the page was saved from [default: the source's first page]."),
+    ] = None,
+    category: Annotated[Category, typer.Option(help="The page's category.")] = Category.GENERAL,
+) -> None:
+    """Parse a saved page (HTML, or XML for a feed) and print its records as JSON lines."""
+    if source not in SOURCES:
+        raise typer.BadParameter(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    adapter = SOURCES[source]()
+    day = date.date() if date else dt.date.today()
+    request = PageRequest(
+        url=url or adapter.plan(day, day)[0].url, day=day, name=file.stem, category=category
+    )
+    page = Page(
+        request=request,
+        url=request.url,
+        body=file.read_text(encoding="utf-8"),
+        collected_at=dt.datetime.now(dt.UTC),
+    )
+    try:
+        parsed = adapter.parse(page)
+    except LayoutChanged as error:
+        err_console.print(f"[red]cannot parse {file} as {source}:[/red] {error}")
+        raise typer.Exit(1) from error
+    for record in parsed.records:
+        print(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
+    for follow in parsed.follow:
+        err_console.print(f"links to: {follow.url}")
+    for problem in parsed.problems:
+        err_console.print(f"[yellow]problem:[/yellow] {problem}")

@@ -1,0 +1,154 @@
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from horogen.collect.fetch import Fetcher, retry_after_seconds
+from horogen.collect.settings import CollectSettings
+from horogen.errors import FetchError
+
+FAST = CollectSettings(retries=3, backoff_base=0.01, backoff_max=0.05, respect_robots=False)
+
+
+class Site:
+    """A scripted site: answers each path from a list of responses, then the last one."""
+
+    def __init__(self, script: dict[str, list[httpx.Response | Exception]]) -> None:
+        self.script = script
+        self.calls: dict[str, int] = {}
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        count = self.calls.get(path, 0)
+        self.calls[path] = count + 1
+        answers = self.script[path]
+        answer = answers[min(count, len(answers) - 1)]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+async def fetch(site: Site, url: str, settings: CollectSettings = FAST) -> httpx.Response:
+    async with Fetcher(settings, transport=httpx.MockTransport(site)) as fetcher:
+        return await fetcher.get(url, site="test")
+
+
+def test_retries_5xx_and_429_then_succeeds() -> None:
+    site = Site({"/p": [httpx.Response(503), httpx.Response(429), httpx.Response(200, text="ok")]})
+    response = asyncio.run(fetch(site, "https://example.test/p"))
+    assert response.text == "ok"
+    assert site.calls["/p"] == 3
+
+
+def test_retries_timeouts_and_connection_errors() -> None:
+    request = httpx.Request("GET", "https://example.test/p")
+    site = Site(
+        {
+            "/p": [
+                httpx.ReadTimeout("slow", request=request),
+                httpx.ConnectError("refused", request=request),
+                httpx.Response(200, text="ok"),
+            ]
+        }
+    )
+    assert asyncio.run(fetch(site, "https://example.test/p")).text == "ok"
+
+
+def test_gives_up_after_the_configured_retries_with_a_clear_reason() -> None:
+    site = Site({"/p": [httpx.Response(500)]})
+    with pytest.raises(FetchError, match=r"HTTP 500 from https://example.test/p"):
+        asyncio.run(fetch(site, "https://example.test/p"))
+    assert site.calls["/p"] == FAST.retries + 1
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 410])
+def test_never_retries_other_client_errors(status: int) -> None:
+    site = Site({"/p": [httpx.Response(status)]})
+    with pytest.raises(FetchError, match=f"HTTP {status}"):
+        asyncio.run(fetch(site, "https://example.test/p"))
+    assert site.calls["/p"] == 1
+
+
+def test_honours_retry_after_up_to_the_backoff_cap() -> None:
+    settings = FAST.model_copy(update={"backoff_max": 0.3})
+    site = Site({"/p": [httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(200)]})
+    started = time.perf_counter()
+    asyncio.run(fetch(site, "https://example.test/p", settings))
+    waited = time.perf_counter() - started
+    assert 0.3 <= waited < 1.0  # asked for 1 s, capped at backoff_max
+
+
+def test_retry_after_accepts_seconds_and_http_dates() -> None:
+    assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "7"})) == 7
+    past = httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert retry_after_seconds(past) == 0
+    assert retry_after_seconds(httpx.Response(503)) is None
+
+
+def test_robots_txt_is_honoured_and_read_once() -> None:
+    robots = "User-agent: *\nDisallow: /private/\n"
+    site = Site(
+        {
+            "/robots.txt": [httpx.Response(200, text=robots)],
+            "/open": [httpx.Response(200, text="ok")],
+            "/private/x": [httpx.Response(200, text="secret")],
+        }
+    )
+    settings = FAST.model_copy(update={"respect_robots": True})
+
+    async def run() -> None:
+        async with Fetcher(settings, transport=httpx.MockTransport(site)) as fetcher:
+            assert (await fetcher.get("https://example.test/open", site="t")).text == "ok"
+            with pytest.raises(FetchError, match="robots.txt disallows"):
+                await fetcher.get("https://example.test/private/x", site="t")
+
+    asyncio.run(run())
+    assert site.calls == {"/robots.txt": 1, "/open": 1}
+
+
+def test_missing_robots_txt_allows_everything() -> None:
+    site = Site({"/robots.txt": [httpx.Response(404)], "/p": [httpx.Response(200, text="ok")]})
+    settings = FAST.model_copy(update={"respect_robots": True})
+    assert asyncio.run(fetch(site, "https://example.test/p", settings)).text == "ok"
+
+
+def test_sends_the_configured_user_agent() -> None:
+    seen: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["User-Agent"])
+        return httpx.Response(200)
+
+    settings = FAST.model_copy(update={"user_agent": "horogen-test/1"})
+
+    async def run() -> None:
+        async with Fetcher(settings, transport=httpx.MockTransport(handler)) as fetcher:
+            await fetcher.get("https://example.test/", site="t")
+
+    asyncio.run(run())
+    assert seen == ["horogen-test/1"]
+
+
+def test_concurrency_per_site_is_limited() -> None:
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return httpx.Response(200)
+
+    settings = FAST.model_copy(update={"concurrency_per_site": 2})
+
+    async def run() -> None:
+        async with Fetcher(settings, transport=httpx.MockTransport(handler)) as fetcher:
+            await asyncio.gather(
+                *(fetcher.get(f"https://example.test/{i}", site="t") for i in range(8))
+            )
+
+    asyncio.run(run())
+    assert peak == 2
