@@ -100,7 +100,7 @@ def test_robots_txt_is_honoured_and_read_once() -> None:
     async def run() -> None:
         async with Fetcher(settings, transport=httpx.MockTransport(site)) as fetcher:
             assert (await fetcher.get("https://example.test/open", site="t")).text == "ok"
-            with pytest.raises(FetchError, match="robots.txt disallows"):
+            with pytest.raises(FetchError, match=r"robots\.txt disallows"):
                 await fetcher.get("https://example.test/private/x", site="t")
 
     asyncio.run(run())
