@@ -36,8 +36,10 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if value is None:
         return None
-    if value.strip().isdigit():
-        return float(value)
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -1,0 +1,106 @@
+"""newsler.ru's horoscope pages, one per category: Bootstrap 3 columns, ``.t`` and ``.text``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
+from horogen.schema import Category, normalize_whitespace
+from horogen.signs import Sign
+
+#: Path (below the site root) → the category it shows, and its title.
+PAGES: dict[str, tuple[Category, str]] = {
+    "horoscope": (Category.GENERAL, "Гороскоп на сегодня"),
+    "horoscope/erotic": (Category.EROTIC, "Эротический гороскоп"),
+    "horoscope/anti": (Category.ANTI, "Антигороскоп"),
+    "horoscope/business": (Category.BUSINESS, "Бизнес-гороскоп"),
+    "horoscope/health": (Category.HEALTH, "Гороскоп здоровья"),
+    "horoscope/cook": (Category.COOK, "Кулинарный гороскоп"),
+    "horoscope/love": (Category.LOVE, "Любовный гороскоп"),
+    "horoscope/mobile": (Category.MOBILE, "Мобильный гороскоп"),
+}
+
+DATES: dict[Sign, str] = dict(zip(Sign, (
+    "21.03–20.04", "21.04–21.05", "22.05–21.06", "22.06–22.07", "23.07–21.08", "22.08–23.09",
+    "24.09–23.10", "24.10–22.11", "23.11–22.12", "23.12–20.01", "21.01–19.02", "20.02–20.03",
+), strict=True))  # fmt: skip
+
+
+def _current(sign: Sign, text: str) -> str:
+    lines = normalize_whitespace(text).split("\n") if text else []
+    return (
+        f'<div class="col-xs-12 col-md-6"><div class="item">'
+        f'<div class="t"><i class="icon-{sign.value}"></i> {sign.ru} '
+        f"<span>{DATES[sign]}</span></div>"
+        f'<div class="text">{"<br>".join(escape(line) for line in lines)}</div></div></div>'
+    )
+
+
+def _changed(sign: Sign, text: str) -> str:
+    lines = normalize_whitespace(text).split("\n") if text else []
+    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return (
+        f'<article class="horo-card" data-sign="{sign.value}"><h3 class="horo-card__name">'
+        f'{sign.ru}</h3><div class="horo-card__body">{body}</div></article>'
+    )
+
+
+class NewslerMirror(SiteMirror):
+    source_id = "newsler"
+
+    def render(
+        self, path: str, today: dt.date, site_url: str, layout: Layout, texts: TextFn
+    ) -> Rendered | None:
+        page = PAGES.get(path.strip("/"))
+        if page is None:
+            return None
+        category, title = page
+        item = _changed if layout == "changed" else _current
+        items = "\n".join(item(sign, texts(self.source_id, sign, category, today)) for sign in Sign)
+        grid = f'<div class="horo-grid">\n{items}\n</div>' if layout == "changed" else items
+        return Rendered(_page(today, site_url.rstrip("/"), title, grid))
+
+
+def _page(today: dt.date, site: str, title: str, items: str) -> str:
+    tabs = "\n".join(
+        f'<li><a href="{site}/{path}">{name}</a></li>' for path, (_, name) in PAGES.items()
+    )
+    return f"""<!DOCTYPE html>
+<html lang="ru">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<title>{title} на {today:%d.%m.%Y} — Newsler.ru</title>
+<link href="/css/bootstrap.min.css" rel="stylesheet">
+<link href="/css/style.css?v=20240301" rel="stylesheet">
+</head>
+<body>
+<nav class="navbar navbar-default"><div class="container">
+<a class="navbar-brand" href="{site}/">Newsler.ru</a>
+<ul class="nav navbar-nav"><li><a href="{site}/news">Новости</a></li>
+<li class="active"><a href="{site}/horoscope">Гороскоп</a></li></ul>
+</div></nav>
+<div class="container"><div class="row">
+<div class="col-xs-12 col-md-8">
+<h1>{title}</h1>
+<ul class="nav nav-tabs">
+{tabs}
+</ul>
+<div class="row horoscope">
+{items}
+</div>
+</div>
+<div class="col-xs-12 col-md-4"><div class="sidebar">
+<div class="banner" id="yandex_rtb_R-A-123456-1">Реклама</div>
+<h4>Популярное</h4><ul><li><a href="{site}/news/1">Новости Нижнего Новгорода</a></li></ul>
+</div></div>
+</div></div>
+<footer class="footer"><div class="container"><div class="row">
+<div class="col-xs-12 col-md-6"><p>© Newsler.ru, {today.year}</p></div>
+<div class="col-xs-12 col-md-6"><p>Сетевое издание. 18+</p></div>
+</div></div></footer>
+<script src="/js/jquery.min.js"></script><script src="/js/bootstrap.min.js"></script>
+</body>
+</html>
+"""

@@ -1,0 +1,191 @@
+"""astroscope.ru: the adapter on fixture pages of the real layout (index and sign pages),
+and a round trip through the mirror that follows the index's links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from horogen.collect.base import Page, PageRequest
+from horogen.collect.sites.astroscope import Astroscope
+from horogen.errors import LayoutChanged
+from horogen.mirror.sites.astroscope import AstroscopeMirror
+from horogen.schema import Category, normalize_whitespace
+from horogen.signs import Sign
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "astroscope"
+DAY = dt.date(2024, 11, 25)
+AT = dt.datetime(2024, 11, 25, 6, 0, tzinfo=dt.UTC)
+INDEX_URL = "https://astroscope.ru/horoskop/ejednevniy_goroskop/"
+SIGN_URL = INDEX_URL + "{}.html"
+SLUGS = (
+    "oven", "telec", "bliznecy", "rak", "lev", "deva",
+    "vesy", "skorpion", "strelec", "kozerog", "vodoley", "ryby",
+)  # fmt: skip
+
+
+def index(name: str) -> Page:
+    body = (FIXTURES / name).read_text(encoding="utf-8")
+    return Page(PageRequest(INDEX_URL, DAY, "index"), INDEX_URL, body, AT)
+
+
+def sign_page(name: str, sign: Sign, slug: str) -> Page:
+    url = SIGN_URL.format(slug)
+    body = (FIXTURES / name).read_text(encoding="utf-8")
+    return Page(PageRequest(url, DAY, sign.value, sign=sign), url, body, AT)
+
+
+def test_plan_asks_for_the_index_today_only() -> None:
+    assert Astroscope().plan(DAY, DAY) == [PageRequest(INDEX_URL, DAY, "index")]
+    assert Astroscope().plan(DAY - dt.timedelta(days=2), DAY) == []
+
+
+def test_index_follows_one_link_per_sign_resolved_against_the_page() -> None:
+    parsed = Astroscope().parse(index("index.html"))
+    assert parsed.records == []
+    assert parsed.problems == []
+    assert [(r.sign, r.name, r.url, r.day, r.category) for r in parsed.follow] == [
+        (sign, sign.value, SIGN_URL.format(slug), DAY, Category.GENERAL)
+        for sign, slug in zip(Sign, SLUGS, strict=True)
+    ]
+
+
+def test_protocol_relative_links_keep_the_scheme_of_the_index() -> None:
+    body = (FIXTURES / "index.html").read_text(encoding="utf-8")
+    url = "http://127.0.0.1:8765/astroscope/horoskop/ejednevniy_goroskop/"
+    body = body.replace("//astroscope.ru/", "//127.0.0.1:8765/astroscope/")
+    parsed = Astroscope().parse(Page(PageRequest(url, DAY, "index"), url, body, AT))
+    assert parsed.follow[0].url == url + "oven.html"
+
+
+def test_index_reports_unknown_and_repeated_links() -> None:
+    parsed = Astroscope().parse(index("index_unknown_sign.html"))
+    # the image-only link for Лев is read from its slug; "Гороскоп на неделю" is skipped
+    assert [r.sign for r in parsed.follow] == list(Sign)
+    assert parsed.problems == [
+        "link 9 'Змееносец' (//astroscope.ru/horoskop/ejednevniy_goroskop/zmeenosec.html) "
+        "names no sign",
+        "link 14 (//astroscope.ru/horoskop/ejednevniy_goroskop/oven.html): Овен again; "
+        "kept the first",
+    ]
+
+
+def test_changed_or_empty_index_raises_naming_the_link_selector() -> None:
+    for name in ("index_changed.html", "empty.html"):
+        with pytest.raises(LayoutChanged) as error:
+            Astroscope().parse(index(name))
+        assert "'a.col-6.col-md-4.d-block.text-center.p-2'" in str(error.value)
+
+
+def test_sign_page_gives_its_record() -> None:
+    parsed = Astroscope().parse(sign_page("sign_oven.html", Sign.ARIES, "oven"))
+    assert parsed.follow == [] and parsed.problems == []
+    [record] = parsed.records
+    assert (record.sign, record.date, record.category, record.source) == (
+        Sign.ARIES, DAY, Category.GENERAL, "astroscope"
+    )  # fmt: skip
+    assert record.url == SIGN_URL.format("oven")
+    # the first .p-3 only: the sidebar's .p-3 is not part of the text
+    assert record.text == (
+        "Сегодня Овнам стоит проявить терпение: начальство оценит вашу выдержку.\n"
+        "Вечер подходит для встречи с\xa0друзьями."
+    )
+
+
+def test_sign_page_with_an_empty_text_is_kept() -> None:
+    [record] = Astroscope().parse(sign_page("sign_empty_text.html", Sign.CANCER, "rak")).records
+    assert (record.sign, record.text) == (Sign.CANCER, "")
+
+
+def test_sign_page_naming_another_sign_raises() -> None:
+    with pytest.raises(LayoutChanged, match=r"asked for Телец but its h1 .* names Овен"):
+        Astroscope().parse(sign_page("sign_oven.html", Sign.TAURUS, "telec"))
+
+
+def test_changed_sign_page_raises_naming_the_heading_selector() -> None:
+    with pytest.raises(LayoutChanged, match="no sign heading matches 'h1'"):
+        Astroscope().parse(sign_page("sign_changed.html", Sign.ARIES, "oven"))
+
+
+def test_sign_page_without_text_element_raises() -> None:
+    body = "<html><body><h1>Гороскоп на сегодня для Овна</h1><div class='p-4'>т</div></body></html>"
+    url = SIGN_URL.format("oven")
+    page = Page(PageRequest(url, DAY, "aries", sign=Sign.ARIES), url, body, AT)
+    with pytest.raises(LayoutChanged, match=r"no text element matches '\.p-3'"):
+        Astroscope().parse(page)
+
+
+# --- round trip through the mirror ---------------------------------------------------
+
+BASE = "http://127.0.0.1:8765/astroscope"
+PADDING = (
+    "звёзды советуют не спешить с выводами и больше времени проводить с близкими людьми, "
+    "а вечером позволить себе отдых"
+)
+
+
+def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
+    if sign is Sign.PISCES:
+        return ""  # an empty item
+    return (
+        f"{source} {sign} {category} {day}: {PADDING}\xa0— «цитата» <b>&amp;</b> 🌟\n"
+        f"\tвторой   абзац {sign.ru}. Читать далее"
+    )
+
+
+def collect(day: dt.date, layout: str = "current") -> list:
+    source, mirror = Astroscope(BASE), AstroscopeMirror()
+    queue, records, fetched = source.plan(day, day), [], 0
+    while queue:
+        request = queue.pop(0)
+        rendered = mirror.render(
+            request.url.removeprefix(BASE + "/"), day, BASE, layout, fake_texts
+        )
+        assert rendered is not None, request.url
+        parsed = source.parse(Page(request, request.url, rendered.body, AT))
+        assert parsed.problems == []
+        records += parsed.records
+        queue += parsed.follow
+        fetched += 1
+    assert fetched == 13
+    return records
+
+
+@pytest.mark.parametrize("layout", ["current", "legacy"])
+def test_round_trip_through_the_mirror(layout: str) -> None:
+    day = dt.date(2024, 3, 8)
+    records = collect(day, layout)
+    assert [r.sign for r in records] == list(Sign)
+    for record in records:
+        assert record.date == day
+        assert record.text == normalize_whitespace(
+            fake_texts("astroscope", record.sign, Category.GENERAL, day)
+        )
+    assert records[-1].text == ""
+
+
+def test_changed_layout_of_the_mirror_raises_on_index_and_sign_pages() -> None:
+    with pytest.raises(LayoutChanged):
+        collect(DAY, "changed")
+    url = BASE + "/horoskop/ejednevniy_goroskop/oven.html"
+    rendered = AstroscopeMirror().render(
+        "horoskop/ejednevniy_goroskop/oven.html", DAY, BASE, "changed", fake_texts
+    )
+    assert rendered is not None
+    with pytest.raises(LayoutChanged):
+        Astroscope(BASE).parse(
+            Page(PageRequest(url, DAY, "aries", sign=Sign.ARIES), url, rendered.body, AT)
+        )
+
+
+def test_mirror_links_are_protocol_relative_and_other_paths_are_missing() -> None:
+    mirror = AstroscopeMirror()
+    rendered = mirror.render("horoskop/ejednevniy_goroskop/", DAY, BASE, "current", fake_texts)
+    assert rendered is not None
+    assert 'href="//127.0.0.1:8765/astroscope/horoskop/ejednevniy_goroskop/vodoley.html"' in (
+        rendered.body
+    )
+    for path in ("horoskop/ejednevniy_goroskop/zmeenosec.html", "horoskop/", "oven.html"):
+        assert mirror.render(path, DAY, BASE, "current", fake_texts) is None

@@ -1,0 +1,163 @@
+"""newsler.ru: the adapter on fixture pages of the real layout, and a round trip through
+the mirror over every category page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from horogen.collect.base import Page, PageRequest
+from horogen.collect.sites.newsler import Newsler
+from horogen.errors import LayoutChanged
+from horogen.mirror.sites.newsler import NewslerMirror
+from horogen.schema import Category, normalize_whitespace
+from horogen.signs import Sign
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "newsler"
+DAY = dt.date(2024, 11, 25)
+AT = dt.datetime(2024, 11, 25, 6, 0, tzinfo=dt.UTC)
+BASE_URL = "https://www.newsler.ru"
+
+
+def page(body: str, category: Category = Category.GENERAL) -> Page:
+    url = BASE_URL + ("/horoscope" if category is Category.GENERAL else f"/horoscope/{category}")
+    return Page(PageRequest(url, DAY, category.value, category), url, body, AT)
+
+
+def fixture(name: str, category: Category = Category.GENERAL) -> Page:
+    return page((FIXTURES / name).read_text(encoding="utf-8"), category)
+
+
+def test_plan_asks_for_one_page_per_category_today_only() -> None:
+    plan = Newsler().plan(DAY, DAY)
+    assert [(r.url, r.name, r.category) for r in plan] == [
+        ("https://www.newsler.ru/horoscope", "general", Category.GENERAL),
+        ("https://www.newsler.ru/horoscope/erotic", "erotic", Category.EROTIC),
+        ("https://www.newsler.ru/horoscope/anti", "anti", Category.ANTI),
+        ("https://www.newsler.ru/horoscope/business", "business", Category.BUSINESS),
+        ("https://www.newsler.ru/horoscope/health", "health", Category.HEALTH),
+        ("https://www.newsler.ru/horoscope/cook", "cook", Category.COOK),
+        ("https://www.newsler.ru/horoscope/love", "love", Category.LOVE),
+        ("https://www.newsler.ru/horoscope/mobile", "mobile", Category.MOBILE),
+    ]
+    assert {r.day for r in plan} == {DAY}
+    assert set(Newsler.categories) == set(Category)
+    assert Newsler().plan(DAY - dt.timedelta(days=1), DAY) == []
+
+
+@pytest.mark.parametrize("category", [Category.GENERAL, Category.EROTIC, Category.MOBILE])
+def test_good_page_gives_every_sign_in_the_page_category(category: Category) -> None:
+    parsed = Newsler().parse(fixture("good.html", category))
+    assert parsed.problems == []
+    assert [r.sign for r in parsed.records] == list(Sign)
+    assert {(r.category, r.date, r.source) for r in parsed.records} == {(category, DAY, "newsler")}
+    by_sign = {r.sign: r.text for r in parsed.records}
+    assert by_sign[Sign.ARIES] == (
+        "Сегодня Овнам стоит проявить терпение: начальство оценит вашу выдержку.\n"
+        "Вечер подходит для встречи с\xa0друзьями."
+    )
+    assert by_sign[Sign.AQUARIUS] == (
+        "Водолеям стоит прислушаться к интуиции: она подскажет верное решение."
+    )
+    # columns of the footer share the item's classes and are not items
+    assert all("Newsler" not in text for text in by_sign.values())
+
+
+def test_an_empty_item_is_kept_as_an_empty_text() -> None:
+    parsed = Newsler().parse(fixture("empty_item.html", Category.LOVE))
+    assert parsed.problems == []
+    assert len(parsed.records) == 12
+    assert {r.sign: r.text for r in parsed.records}[Sign.CANCER] == ""
+
+
+def test_unknown_sign_heading_and_repeated_sign_are_reported() -> None:
+    parsed = Newsler().parse(fixture("unknown_sign.html"))
+    assert [r.sign for r in parsed.records] == list(Sign)
+    assert parsed.problems == [
+        "item 9: heading 'Змееносец 29.11–17.12' names no sign",
+        "item 14: Овен again (first in item 1); kept the first",
+    ]
+
+
+def test_a_sign_item_without_text_is_reported() -> None:
+    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = body.replace('<div class="text">Весам', '<div class="txt">Весам', 1)
+    parsed = Newsler().parse(page(body))
+    assert Sign.LIBRA not in {r.sign for r in parsed.records}
+    assert parsed.problems == ["item 7 ('Весы 24.09–23.10'): no text element matches '.text'"]
+
+
+def test_changed_layout_raises_naming_the_heading_selector() -> None:
+    # the footer's columns still match the item selector; none holds a sign heading
+    with pytest.raises(LayoutChanged, match=r"no sign heading matches '\.col-xs-12\.col-md-6 \.t'"):
+        Newsler().parse(fixture("changed.html"))
+
+
+def test_page_without_items_raises() -> None:
+    with pytest.raises(LayoutChanged, match="no sign heading matches"):
+        Newsler().parse(fixture("empty.html"))
+    with pytest.raises(LayoutChanged, match=r"no item matches '\.col-xs-12\.col-md-6'"):
+        Newsler().parse(page("<html><body><p>503</p></body></html>"))
+
+
+# --- round trip through the mirror ---------------------------------------------------
+
+BASE = "http://127.0.0.1:8765/newsler"
+PADDING = (
+    "звёзды советуют не спешить с выводами и больше времени проводить с близкими людьми, "
+    "а вечером позволить себе отдых"
+)
+
+
+def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
+    if (sign, category) == (Sign.GEMINI, Category.COOK):
+        return ""  # an empty item
+    return (
+        f"{source} {sign} {category} {day}: {PADDING}\xa0— «цитата» <b>&amp;</b> 🌟\n"
+        f"\tвторой   абзац {sign.ru}. Читать далее"
+    )
+
+
+def collect(day: dt.date, layout: str = "current") -> list:
+    source, mirror = Newsler(BASE), NewslerMirror()
+    records = []
+    for request in source.plan(day, day):
+        rendered = mirror.render(
+            request.url.removeprefix(BASE + "/"), day, BASE, layout, fake_texts
+        )
+        assert rendered is not None, request.url
+        parsed = source.parse(Page(request, request.url, rendered.body, AT))
+        assert parsed.problems == []
+        records += parsed.records
+    return records
+
+
+@pytest.mark.parametrize("layout", ["current", "legacy"])
+def test_round_trip_through_the_mirror(layout: str) -> None:
+    day = dt.date(2024, 3, 8)
+    records = collect(day, layout)
+    assert sorted((r.category.value, r.sign.value) for r in records) == sorted(
+        (c.value, s.value) for c in Category for s in Sign
+    )
+    for record in records:
+        assert record.date == day
+        assert record.text == normalize_whitespace(
+            fake_texts("newsler", record.sign, record.category, day)
+        )
+        assert record.url.endswith(
+            "/horoscope" + ("" if record.category is Category.GENERAL else f"/{record.category}")
+        )
+
+
+def test_changed_layout_of_the_mirror_raises() -> None:
+    with pytest.raises(LayoutChanged):
+        collect(DAY, "changed")
+
+
+def test_mirror_has_no_other_pages() -> None:
+    mirror = NewslerMirror()
+    assert mirror.render("horoscope/love/", DAY, BASE, "current", fake_texts) is not None
+    assert mirror.render("horoscope/weekly", DAY, BASE, "current", fake_texts) is None
+    assert mirror.render("news", DAY, BASE, "current", fake_texts) is None

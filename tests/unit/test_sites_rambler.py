@@ -1,0 +1,313 @@
+"""horoscopes.rambler.ru: the adapter on fixture pages, and a round trip through its mirror."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from horogen.collect.base import Page, PageRequest
+from horogen.collect.sites.rambler import Rambler
+from horogen.errors import LayoutChanged
+from horogen.mirror.base import Layout
+from horogen.mirror.sites.rambler import RamblerMirror
+from horogen.schema import Category, Record, normalize_whitespace
+from horogen.signs import Sign
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "rambler"
+COLLECTED = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
+TODAY = dt.date(2026, 11, 25)
+BASE = "https://horoscopes.rambler.ru"
+
+
+def page(fixture: str, sign: Sign | None, day: dt.date = TODAY, path: str = "") -> Page:
+    url = f"{BASE}/{sign.value if sign else 'x'}/{path}"
+    request = PageRequest(url=url, day=day, name=sign.value if sign else "x", sign=sign)
+    body = (FIXTURES / fixture).read_text(encoding="utf-8")
+    return Page(request=request, url=url, body=body, collected_at=COLLECTED)
+
+
+def expected(p: Page, sign: Sign, day: dt.date, text: str) -> Record:
+    return Record(
+        date=day,
+        sign=sign,
+        category=Category.GENERAL,
+        source="rambler",
+        text=text,
+        url=p.url,
+        collected_at=COLLECTED,
+    )
+
+
+# --- plan ------------------------------------------------------------------------------
+
+
+def test_plan_today_asks_each_signs_page() -> None:
+    requests = Rambler().plan(TODAY, TODAY)
+    assert [r.url for r in requests] == [f"{BASE}/{sign.value}/" for sign in Sign]
+    assert [r.sign for r in requests] == list(Sign)
+    assert [r.name for r in requests] == [sign.value for sign in Sign]
+    assert {r.day for r in requests} == {TODAY}
+    assert {r.category for r in requests} == {Category.GENERAL}
+
+
+@pytest.mark.parametrize(
+    "day", [dt.date(2026, 11, 26), dt.date(2026, 11, 24), dt.date(2019, 2, 14)]
+)
+def test_plan_other_days_use_the_archive(day: dt.date) -> None:
+    requests = Rambler("http://127.0.0.1:8000/rambler/").plan(day, TODAY)
+    assert len(requests) == 12
+    assert requests[0].url == f"http://127.0.0.1:8000/rambler/aries/{day.isoformat()}/"
+    assert {r.day for r in requests} == {day}
+
+
+def test_plan_nothing_beyond_tomorrow() -> None:
+    assert Rambler().plan(dt.date(2026, 11, 27), TODAY) == []
+
+
+def test_availability() -> None:
+    source = Rambler()
+    assert source.availability.serves(dt.date(2001, 1, 1), TODAY)
+    assert source.availability.serves(dt.date(2026, 11, 26), TODAY)
+    assert not source.availability.serves(dt.date(2026, 11, 27), TODAY)
+    assert source.availability.describe() == "archive to +1d"
+    assert source.categories == (Category.GENERAL,)
+
+
+# --- parse -----------------------------------------------------------------------------
+
+
+def test_current_layout_today() -> None:
+    p = page("current_today.html", Sign.ARIES)
+    parsed = Rambler().parse(p)
+    assert parsed.records == [
+        expected(
+            p,
+            Sign.ARIES,
+            TODAY,
+            "Утро начнётся с\xa0неожиданного звонка: старый знакомый предложит дело, от "
+            "которого сложно отказаться.\n"
+            "Во второй половине дня не спорьте с начальством — ваши аргументы услышат завтра.\n"
+            "Вечер посвятите близким & отдыху.",
+        )
+    ]
+    assert parsed.problems == []
+    assert parsed.follow == []
+
+
+def test_current_layout_archive_takes_the_date_from_the_heading() -> None:
+    # Asked for 4 March; the page says it is the horoscope for 3 March.
+    p = page("current_archive.html", Sign.LEO, day=dt.date(2025, 3, 4), path="2025-03-04/")
+    assert Rambler().parse(p).records == [
+        expected(
+            p,
+            Sign.LEO,
+            dt.date(2025, 3, 3),
+            "Львам сегодня стоит довериться интуиции.\n"
+            "Финансовые вопросы лучше отложить до пятницы.",
+        )
+    ]
+
+
+def test_date_from_time_element_when_the_heading_has_none() -> None:
+    p = page("current_today.html", Sign.ARIES, day=dt.date(2026, 11, 24))
+    (record,) = Rambler().parse(p).records
+    assert record.date == TODAY
+
+
+def test_legacy_layout() -> None:
+    p = page("legacy.html", Sign.VIRGO, day=dt.date(2019, 2, 14), path="2019-02-14/")
+    assert Rambler().parse(p).records == [
+        expected(
+            p,
+            Sign.VIRGO,
+            dt.date(2019, 2, 14),
+            "День святого Валентина подарит Девам приятный сюрприз. Не отказывайтесь от "
+            "приглашений!",
+        )
+    ]
+
+
+def test_unknown_classes_fall_back_to_the_longest_block_of_the_article() -> None:
+    p = page("fallback.html", Sign.PISCES, day=dt.date(2026, 11, 24))
+    assert Rambler().parse(p).records == [
+        expected(
+            p,
+            Sign.PISCES,
+            TODAY,
+            "Рыбам сегодня звёзды советуют не торопиться с решениями: ситуация на работе "
+            "прояснится сама собой.\n"
+            "Вечером возможна встреча, которая изменит ваши планы на выходные. Будьте "
+            "открыты новому!",
+        )
+    ]
+
+
+@pytest.mark.parametrize("length", [150, 149])
+def test_fallback_takes_a_text_div_of_enough_length(length: int) -> None:
+    text = ("Звёзды советуют Овнам беречь силы. " * 10)[:length]
+    body = (
+        "<html><body><main class='_0aa'><h1>Гороскоп для Овна на сегодня</h1>"
+        f"<div class='_1bb'><div class='_2cc'>{text}</div><div class='_3dd'>Реклама</div></div>"
+        "</main></body></html>"
+    )
+    request = Rambler().plan(TODAY, TODAY)[0]
+    p = Page(request=request, url=request.url, body=body, collected_at=COLLECTED)
+    if length == 150:
+        (record,) = Rambler().parse(p).records
+        assert record.text == text.strip()
+    else:
+        with pytest.raises(LayoutChanged, match="in <main> has 149 characters"):
+            Rambler().parse(p)
+
+
+def test_changed_layout_defeats_the_fallback() -> None:
+    with pytest.raises(LayoutChanged) as raised:
+        Rambler().parse(page("changed.html", Sign.ARIES))
+    reason = str(raised.value)
+    assert "p._1RrZR or div._1dQ3 matched nothing" in reason
+    assert "longest text block in <article> has 19 characters" in reason
+    assert "at least 150" in reason
+
+
+def test_empty_text_is_not_replaced_by_another_block() -> None:
+    with pytest.raises(LayoutChanged, match=r"p\._1RrZR matched 2 element\(s\) with no text"):
+        Rambler().parse(page("empty.html", Sign.ARIES))
+
+
+def test_heading_naming_another_sign() -> None:
+    with pytest.raises(LayoutChanged, match="names taurus, but the page was asked for aries"):
+        Rambler().parse(page("wrong_sign.html", Sign.ARIES))
+
+
+def test_page_without_article() -> None:
+    with pytest.raises(LayoutChanged, match=r"there is no article / main / \[role=main\]"):
+        Rambler().parse(page("captcha.html", Sign.ARIES))
+
+
+def test_request_without_sign() -> None:
+    with pytest.raises(LayoutChanged, match="names no sign"):
+        Rambler().parse(page("current_today.html", None))
+
+
+# --- mirror ----------------------------------------------------------------------------
+
+MIRROR_BASE = "http://127.0.0.1:8000/rambler"
+DIRT = ("\xa0", "  ", "\t", " & ", " <b>не тег</b> ", ' "кавычки" ', " 🌟 ", " 100% ", " Latin ")
+
+
+def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
+    """Deterministic, different per (source, sign, category, day), with dirt."""
+    digest = hashlib.sha256(f"{source}|{sign}|{category}|{day}".encode()).hexdigest()
+    n = int(digest[:8], 16)
+    return (
+        f"  {sign.ru}, {category}, {day.isoformat()}:{DIRT[n % len(DIRT)]}звёзды {digest[:6]}."
+        f"\n\nВторой абзац{DIRT[(n // 9) % len(DIRT)]}и&nbsp;хвост. Читать далее "
+    )
+
+
+def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
+    source, mirror = Rambler(MIRROR_BASE), RamblerMirror()
+    records = []
+    for request in source.plan(day, today):
+        path = request.url.removeprefix(MIRROR_BASE + "/")
+        rendered = mirror.render(path, today, MIRROR_BASE, layout, fake_texts)
+        assert rendered is not None, path
+        assert rendered.media_type.startswith("text/html")
+        page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
+        records += source.parse(page).records
+    return records
+
+
+@pytest.mark.parametrize("layout", ["current", "legacy"])
+@pytest.mark.parametrize(
+    ("today", "offset"),
+    [
+        (TODAY, 0),
+        (TODAY, -1),
+        (TODAY, 1),
+        (TODAY, -2000),
+        (dt.date(2026, 12, 31), 0),
+        (dt.date(2026, 12, 31), 1),
+        (dt.date(2027, 1, 1), -1),
+        (dt.date(2024, 2, 29), 0),
+    ],
+)
+def test_round_trip(today: dt.date, offset: int, layout: Layout) -> None:
+    day = today + dt.timedelta(days=offset)
+    records = round_trip(today, day, layout)
+    assert [r.sign for r in records] == list(Sign)
+    for record in records:
+        assert record.date == day
+        assert record.category == Category.GENERAL
+        assert record.source == "rambler"
+        assert record.text == normalize_whitespace(
+            fake_texts("rambler", record.sign, Category.GENERAL, day)
+        )
+
+
+@pytest.mark.parametrize("offset", [0, -1, 1])
+def test_round_trip_changed_layout_is_quarantined(offset: int) -> None:
+    day = TODAY + dt.timedelta(days=offset)
+    with pytest.raises(LayoutChanged, match="matched nothing"):
+        round_trip(TODAY, day, "changed")
+
+
+def test_changed_layout_carries_the_text_in_a_script_blob() -> None:
+    rendered = RamblerMirror().render("aries/", TODAY, MIRROR_BASE, "changed", fake_texts)
+    assert rendered is not None
+    start = rendered.body.index('type="application/json">') + len('type="application/json">')
+    blob = json.loads(rendered.body[start : rendered.body.index("</script>", start)])
+    text = blob["props"]["pageProps"]["horoscope"]["text"]
+    assert text == fake_texts("rambler", Sign.ARIES, Category.GENERAL, TODAY)
+
+
+@pytest.mark.parametrize("layout", ["current", "legacy"])
+def test_mirror_empty_text_is_quarantined(layout: Layout) -> None:
+    rendered = RamblerMirror().render("leo/", TODAY, MIRROR_BASE, layout, lambda *_: "")
+    assert rendered is not None
+    request = Rambler(MIRROR_BASE).plan(TODAY, TODAY)[4]
+    with pytest.raises(LayoutChanged, match="with no text"):
+        Rambler(MIRROR_BASE).parse(
+            Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
+        )
+
+
+def test_mirror_escapes_markup_in_texts() -> None:
+    def hostile(*_: object) -> str:
+        return '</p></article><script>alert("x")</script> & <p class="_1RrZR">ложный абзац'
+
+    rendered = RamblerMirror().render("aries/", TODAY, MIRROR_BASE, "current", hostile)
+    assert rendered is not None
+    assert "<script>alert" not in rendered.body
+    request = Rambler(MIRROR_BASE).plan(TODAY, TODAY)[0]
+    (record,) = (
+        Rambler(MIRROR_BASE)
+        .parse(Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED))
+        .records
+    )
+    assert record.text == hostile()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "ophiuchus/",
+        "aries/tomorrow/",
+        "aries/2026-13-01/",
+        "aries/20261125/",
+        "aries/2026-11-25/extra/",
+    ],
+)
+def test_mirror_unknown_paths(path: str) -> None:
+    assert RamblerMirror().render(path, TODAY, MIRROR_BASE, "current", fake_texts) is None
+
+
+def test_mirror_accepts_paths_with_or_without_trailing_slash() -> None:
+    mirror = RamblerMirror()
+    for path in ("aries", "aries/", "aries/2020-01-01", "aries/2020-01-01/"):
+        assert mirror.render(path, TODAY, MIRROR_BASE, "current", fake_texts) is not None
