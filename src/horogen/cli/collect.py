@@ -27,6 +27,8 @@ from horogen.collect.run import CollectionResult, SourceReport, build_sources, c
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings
 from horogen.errors import LayoutChanged
+from horogen.mirror.faults import parse_faults
+from horogen.mirror.run import DEFAULT_PORT, serve
 from horogen.schema import Category
 
 MirrorOption = Annotated[
@@ -171,3 +173,28 @@ def parse_command(
         err_console.print(f"links to: {follow.url}")
     for problem in parsed.problems:
         err_console.print(f"[yellow]problem:[/yellow] {problem}")
+
+
+@app.command("mirror")
+def mirror_command(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = DEFAULT_PORT,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="Inject a fault: SOURCE=ITEM[,ITEM…], e.g. 74ru=500, mailru=500x2, "
+            "rambler=delay:2, ignio=hang, newsler=layout:changed, retrofm=disallow.",
+        ),
+    ] = None,
+) -> None:
+    """Serve every source's layout from this machine, for any date (?date=YYYY-MM-DD).
+
+    Point collection at it with `horogen collect --mirror http://127.0.0.1:PORT`.
+    """
+    try:
+        faults = parse_faults(fault or [])
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--fault") from error
+    console.print(f"mirror on http://{host}:{port} (Ctrl+C stops it)")
+    serve(host=host, port=port, faults=faults)

@@ -1,0 +1,3 @@
+from horogen.cli import main
+
+main()

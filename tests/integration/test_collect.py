@@ -1,0 +1,289 @@
+"""Collection over real HTTP against the mirror on 127.0.0.1, with faults injected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from horogen import raw
+from horogen.collect.run import collect
+from horogen.config import Settings, load_settings
+from horogen.lake import Lake, raw_path
+from horogen.mirror.run import MirrorServer
+
+DAY = dt.date(2026, 3, 14)
+EXPECTED_RECORDS = {
+    "74ru": 12,
+    "retrofm": 12,
+    "newsler": 96,
+    "astroscope": 12,
+    "rambler": 12,
+    "mailru": 12,
+    "ignio": 96,
+}
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites"
+
+
+@pytest.fixture(scope="module")
+def mirror():
+    with MirrorServer() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def no_faults(mirror):
+    mirror.faults.clear()
+    mirror.log.clear()
+    yield
+    mirror.faults.clear()
+
+
+def settings_for(lake: Lake, mirror: MirrorServer, **collect: object) -> Settings:
+    fast = {"retries": 2, "backoff_base": 0.01, "backoff_max": 0.05, "read_timeout": 2.0}
+    return load_settings(lake=lake.uri, collect={"mirror": mirror.url, **fast, **collect})
+
+
+def rows(lake: Lake, source: str, day: dt.date = DAY) -> list[dict[str, object]]:
+    """The partition's rows without ``collected_at``, which differs between runs."""
+    return [
+        record.model_dump(exclude={"collected_at"})
+        for record in raw.from_csv(lake.read_bytes(raw_path(day, source)))
+    ]
+
+
+def test_a_day_from_every_source(lake, mirror):
+    result = collect(settings_for(lake, mirror), [DAY])
+
+    assert {r.source: r.status for r in result.reports} == dict.fromkeys(EXPECTED_RECORDS, "ok")
+    for source, count in EXPECTED_RECORDS.items():
+        records = raw.from_csv(lake.read_bytes(raw_path(DAY, source)))
+        assert len(records) == count, source
+        assert {r.date for r in records} == {DAY}
+        assert {r.source for r in records} == {source}
+        assert len({r.sign for r in records}) == 12
+        assert all(r.url.startswith(f"{mirror.url}/{source}/") for r in records)
+        report = lake.read_json(f"reports/collect/date={DAY}/{source}.json")
+        assert report["records"] == count and report["status"] == "ok"
+    categories = Counter(r.category for r in raw.from_csv(lake.read_bytes(raw_path(DAY, "ignio"))))
+    assert len(categories) == 8 and set(categories.values()) == {12}
+
+
+def test_collecting_a_day_twice_gives_the_same_rows(lake, mirror):
+    settings = settings_for(lake, mirror)
+    collect(settings, [DAY])
+    first = {source: rows(lake, source) for source in EXPECTED_RECORDS}
+    collect(settings, [DAY])
+    assert {source: rows(lake, source) for source in EXPECTED_RECORDS} == first
+    assert lake.files(f"raw/date={DAY}") == sorted(
+        raw_path(DAY, source) for source in EXPECTED_RECORDS
+    )
+
+
+def test_a_dead_site_fails_alone_and_keeps_what_the_lake_had(lake, mirror):
+    settings = settings_for(lake, mirror)
+    collect(settings, [DAY], sources=["74ru"])
+    before = lake.read_bytes(raw_path(DAY, "74ru"))
+    mirror.log.clear()
+
+    mirror.faults.set("74ru", status=500)
+    result = collect(settings, [DAY])
+
+    by_source = {r.source: r for r in result.reports}
+    assert by_source["74ru"].status == "failed"
+    assert by_source["74ru"].written == "kept"
+    assert "HTTP 500" in by_source["74ru"].errors[0]
+    assert mirror.log.count("74ru") == 1 + settings.collect.retries
+    assert all(r.status == "ok" for name, r in by_source.items() if name != "74ru")
+    assert lake.read_bytes(raw_path(DAY, "74ru")) == before
+    assert result.succeeded(settings.collect.failure_threshold)  # 1 of 7 failed
+
+
+def test_transient_errors_are_retried(lake, mirror):
+    mirror.faults.set("mailru", status=503, times=2)
+    mirror.faults.set("retrofm", status=429, times=1, retry_after=0.05)
+    result = collect(settings_for(lake, mirror), [DAY], sources=["mailru", "retrofm"])
+    assert {r.source: r.status for r in result.reports} == {"mailru": "ok", "retrofm": "ok"}
+    assert mirror.log.count("mailru", status=503) == 2
+    assert mirror.log.count("retrofm", status=429) == 1
+    assert len(rows(lake, "mailru")) == 12
+
+
+def test_a_hanging_site_does_not_hold_up_the_others(lake, mirror):
+    mirror.faults.set("ignio", hang=True)
+    settings = settings_for(lake, mirror, read_timeout=0.5, retries=1)
+    started = time.perf_counter()
+    result = collect(settings, [DAY], sources=["ignio", "74ru", "retrofm"])
+    elapsed = time.perf_counter() - started
+
+    by_source = {r.source: r for r in result.reports}
+    assert by_source["ignio"].status == "failed"
+    assert "timed out" in by_source["ignio"].errors[0]
+    assert by_source["74ru"].status == by_source["retrofm"].status == "ok"
+    assert by_source["74ru"].duration_s < 0.5  # finished while ignio was still waiting
+    assert elapsed < 5
+
+
+def test_a_slow_site_is_waited_for(lake, mirror):
+    mirror.faults.set("rambler", delay=0.3)
+    result = collect(settings_for(lake, mirror), [DAY], sources=["rambler"])
+    assert result.reports[0].status == "ok"
+    assert result.reports[0].duration_s >= 0.3
+
+
+def test_a_changed_layout_is_quarantined_with_the_reason(lake, mirror):
+    mirror.faults.set("newsler", layout="changed")
+    result = collect(settings_for(lake, mirror), [DAY], sources=["newsler"])
+
+    report = result.reports[0]
+    assert report.status == "failed" and report.quarantined == 8 and report.records == 0
+    assert not lake.exists(raw_path(DAY, "newsler"))
+    quarantined = lake.files(f"quarantine/date={DAY}/newsler")
+    assert len(quarantined) == 16  # a page and its reason for each of the 8 categories
+    reason = lake.read_json(f"quarantine/date={DAY}/newsler/love.json")
+    assert reason["url"].endswith("/newsler/horoscope/love")
+    assert reason["reasons"] and "selector" in reason["reasons"][0].lower()
+    page = lake.read_bytes(f"quarantine/date={DAY}/newsler/love.html").decode()
+    assert "<html" in page.lower()
+
+
+def test_the_older_layouts_still_parse(lake, mirror):
+    for source in ("rambler", "mailru"):
+        mirror.faults.set(source, layout="legacy")
+    result = collect(settings_for(lake, mirror), [DAY], sources=["rambler", "mailru"])
+    assert [r.status for r in result.reports] == ["ok", "ok"]
+    assert len(rows(lake, "rambler")) == len(rows(lake, "mailru")) == 12
+
+
+def test_robots_txt_is_honoured(lake, mirror):
+    mirror.faults.set("retrofm", disallow=True)
+    result = collect(settings_for(lake, mirror), [DAY], sources=["retrofm"])
+    assert result.reports[0].status == "failed"
+    assert "robots.txt disallows" in result.reports[0].errors[0]
+    assert mirror.log.count("retrofm") == 0
+
+
+def test_a_partial_failure_is_merged_into_what_the_lake_had(lake, mirror):
+    settings = settings_for(lake, mirror, retries=0)
+    collect(settings, [DAY], sources=["newsler"])
+    complete = rows(lake, "newsler")
+
+    mirror.faults.set("newsler", status=500, times=3)  # three of the eight pages fail
+    report = collect(settings, [DAY], sources=["newsler"]).reports[0]
+
+    assert report.status == "partial" and report.written == "merged"
+    assert report.records == 96 - 3 * 12 and len(report.errors) == 3
+    assert rows(lake, "newsler") == complete
+
+
+def test_a_range_collects_every_day(lake, mirror):
+    days = [DAY + dt.timedelta(days=offset) for offset in range(3)]
+    result = collect(settings_for(lake, mirror), days, sources=["astroscope"])
+    assert [r.status for r in result.reports] == ["ok"] * 3
+    assert lake.partitions("raw") == days
+    texts = [{row["text"] for row in rows(lake, "astroscope", day)} for day in days]
+    assert texts[0] != texts[1] != texts[2]
+
+
+def test_an_s3_lake(mirror, s3_endpoint, s3_bucket):
+    settings = load_settings(
+        lake=f"s3://{s3_bucket}/lake",
+        s3={"endpoint_url": s3_endpoint, "region": "us-east-1"},
+        collect={"mirror": mirror.url},
+    )
+    result = collect(settings, [DAY], sources=["ignio"])
+    assert result.reports[0].status == "ok"
+    assert len(rows(settings.open_lake(), "ignio")) == 96
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "horogen", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_cli_exits_non_zero_when_every_source_fails(lake, mirror):
+    for source in EXPECTED_RECORDS:
+        mirror.faults.set(source, status=404)
+    done = cli("collect", "--date", str(DAY), "--lake", lake.uri, "--mirror", mirror.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "100% of source-days failed" in done.stderr
+
+
+def test_cli_collects_and_reports(lake, mirror):
+    done = cli(
+        "collect",
+        "--date",
+        str(DAY),
+        "-s",
+        "74ru",
+        env={"HOROGEN_MIRROR": mirror.url, "HOROGEN_LAKE": lake.uri},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "74ru" in done.stdout and "12" in done.stdout
+    assert len(rows(lake, "74ru")) == 12
+
+
+def test_a_killed_collection_leaves_the_lake_as_it_was(lake, mirror):
+    settings = settings_for(lake, mirror)
+    collect(settings, [DAY], sources=["rambler", "ignio"])
+    before = {path: lake.read_bytes(path) for path in lake.files("raw")}
+
+    mirror.faults.set("rambler", delay=5)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "horogen",
+            "collect",
+            "--date",
+            str(DAY),
+            "-s",
+            "rambler",
+            "-s",
+            "ignio",
+            "--lake",
+            lake.uri,
+            "--mirror",
+            mirror.url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while mirror.log.count("rambler") == 0:  # wait until it is mid-way through rambler
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    assert {path: lake.read_bytes(path) for path in lake.files("raw")} == before
+
+
+def test_cli_parse_prints_records_as_json_lines():
+    done = cli("parse", "74ru", str(FIXTURES / "74ru" / "good.html"), "--date", "2024-03-15")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 12
+    import json
+
+    first = json.loads(lines[0])
+    assert set(first) == {"date", "sign", "category", "source", "text", "url", "collected_at"}
+    assert first["source"] == "74ru"
+
+
+def test_cli_parse_of_a_changed_layout_exits_non_zero_with_the_reason():
+    done = cli("parse", "newsler", str(FIXTURES / "newsler" / "changed.html"))
+    assert done.returncode == 1
+    assert "cannot parse" in done.stderr
