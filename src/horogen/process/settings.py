@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
 
 class ProcessSettings(BaseModel):
     engine: Literal["polars", "spark"] = "polars"
-    min_length: int = 300
-    max_length: int = 500
+    min_length: int = Field(default=300, ge=1, description="Shortest cleaned text kept.")
+    max_length: int = Field(default=500, ge=1, description="Longest cleaned text kept.")
+    keep_latin: bool = Field(
+        default=False,
+        description="Keep Latin letters; by default each run of them becomes a space.",
+    )
+    keep_digits: bool = Field(
+        default=False,
+        description="Keep digits; by default each run of them becomes a space.",
+    )
+    require_every_sign: bool = Field(
+        default=True,
+        description="Fail a day whose input had all 12 signs but whose output lacks one.",
+    )
+    spark_master: str | None = Field(
+        default=None,
+        description="Spark master for `--engine spark`; local[*] when unset and not "
+        "running under spark-submit.",
+    )
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict, description="Extra Spark settings (spark.* keys)."
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ProcessSettings:
+        if self.min_length > self.max_length:
+            raise ValueError(f"min_length {self.min_length} > max_length {self.max_length}")
+        return self

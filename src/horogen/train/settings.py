@@ -2,10 +2,72 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+
+class FreshModelSettings(BaseModel):
+    """The small T5 built from a config when ``base = "fresh"`` (the offline demo)."""
+
+    vocab_size: int = Field(
+        default=4000,
+        ge=100,
+        description="Upper bound: a small corpus yields fewer SentencePiece pieces.",
+    )
+    d_model: int = 256
+    d_ff: int = 1024
+    num_layers: int = Field(default=3, ge=1, description="Encoder and decoder layers each.")
+    num_heads: int = 4
+    dropout: float = 0.1
+
+
+class GenerationSettings(BaseModel):
+    """How the logged model decodes unless a caller's ``params`` say otherwise."""
+
+    top_p: float = 0.9
+    temperature: float = Field(default=1.0, description="0 or less: greedy decoding.")
+    top_k: int = Field(default=0, description="0: no top-k filtering.")
+    repetition_penalty: float = 1.2
+    max_new_tokens: int = 160
 
 
 class TrainSettings(BaseModel):
-    base: str = "ai-forever/ruT5-base"
-    tracking_uri: str | None = None
+    base: str = Field(
+        default="ai-forever/ruT5-base",
+        description="Starting point: a hub id, a local directory, `champion` or `fresh`.",
+    )
+    tracking_uri: str | None = Field(
+        default=None,
+        description="MLflow tracking URI; else $MLFLOW_TRACKING_URI, else sqlite in the lake.",
+    )
     registered_model: str = "horogen"
+    experiment: str = "horogen-training"
+    work_dir: str | None = Field(
+        default=None,
+        description="Where run directories (checkpoints, the saved model) go; "
+        "default <lake>/runs for a local lake, else ./horogen-data/runs.",
+    )
+    min_rows: int = Field(default=24, ge=2, description="Fewest de-duplicated texts to train on.")
+    validation_buckets: int = Field(
+        default=10, ge=2, description="One in this many text-hash buckets is validation."
+    )
+    max_source_length: int = Field(default=32, ge=8, description="Prompt tokens kept.")
+    max_target_length: int = Field(default=192, ge=8, description="Text tokens kept.")
+    epochs: int = Field(default=10, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    learning_rate: float | None = Field(
+        default=None, description="Default: 1e-3 for a fresh model, 3e-4 for a pretrained one."
+    )
+    weight_decay: float = 0.01
+    warmup: float = Field(default=0.05, ge=0, lt=1, description="Share of steps to warm up.")
+    early_stopping_patience: int = Field(default=2, ge=1, description="Epochs without gain.")
+    save_total_limit: int = Field(default=2, ge=1, description="Checkpoints kept (plus best).")
+    logging_steps: int = Field(default=10, ge=1)
+    seed: int = 42
+    use_cpu: bool | None = Field(default=None, description="Default: CPU unless CUDA is there.")
+    fresh: FreshModelSettings = FreshModelSettings()
+    generation: GenerationSettings = GenerationSettings()
+
+    def resolved_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 1e-3 if self.base == "fresh" else 3e-4
