@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,8 @@ from horogen.train.settings import TrainSettings
 
 class S3Settings(BaseModel):
     """Where an ``s3://`` lake lives; unset values fall back to the usual AWS variables."""
+
+    model_config = ConfigDict(extra="forbid")
 
     endpoint_url: str | None = None
     access_key_id: str | None = None
@@ -91,9 +93,16 @@ def config_path() -> Path | None:
     return default if default.is_file() else None
 
 
+#: Short environment variables for settings that people often set by hand.
+SHORTHANDS: dict[str, tuple[str, str]] = {"HOROGEN_MIRROR": ("collect", "mirror")}
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Settings from all sources; ``overrides`` whose value is ``None`` are ignored."""
     given = {name: value for name, value in overrides.items() if value is not None}
+    for variable, (section, name) in SHORTHANDS.items():
+        if os.environ.get(variable) and name not in (given.get(section) or {}):
+            given[section] = {**(given.get(section) or {}), name: os.environ[variable]}
     try:
         return Settings(**given)
     except ValidationError as error:

@@ -8,9 +8,11 @@ never leaves a half-written file.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import os
 import re
+import time
 import uuid
 from typing import Any
 
@@ -85,6 +87,7 @@ class Lake:
             return
         directory = os.path.dirname(full)
         os.makedirs(directory, exist_ok=True)
+        _remove_orphaned_temporaries(directory, os.path.basename(full))
         temporary = os.path.join(directory, f".{os.path.basename(full)}.{uuid.uuid4().hex}.tmp")
         try:
             with open(temporary, "wb") as handle:
@@ -96,6 +99,7 @@ class Lake:
             if os.path.exists(temporary):
                 os.remove(temporary)
             raise
+        _fsync_directory(directory)  # make the rename itself durable
 
     def read_json(self, path: str) -> Any:
         return json.loads(self.read_bytes(path))
@@ -128,3 +132,24 @@ class Lake:
             if match:
                 days.append(dt.date.fromisoformat(match.group(1)))
         return sorted(days)
+
+
+#: A temporary this old was left by a killed writer, not by one still writing.
+_ORPHAN_AGE_S = 3600
+
+
+def _remove_orphaned_temporaries(directory: str, name: str) -> None:
+    for path in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
+        try:
+            if time.time() - os.path.getmtime(path) > _ORPHAN_AGE_S:
+                os.remove(path)
+        except FileNotFoundError:
+            pass
+
+
+def _fsync_directory(directory: str) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

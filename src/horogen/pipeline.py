@@ -11,10 +11,9 @@ from horogen.config import Settings
 from horogen.mirror.run import MirrorServer
 
 
-def last_days(count: int, *, until: dt.date | None = None) -> list[dt.date]:
-    """The ``count`` days ending with ``until`` (default: yesterday), oldest first."""
-    last = until or dt.date.today() - dt.timedelta(days=1)
-    return [last - dt.timedelta(days=offset) for offset in range(count - 1, -1, -1)]
+def last_days(count: int, *, until: dt.date) -> list[dt.date]:
+    """The ``count`` days ending with ``until``, oldest first."""
+    return [until - dt.timedelta(days=offset) for offset in range(count - 1, -1, -1)]
 
 
 @contextmanager

@@ -70,13 +70,33 @@ def test_never_retries_other_client_errors(status: int) -> None:
     assert site.calls["/p"] == 1
 
 
-def test_honours_retry_after_up_to_the_backoff_cap() -> None:
-    settings = FAST.model_copy(update={"backoff_max": 0.3})
-    site = Site({"/p": [httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(200)]})
+def test_waits_as_long_as_retry_after_asks() -> None:
+    site = Site({"/p": [httpx.Response(429, headers={"Retry-After": "0.3"}), httpx.Response(200)]})
     started = time.perf_counter()
-    asyncio.run(fetch(site, "https://example.test/p", settings))
-    waited = time.perf_counter() - started
-    assert 0.3 <= waited < 1.0  # asked for 1 s, capped at backoff_max
+    asyncio.run(fetch(site, "https://example.test/p", FAST.model_copy(update={"backoff_max": 1})))
+    assert time.perf_counter() - started >= 0.3
+    assert site.calls["/p"] == 2
+
+
+def test_gives_up_at_once_when_retry_after_exceeds_the_backoff_cap() -> None:
+    site = Site({"/p": [httpx.Response(503, headers={"Retry-After": "120"}), httpx.Response(200)]})
+    with pytest.raises(FetchError, match=r"asks to wait 120 s, longer than backoff_max"):
+        asyncio.run(fetch(site, "https://example.test/p"))
+    assert site.calls["/p"] == 1
+
+
+@pytest.mark.parametrize("status", [502, 507, 520, 599])
+def test_every_server_error_is_retried(status: int) -> None:
+    site = Site({"/p": [httpx.Response(status), httpx.Response(200, text="ok")]})
+    assert asyncio.run(fetch(site, "https://example.test/p")).text == "ok"
+
+
+def test_an_unsupported_url_is_not_retried() -> None:
+    request = httpx.Request("GET", "https://example.test/p")
+    site = Site({"/p": [httpx.UnsupportedProtocol("no", request=request), httpx.Response(200)]})
+    with pytest.raises(FetchError):
+        asyncio.run(fetch(site, "https://example.test/p"))
+    assert site.calls["/p"] == 1
 
 
 def test_retry_after_accepts_seconds_and_http_dates() -> None:
@@ -105,6 +125,25 @@ def test_robots_txt_is_honoured_and_read_once() -> None:
 
     asyncio.run(run())
     assert site.calls == {"/robots.txt": 1, "/open": 1}
+
+
+def test_an_unreachable_robots_txt_fails_the_page_and_is_asked_again() -> None:
+    site = Site(
+        {
+            "/robots.txt": [httpx.Response(503), httpx.Response(200, text="User-agent: *\n")],
+            "/p": [httpx.Response(200, text="ok")],
+        }
+    )
+    settings = FAST.model_copy(update={"respect_robots": True, "retries": 0})
+
+    async def run() -> None:
+        async with Fetcher(settings, transport=httpx.MockTransport(site)) as fetcher:
+            with pytest.raises(FetchError, match=r"robots\.txt unreachable: HTTP 503"):
+                await fetcher.get("https://example.test/p", site="t")
+            assert (await fetcher.get("https://example.test/p", site="t")).text == "ok"
+
+    asyncio.run(run())
+    assert site.calls == {"/robots.txt": 2, "/p": 1}
 
 
 def test_missing_robots_txt_allows_everything() -> None:

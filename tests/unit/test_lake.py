@@ -69,3 +69,16 @@ def test_a_killed_write_leaves_the_previous_file_intact(lake: Lake) -> None:
     writer.wait()
     assert lake.read_bytes(path) == b"complete old version"
     assert lake.files("raw") == [path]  # the orphaned temporary is hidden from readers
+
+
+def test_temporaries_orphaned_long_ago_are_removed_on_the_next_write(lake: Lake) -> None:
+    path = "raw/date=2026-11-25/a.csv"
+    lake.write_bytes(path, b"v1")
+    folder = os.path.join(lake.root, "raw", "date=2026-11-25")
+    old, recent = (os.path.join(folder, f".a.csv.{tag}.tmp") for tag in ("old", "recent"))
+    for orphan in (old, recent):
+        with open(orphan, "wb") as handle:
+            handle.write(b"half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    lake.write_bytes(path, b"v2")
+    assert sorted(os.listdir(folder)) == [".a.csv.recent.tmp", "a.csv"]  # may be a live writer

@@ -48,15 +48,20 @@ def settings_from(lake: str | None, **overrides: Any) -> Settings:
 
 
 def days_between(
-    date: dt.datetime | None, start: dt.datetime | None, end: dt.datetime | None
+    date: dt.datetime | None,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    *,
+    today: dt.date,
 ) -> list[dt.date]:
-    """The days a command acts on: ``--date``, or ``--from``/``--to`` (inclusive), or today."""
+    """The days a command acts on: ``--date``, or ``--from``/``--to`` (inclusive), or
+    ``today``."""
     if date is not None and (start is not None or end is not None):
         raise typer.BadParameter("give either --date or --from/--to, not both")
     if date is not None:
         return [date.date()]
     if start is None and end is None:
-        return [dt.date.today()]
+        return [today]
     first = (start or end).date()  # type: ignore[union-attr]
     last = (end or start).date()  # type: ignore[union-attr]
     if first > last:

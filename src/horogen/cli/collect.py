@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -22,14 +23,20 @@ from horogen.cli.app import (
     err_console,
     settings_from,
 )
-from horogen.collect.base import Page, PageRequest
-from horogen.collect.run import CollectionResult, SourceReport, build_sources, collect
+from horogen.collect.base import Page, PageRequest, Source
+from horogen.collect.run import (
+    CollectionResult,
+    SourceReport,
+    build_sources,
+    collect,
+    site_today,
+)
 from horogen.collect.sites import SOURCES
-from horogen.config import Settings
+from horogen.config import Settings, load_settings
 from horogen.errors import LayoutChanged
 from horogen.mirror.faults import parse_faults
 from horogen.mirror.run import DEFAULT_PORT, serve
-from horogen.schema import Category
+from horogen.signs import Sign, sign_from_slug
 
 MirrorOption = Annotated[
     str | None,
@@ -75,7 +82,7 @@ def collect_command(
     Exits with code 1 when the configured share of sources failed (default: all).
     """
     settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
-    days = days_between(date, start, end)
+    days = days_between(date, start, end, today=site_today(settings.collect))
     result = run_collection(settings, days, source)
     print_report(result)
     console.print(f"lake: {settings.open_lake().url()}")
@@ -116,7 +123,7 @@ def print_report(result: CollectionResult) -> None:
     for report in result.reports:
         counts = statuses.setdefault(report.source, {})
         counts[report.status] = counts.get(report.status, 0) + 1
-    table = Table("source", "days", "pages", "records", "quarantined", "errors", "seconds")
+    table = Table("source", "days", "pages", "records", "quarantined", "errors", "busy s")
     for name, total in totals.items():
         days = ", ".join(f"{count} {status}" for status, count in statuses[name].items())
         table.add_row(
@@ -135,6 +142,7 @@ def print_report(result: CollectionResult) -> None:
         hidden = len(total.errors) + len(total.problems) - 5
         if hidden > 0:
             console.print(f"  [yellow]{name}[/yellow]: … and {hidden} more (see reports/collect/)")
+    console.print(f"{len(result.reports)} source-days in {result.seconds:.1f} s")
 
 
 @app.command("parse")
@@ -144,18 +152,26 @@ def parse_command(
     date: DateOption = None,
     url: Annotated[
         str | None,
-        typer.Option(help="The URL the page was saved from [default: the source's first page]."),
+        typer.Option(
+            help="The URL the page was saved from: tells the page's sign or category "
+            "[default: the source's first page].",
+            show_default=False,
+        ),
     ] = None,
-    category: Annotated[Category, typer.Option(help="The page's category.")] = Category.GENERAL,
+    sign: Annotated[
+        str | None,
+        typer.Option(help="The sign a one-sign page is about, when its URL does not say."),
+    ] = None,
 ) -> None:
-    """Parse a saved page (HTML, or XML for a feed) and print its records as JSON lines."""
+    """Parse a saved page (HTML, or XML for a feed) and print its records as JSON lines.
+
+    Exits 1 with the reason when the page cannot be parsed.
+    """
     if source not in SOURCES:
         raise typer.BadParameter(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
     adapter = SOURCES[source]()
-    day = date.date() if date else dt.date.today()
-    request = PageRequest(
-        url=url or adapter.plan(day, day)[0].url, day=day, name=file.stem, category=category
-    )
+    day = date.date() if date else site_today(load_settings().collect)
+    request = _planned_request(adapter, day, url, sign_from_slug(sign) if sign else None)
     page = Page(
         request=request,
         url=request.url,
@@ -173,6 +189,21 @@ def parse_command(
         err_console.print(f"links to: {follow.url}")
     for problem in parsed.problems:
         err_console.print(f"[yellow]problem:[/yellow] {problem}")
+
+
+def _planned_request(
+    adapter: Source, day: dt.date, url: str | None, sign: Sign | None
+) -> PageRequest:
+    """The request ``adapter`` plans for ``url`` (its first page without a URL); a page
+    reached by a link (astroscope's sign pages) gets a request for ``url`` itself."""
+    planned = adapter.plan(day, day)
+    request = planned[0] if url is None else None
+    for candidate in planned:
+        if url is not None and candidate.url.rstrip("/") == url.rstrip("/"):
+            request = candidate
+    if request is None:
+        request = PageRequest(url=str(url), day=day, name="page")
+    return request if sign is None else dataclasses.replace(request, sign=sign)
 
 
 @app.command("mirror")

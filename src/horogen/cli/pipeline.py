@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import typer
 
 from horogen.cli.app import LakeOption, app, console, settings_from
 from horogen.cli.collect import print_report
+from horogen.collect.run import site_today
 from horogen.pipeline import collect_step, last_days
 
 
@@ -19,7 +21,7 @@ def demo_command(
     """Run the pipeline end to end on this machine: start the mirror of the seven sites,
     collect the last DAYS days into the lake and report."""
     settings = settings_from(lake)
-    window = last_days(days)
+    window = last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))
     console.rule(f"1/1 collect {window[0]} … {window[-1]} from the embedded mirror")
     print_report(collect_step(settings, window))
     console.print(f"raw data: {settings.open_lake().url('raw')}")

@@ -15,20 +15,21 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
-    stop_after_attempt,
     wait_random_exponential,
 )
 
 from horogen.collect.settings import CollectSettings
 from horogen.errors import FetchError
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-
 
 def _is_retryable(error: BaseException) -> bool:
+    """Timeouts, broken connections, 429 and 5xx are worth another try; nothing else is."""
     if isinstance(error, httpx.HTTPStatusError):
-        return error.response.status_code in RETRYABLE_STATUS
-    return isinstance(error, httpx.TransportError)  # timeouts, refused and reset connections
+        status = error.response.status_code
+        return status == 429 or 500 <= status < 600
+    return isinstance(
+        error, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError
+    )
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:
@@ -62,9 +63,10 @@ class Fetcher:
     """Fetches pages for the collector.
 
     Requests to one site never run more than ``concurrency_per_site`` at a time; each is
-    retried on timeouts, connection errors, 5xx and 429 with exponential backoff and full
-    jitter (or the server's ``Retry-After``, capped at ``backoff_max``), and never on other
-    4xx. robots.txt is read once per origin and honoured unless ``respect_robots`` is off.
+    retried on timeouts, broken connections, 5xx and 429 with exponential backoff and full
+    jitter, or after the server's ``Retry-After`` (giving up at once when that is longer
+    than ``backoff_max``), and never on other 4xx. robots.txt is read once per origin and
+    honoured unless ``respect_robots`` is off.
     """
 
     def __init__(
@@ -105,7 +107,7 @@ class Fetcher:
     async def _get_with_retries(self, url: str, params: dict[str, Any] | None) -> httpx.Response:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(self.settings.retries + 1),
+            stop=self._stop,
             wait=self._wait,
             reraise=True,
         )
@@ -115,16 +117,27 @@ class Fetcher:
                     response = await self._client.get(url, params=params)
                     response.raise_for_status()
         except httpx.HTTPError as error:
-            raise FetchError(describe(error)) from error
+            reason = describe(error)
+            asked = _asked_delay(error)
+            if asked is not None and asked > self.settings.backoff_max:
+                reason += (
+                    f"; it asks to wait {asked:.0f} s, longer than backoff_max "
+                    f"({self.settings.backoff_max:.0f} s)"
+                )
+            raise FetchError(reason) from error
         return response
 
+    def _stop(self, state: RetryCallState) -> bool:
+        """Stop when the retries are spent, or when the server asks for a longer wait than
+        ``backoff_max`` (retrying sooner than it allows would only earn another refusal)."""
+        if state.attempt_number > self.settings.retries:
+            return True
+        asked = _asked_delay(state.outcome.exception() if state.outcome else None)
+        return asked is not None and asked > self.settings.backoff_max
+
     def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, httpx.HTTPStatusError):
-            asked = retry_after_seconds(error.response)
-            if asked is not None:
-                return min(asked, self.settings.backoff_max)
-        return self._backoff(state)
+        asked = _asked_delay(state.outcome.exception() if state.outcome else None)
+        return asked if asked is not None else self._backoff(state)
 
     async def _allowed(self, url: str, site: str) -> bool:
         parts = urlsplit(url)
@@ -136,7 +149,8 @@ class Fetcher:
 
     async def _read_robots(self, origin: str, site: str) -> RobotFileParser:
         """robots.txt as RFC 9309 reads it: a 4xx allows everything; a server or network
-        error after retries disallows everything (the site is then reported as failed)."""
+        error after retries disallows everything for now, so the page's fetch fails with
+        that reason (and is not remembered: the next page asks again)."""
         parser = RobotFileParser(f"{origin}/robots.txt")
         try:
             async with self._site_limits[site]:
@@ -145,8 +159,14 @@ class Fetcher:
             cause = error.__cause__
             if isinstance(cause, httpx.HTTPStatusError) and cause.response.status_code < 500:
                 parser.parse([])
-            else:
-                parser.disallow_all = True
-            return parser
+                return parser
+            raise FetchError(f"robots.txt unreachable: {error}") from error
         parser.parse(response.text.splitlines())
         return parser
+
+
+def _asked_delay(error: BaseException | None) -> float | None:
+    """The ``Retry-After`` delay of a failed response, if it carries one."""
+    if isinstance(error, httpx.HTTPStatusError):
+        return retry_after_seconds(error.response)
+    return None

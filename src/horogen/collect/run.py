@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -27,6 +27,8 @@ from horogen.config import Settings
 from horogen.errors import ConfigError, FetchError, LayoutChanged
 from horogen.lake import Lake, quarantine_path, raw_path, report_path
 from horogen.schema import Record
+
+log = logging.getLogger(__name__)
 
 Status = Literal["ok", "partial", "failed", "skipped"]
 Written = Literal["replaced", "merged", "kept", "none"]
@@ -70,8 +72,12 @@ def build_sources(settings: CollectSettings, only: Sequence[str] | None = None) 
 
 
 class Collector:
-    """Collects sources into a lake. ``mirror=True`` asks every page for the day being
-    collected (``?date=``), which the mirror serves for any day."""
+    """Collects one source for one day into a lake.
+
+    ``mirror=True`` asks every page for the day being collected (``?date=``), which the
+    mirror serves for any day, and stores each record's URL as the real site's URL the
+    mirrored page stands for.
+    """
 
     def __init__(self, lake: Lake, fetcher: Fetcher, *, mirror: bool, today: dt.date) -> None:
         self.lake = lake
@@ -83,16 +89,28 @@ class Collector:
         report = SourceReport(source=source.id, date=day)
         started = time.perf_counter()
         site_today = day if self.mirror else self.today
-        if not source.availability.serves(day, site_today):
-            report.status = "skipped"
-            report.problems.append(
-                f"{source.id} serves {source.availability.describe()} on the real web; "
-                f"{day} is not among them"
-            )
-        else:
-            records = await self._gather(source, source.plan(day, site_today), report)
-            self._write(source, day, records, report)
+        try:
+            if source.availability.serves(day, site_today):
+                records = await self._gather(source, source.plan(day, site_today), report)
+                self._write(source, day, records, report)
+            else:
+                report.status = "skipped"
+                report.problems.append(
+                    f"{source.id} serves {source.availability.describe()} on the real web; "
+                    f"{day} is not among them"
+                )
+        except Exception as error:  # one source's failure must not stop the others
+            log.exception("collecting %s for %s failed", source.id, day)
+            report.status = "failed"
+            report.errors.append(f"{type(error).__name__}: {error}")
         report.duration_s = round(time.perf_counter() - started, 3)
+        self.lake.write_json(report_path("collect", day, source.id), report.to_json())
+        return report
+
+    def give_up(self, source: Source, day: dt.date, reason: str) -> SourceReport:
+        """Report ``source`` as failed for ``day`` without asking it."""
+        report = SourceReport(source=source.id, date=day, status="failed", errors=[reason])
+        report.written = "kept" if self.lake.exists(raw_path(day, source.id)) else "none"
         self.lake.write_json(report_path("collect", day, source.id), report.to_json())
         return report
 
@@ -108,10 +126,7 @@ class Collector:
                     continue
                 report.pages += 1
                 for record in self._parse(source, page, report, requests):
-                    if record.key in records:
-                        report.problems.append(f"duplicate {record.sign}/{record.category}")
-                    else:
-                        records[record.key] = record
+                    records.setdefault(record.key, record)
         return list(records.values())
 
     async def _fetch(
@@ -123,9 +138,10 @@ class Collector:
         except FetchError as error:
             report.errors.append(str(error))
             return None
+        url = response.url.copy_remove_param("date") if self.mirror else response.url
         return Page(
             request=request,
-            url=str(response.url.copy_remove_param("date")) if self.mirror else str(response.url),
+            url=str(url),
             body=response.text,
             collected_at=dt.datetime.now(dt.UTC),
         )
@@ -133,22 +149,40 @@ class Collector:
     def _parse(
         self, source: Source, page: Page, report: SourceReport, follow: list[PageRequest]
     ) -> list[Record]:
-        """The page's records for the requested day; quarantines what cannot be used."""
+        """The usable records of ``page``; the page is quarantined when anything on it
+        could not be used, and a quarantine left by an earlier run is cleared when the page
+        is clean now."""
         try:
             parsed = source.parse(page)
         except LayoutChanged as error:
             self._quarantine(source, page, [str(error)], report)
             return []
+        except Exception as error:  # an adapter bug or a page it never imagined
+            log.exception("%s could not parse %s", source.id, page.url)
+            self._quarantine(source, page, [f"{type(error).__name__}: {error}"], report)
+            return []
         follow.extend(parsed.follow)
         problems = list(parsed.problems)
-        wanted = [record for record in parsed.records if record.date == page.request.day]
-        stale = {record.date for record in parsed.records} - {page.request.day}
-        if stale:
-            dates = ", ".join(sorted(str(day) for day in stale))
-            problems.append(f"page is for {dates}, asked for {page.request.day}")
+        usable = []
+        for record in parsed.records:
+            if record.date != page.request.day:
+                problems.append(f"page is for {record.date}, asked for {page.request.day}")
+            elif not record.text:
+                problems.append(f"{record.sign}/{record.category}: empty text")
+            else:
+                usable.append(self._public(source, record))
         if problems:
-            self._quarantine(source, page, problems, report)
-        return wanted
+            self._quarantine(source, page, sorted(set(problems)), report)
+        else:
+            self._clear_quarantine(source, page.request)
+        return usable
+
+    def _public(self, source: Source, record: Record) -> Record:
+        """``record`` with the real site's URL in place of the mirror's."""
+        if not self.mirror or not record.url.startswith(source.base_url):
+            return record
+        url = source.default_base_url + record.url[len(source.base_url) :]
+        return record.model_copy(update={"url": url})
 
     def _quarantine(
         self, source: Source, page: Page, reasons: list[str], report: SourceReport
@@ -169,6 +203,10 @@ class Collector:
                 "page": body_path,
             },
         )
+
+    def _clear_quarantine(self, source: Source, request: PageRequest) -> None:
+        for suffix in (source.page_suffix, "json"):
+            self.lake.delete(quarantine_path(request.day, source.id, request.name, suffix))
 
     def _write(
         self, source: Source, day: dt.date, records: list[Record], report: SourceReport
@@ -194,20 +232,36 @@ class Collector:
 @dataclass
 class CollectionResult:
     reports: list[SourceReport]
+    seconds: float = 0.0
 
     @property
     def failed_share(self) -> float:
+        """The share of attempted source-days that failed; 1.0 when none was attempted
+        (no source serves the days asked for)."""
         attempted = [r for r in self.reports if r.status != "skipped"]
         if not attempted:
-            return 0.0
+            return 1.0
         return sum(r.status == "failed" for r in attempted) / len(attempted)
 
     def succeeded(self, threshold: float) -> bool:
-        """False when at least ``threshold`` of the attempted collections failed."""
+        """False when at least ``threshold`` of the attempted source-days failed."""
         return self.failed_share < threshold
 
-    def to_json(self) -> str:
-        return json.dumps([r.to_json() for r in self.reports], ensure_ascii=False, indent=2)
+
+class _GiveUp:
+    """Stops asking a source for more days once its last ``limit`` days all failed, so a
+    dead site costs a backfill minutes, not hours of timeouts."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.failed_in_a_row: dict[str, int] = {}
+
+    def exhausted(self, source: str) -> bool:
+        return self.limit > 0 and self.failed_in_a_row.get(source, 0) >= self.limit
+
+    def record(self, report: SourceReport) -> None:
+        before = self.failed_in_a_row.get(report.source, 0)
+        self.failed_in_a_row[report.source] = before + 1 if report.status == "failed" else 0
 
 
 async def collect_async(
@@ -217,24 +271,34 @@ async def collect_async(
     sources: Sequence[str] | None = None,
     on_day_done: Callable[[dt.date], None] | None = None,
 ) -> CollectionResult:
-    """Collect ``days`` from ``sources``; days run a few at a time, sources in parallel."""
+    """Collect ``days`` from ``sources``: every source on its own, each working on at most
+    ``parallel_days`` days at a time."""
+    started = time.perf_counter()
     lake = settings.open_lake()
     chosen = build_sources(settings.collect, sources)
-    day_slots = asyncio.Semaphore(settings.collect.parallel_days)
+    slots = {source.id: asyncio.Semaphore(settings.collect.parallel_days) for source in chosen}
+    give_up = _GiveUp(settings.collect.give_up_after)
+    unfinished = dict.fromkeys(days, len(chosen))
     async with Fetcher(settings.collect) as fetcher:
         collector = Collector(
             lake, fetcher, mirror=bool(settings.collect.mirror), today=site_today(settings.collect)
         )
 
-        async def one_day(day: dt.date) -> list[SourceReport]:
-            async with day_slots:
-                reports = await asyncio.gather(*(collector.collect(s, day) for s in chosen))
-            if on_day_done:
+        async def one(source: Source, day: dt.date) -> SourceReport:
+            async with slots[source.id]:
+                if give_up.exhausted(source.id):
+                    reason = f"not tried: the previous {give_up.limit} days of {source.id} failed"
+                    report = collector.give_up(source, day, reason)
+                else:
+                    report = await collector.collect(source, day)
+                    give_up.record(report)
+            unfinished[day] -= 1
+            if on_day_done and not unfinished[day]:
                 on_day_done(day)
-            return list(reports)
+            return report
 
-        per_day = await asyncio.gather(*(one_day(day) for day in days))
-    return CollectionResult([report for reports in per_day for report in reports])
+        reports = await asyncio.gather(*(one(source, day) for day in days for source in chosen))
+    return CollectionResult(list(reports), seconds=round(time.perf_counter() - started, 3))
 
 
 def collect(

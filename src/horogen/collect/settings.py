@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class CollectSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting is an error, not ignored
+
     mirror: str | None = Field(
         default=None,
         description="Base URL of a `horogen mirror` server; points every source at it.",
@@ -19,11 +23,17 @@ class CollectSettings(BaseModel):
     timezone: str = Field(
         default="Europe/Moscow", description="Where the sites' day begins and ends."
     )
-    parallel_days: int = Field(default=4, ge=1, description="Days collected at once.")
+    parallel_days: int = Field(default=4, ge=1, description="Days of one source at once.")
+    give_up_after: int = Field(
+        default=5,
+        ge=0,
+        description="Stop asking a source for more days of a range once this many of its "
+        "days in a row failed (0: never give up).",
+    )
     user_agent: str = "horogen/0.1 (+https://github.com/horogen/horogen)"
     respect_robots: bool = True
-    connect_timeout: float = 5.0
-    read_timeout: float = 20.0
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
     retries: int = Field(default=4, ge=0, description="Retries after the first attempt.")
     backoff_base: float = Field(default=0.5, gt=0, description="First retry delay, seconds.")
     backoff_max: float = Field(default=30.0, gt=0)
@@ -34,3 +44,12 @@ class CollectSettings(BaseModel):
         le=1,
         description="Share of failed sources at which `collect` exits non-zero.",
     )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (try Europe/Moscow)") from None
+        return value
