@@ -28,6 +28,11 @@ class Sign(StrEnum):
         return _RUSSIAN[self][0].capitalize()
 
     @property
+    def genitive(self) -> str:
+        """The Russian name in the genitive case, capitalized, as in "Гороскоп для Овна"."""
+        return _RUSSIAN[self][1].capitalize()
+
+    @property
     def emoji(self) -> str:
         return _EMOJI[self]
 

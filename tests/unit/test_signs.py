@@ -63,6 +63,15 @@ def test_every_sign_round_trips_through_its_russian_name_and_emoji() -> None:
         assert parse_sign(sign.emoji) is sign
 
 
+def test_genitive_names_as_headings_print_them() -> None:
+    assert [sign.genitive for sign in Sign] == [
+        "Овна", "Тельца", "Близнецов", "Рака", "Льва", "Девы",
+        "Весов", "Скорпиона", "Стрельца", "Козерога", "Водолея", "Рыб",
+    ]  # fmt: skip
+    for sign in Sign:
+        assert parse_sign(f"Гороскоп на сегодня для {sign.genitive}") is sign
+
+
 def test_slug_lookup_names_the_valid_slugs() -> None:
     assert sign_from_slug("LEO") is Sign.LEO
     with pytest.raises(ValueError, match="aries, taurus"):

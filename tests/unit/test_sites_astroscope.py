@@ -39,7 +39,9 @@ def sign_page(name: str, sign: Sign, slug: str) -> Page:
 
 def test_plan_asks_for_the_index_today_only() -> None:
     assert Astroscope().plan(DAY, DAY) == [PageRequest(INDEX_URL, DAY, "index")]
-    assert Astroscope().plan(DAY - dt.timedelta(days=2), DAY) == []
+    assert Astroscope.availability.serves(DAY, DAY)
+    assert not Astroscope.availability.serves(DAY - dt.timedelta(days=1), DAY)
+    assert not Astroscope.availability.serves(DAY + dt.timedelta(days=1), DAY)
 
 
 def test_index_follows_one_link_per_sign_resolved_against_the_page() -> None:
@@ -72,6 +74,14 @@ def test_index_reports_unknown_and_repeated_links() -> None:
     ]
 
 
+def test_index_reports_signs_without_a_link() -> None:
+    body = (FIXTURES / "index.html").read_text(encoding="utf-8")
+    body = "\n".join(line for line in body.splitlines() if "/rak.html" not in line)
+    parsed = Astroscope().parse(Page(PageRequest(INDEX_URL, DAY, "index"), INDEX_URL, body, AT))
+    assert [r.sign for r in parsed.follow] == [sign for sign in Sign if sign is not Sign.CANCER]
+    assert parsed.problems == ["no link for cancer"]
+
+
 def test_changed_or_empty_index_raises_naming_the_link_selector() -> None:
     for name in ("index_changed.html", "empty.html"):
         with pytest.raises(LayoutChanged) as error:
@@ -100,8 +110,18 @@ def test_sign_page_with_an_empty_text_is_kept() -> None:
 
 
 def test_sign_page_naming_another_sign_raises() -> None:
-    with pytest.raises(LayoutChanged, match=r"asked for Телец but its h1 .* names Овен"):
+    with pytest.raises(
+        LayoutChanged, match=r"asked for Телец \(taurus\), but its heading .* names Овен"
+    ):
         Astroscope().parse(sign_page("sign_oven.html", Sign.TAURUS, "telec"))
+
+
+def test_sign_page_whose_heading_names_no_sign_gives_the_asked_sign() -> None:
+    body = "<html><body><h1>Гороскоп на сегодня</h1><div class='p-3'>Текст.</div></body></html>"
+    url = SIGN_URL.format("rak")
+    page = Page(PageRequest(url, DAY, "cancer", sign=Sign.CANCER), url, body, AT)
+    [record] = Astroscope().parse(page).records
+    assert (record.sign, record.text) == (Sign.CANCER, "Текст.")
 
 
 def test_changed_sign_page_raises_naming_the_heading_selector() -> None:

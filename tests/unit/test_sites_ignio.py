@@ -73,8 +73,8 @@ def test_plan_asks_every_feed(offset: int) -> None:
 
 
 @pytest.mark.parametrize("offset", [-2, 3, -100])
-def test_plan_outside_the_window_asks_nothing(offset: int) -> None:
-    assert Ignio().plan(TODAY + dt.timedelta(days=offset), TODAY) == []
+def test_days_outside_the_window_are_not_served(offset: int) -> None:
+    assert not Ignio.availability.serves(TODAY + dt.timedelta(days=offset), TODAY)
 
 
 def test_source_declaration() -> None:

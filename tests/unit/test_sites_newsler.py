@@ -30,6 +30,14 @@ def fixture(name: str, category: Category = Category.GENERAL) -> Page:
     return page((FIXTURES / name).read_text(encoding="utf-8"), category)
 
 
+def test_a_sign_missing_from_the_page_is_reported() -> None:
+    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = "\n".join(line for line in body.splitlines() if "> Рак <span>" not in line)
+    parsed = Newsler().parse(page(body))
+    assert [r.sign for r in parsed.records] == [sign for sign in Sign if sign is not Sign.CANCER]
+    assert parsed.problems == ["no item for cancer"]
+
+
 def test_plan_asks_for_one_page_per_category_today_only() -> None:
     plan = Newsler().plan(DAY, DAY)
     assert [(r.url, r.name, r.category) for r in plan] == [
@@ -44,7 +52,9 @@ def test_plan_asks_for_one_page_per_category_today_only() -> None:
     ]
     assert {r.day for r in plan} == {DAY}
     assert set(Newsler.categories) == set(Category)
-    assert Newsler().plan(DAY - dt.timedelta(days=1), DAY) == []
+    assert Newsler.availability.serves(DAY, DAY)
+    assert not Newsler.availability.serves(DAY - dt.timedelta(days=1), DAY)
+    assert not Newsler.availability.serves(DAY + dt.timedelta(days=1), DAY)
 
 
 @pytest.mark.parametrize("category", [Category.GENERAL, Category.EROTIC, Category.MOBILE])

@@ -4,6 +4,7 @@ the mirror."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,20 @@ def fixture(name: str) -> Page:
     return page((FIXTURES / name).read_text(encoding="utf-8"))
 
 
+def test_a_sign_missing_from_the_page_is_reported() -> None:
+    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body, removed = re.subn(r'<div class="text_box">\s*<h6>Рак</h6>.*?</div>', "", body, flags=re.S)
+    assert removed == 1
+    parsed = RetroFM().parse(page(body))
+    assert [r.sign for r in parsed.records] == [sign for sign in Sign if sign is not Sign.CANCER]
+    assert parsed.problems == ["no item for cancer"]
+
+
 def test_plan_asks_for_the_page_today_only() -> None:
     assert RetroFM().plan(DAY, DAY) == [PageRequest(URL, DAY, "goroskop")]
-    assert RetroFM().plan(DAY + dt.timedelta(days=1), DAY) == []
+    assert RetroFM.availability.serves(DAY, DAY)
+    assert not RetroFM.availability.serves(DAY + dt.timedelta(days=1), DAY)
+    assert not RetroFM.availability.serves(DAY - dt.timedelta(days=1), DAY)
 
 
 def test_good_page_gives_every_sign_with_the_text_after_its_heading() -> None:

@@ -33,7 +33,9 @@ def test_plan_asks_for_the_daily_page_today_only() -> None:
     assert source.plan(DAY, DAY) == [
         PageRequest("http://127.0.0.1:9000/74ru/horoscope/daily/", DAY, "daily")
     ]
-    assert source.plan(DAY - dt.timedelta(days=1), DAY) == []
+    assert Ru74.availability.serves(DAY, DAY)
+    assert not Ru74.availability.serves(DAY - dt.timedelta(days=1), DAY)
+    assert not Ru74.availability.serves(DAY + dt.timedelta(days=1), DAY)
     assert Ru74().plan(DAY, DAY)[0].url == URL
 
 
@@ -104,6 +106,38 @@ def test_unknown_sign_heading_and_repeated_sign_are_reported() -> None:
         "item 15: Овен again (first in item 2); kept the first",
     ]
     assert parsed.records[0].text.startswith("Сегодня Овнам")
+
+
+def test_signs_missing_from_the_page_are_reported() -> None:
+    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = "\n".join(
+        line for line in body.splitlines() if "-->Рак<!--" not in line and "-->Рыбы<!--" not in line
+    )
+    parsed = Ru74().parse(page(body))
+    assert [r.sign for r in parsed.records] == [
+        sign for sign in Sign if sign not in (Sign.CANCER, Sign.PISCES)
+    ]
+    assert parsed.problems == ["no item for cancer", "no item for pisces"]
+
+
+def test_an_item_without_a_sign_heading_element_is_no_item_and_its_sign_is_missing() -> None:
+    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    line = next(line for line in body.splitlines() if "-->Рак<!--" in line)
+    body = body.replace(line, line.replace("_4K6U+ _9dcVo", "_4K6U+"))
+    parsed = Ru74().parse(page(body))
+    assert len(parsed.records) == 11
+    assert parsed.problems == ["no item for cancer"]
+
+
+def test_a_sign_whose_item_has_no_text_element_is_reported_once() -> None:
+    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    line = next(line for line in body.splitlines() if "-->Рак<!--" in line)
+    body = body.replace(line, line.replace("BDPZt KUbeq", "BDPZt"))
+    parsed = Ru74().parse(page(body))
+    assert len(parsed.records) == 11
+    assert parsed.problems == [
+        "item 5 ('Рак'): no text element matches '[class~=\"BDPZt\"][class~=\"KUbeq\"]'"
+    ]
 
 
 def test_changed_layout_raises_naming_the_item_selector() -> None:

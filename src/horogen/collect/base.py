@@ -86,7 +86,10 @@ class Source(ABC):
 
     @abstractmethod
     def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
-        """The pages that hold ``day``'s horoscopes when the site's current day is ``today``."""
+        """The pages that hold ``day``'s horoscopes when the site's current day is ``today``.
+
+        Called only for days the source serves (``availability.serves(day, today)``).
+        """
 
     @abstractmethod
     def parse(self, page: Page) -> ParsedPage:

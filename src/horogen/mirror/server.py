@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from horogen.collect.sites import SOURCES
 from horogen.mirror.base import SiteMirror, TextFn
 from horogen.mirror.faults import Fault, Faults, RequestLog
 from horogen.mirror.texts import horoscope_text
@@ -193,11 +194,7 @@ def _index_html(base: str, mirrors: Mapping[str, SiteMirror], faults: Faults) ->
 def _todays_pages(
     base: str, mirrors: Mapping[str, SiteMirror], today: dt.date
 ) -> dict[str, list[str]]:
-    """The pages each source's adapter would fetch today, where the adapter is installed."""
-    try:
-        from horogen.collect.sites import SOURCES
-    except ImportError:
-        return {}
+    """The pages each source's adapter would fetch today (for the sources it mirrors)."""
     return {
         source_id: [
             f"{request.url}{'&' if '?' in request.url else '?'}date={today}"

@@ -1,5 +1,5 @@
-"""What the HTML adapters share: a page's text as a reader sees it, and the loop that turns
-a multi-sign page's items into records.
+"""What the HTML adapters share: a page's text as a reader sees it, the loop that turns
+a multi-sign page's items into records, and the checks of a one-sign page.
 
 The selectors stay in each site's module; nothing here knows a site's layout.
 """
@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from horogen.collect.base import Page, ParsedPage, Source, require
+from horogen.collect.base import Page, PageRequest, ParsedPage, Source, require
+from horogen.errors import LayoutChanged
 from horogen.schema import normalize_whitespace
 from horogen.signs import Sign, parse_sign
 
@@ -38,6 +39,38 @@ Item = tuple[str | None, str | None]
 
 def parse_html(page: Page) -> LexborHTMLParser:
     return LexborHTMLParser(page.body)
+
+
+def sign_page_requests(day: dt.date, url: Callable[[Sign], str]) -> list[PageRequest]:
+    """For a site with a page per sign: each sign's page (at ``url(sign)``) for ``day``."""
+    return [PageRequest(url=url(sign), day=day, name=sign.value, sign=sign) for sign in Sign]
+
+
+def sign_page(
+    source: Source, page: Page, heading_selector: str
+) -> tuple[Sign, LexborHTMLParser, str | None]:
+    """A page about one sign: the sign it was asked for, its tree, and its heading (the first
+    ``heading_selector``; ``None`` when there is none). Raises ``LayoutChanged`` when the
+    request names no sign or the heading names another sign (:func:`check_heading`)."""
+    sign = page.request.sign
+    require(sign is not None, f"{source.id} pages are per sign, but the request names no sign")
+    assert sign is not None
+    tree = parse_html(page)
+    heading = heading_at(tree.root, heading_selector)
+    check_heading(source, page, heading, sign)
+    return sign, tree, heading
+
+
+def check_heading(source: Source, page: Page, heading: str | None, expected: Sign) -> None:
+    """Raise ``LayoutChanged`` when a one-sign page's heading names a sign other than the
+    one the page was asked for (a redirect, a shifted layout); a heading that names no
+    sign, or no heading, leaves the asked sign standing."""
+    named = parse_sign(heading)
+    if named is not None and named is not expected:
+        raise LayoutChanged(
+            f"{page.url} was asked for {expected.ru} ({expected.value}), but its heading "
+            f"{heading!r} names {named.ru} ({named.value}): " + fix_hint(source)
+        )
 
 
 def block_text(nodes: Iterable[LexborNode]) -> str:
@@ -96,6 +129,43 @@ def nothing_matched(source: Source, page: Page, selector: str, what: str) -> str
     return f"no {what} matches {selector!r} on {page.url}: {fix_hint(source)}"
 
 
+def missing_signs(found: Iterable[Sign], what: str = "item") -> list[str]:
+    """A problem for each sign a multi-sign page should have but does not name."""
+    seen = set(found)
+    return [f"no {what} for {sign.value}" for sign in Sign if sign not in seen]
+
+
+def item_records(
+    source: Source,
+    page: Page,
+    root: LexborNode,
+    *,
+    item: str,
+    sign: str,
+    text: str | Callable[[LexborNode], str | None],
+    text_selector: str | None = None,
+    day: dt.date | None = None,
+) -> ParsedPage:
+    """Records from a page whose items (``item``) each hold a sign heading (``sign``) and a
+    text: the element ``text`` selects inside the item, or what the function ``text`` reads
+    from it (``text_selector`` then names it in problems).
+
+    Only the innermost elements matching ``item`` that hold a sign heading are items:
+    other blocks of a page may share the item's classes. Raises ``LayoutChanged`` when
+    ``item`` or ``sign`` matches nothing; the rest is :func:`sign_records`.
+    """
+    nodes = root.css(item)
+    require(nodes, nothing_matched(source, page, item, "item"))
+    items = [
+        (heading_at(node, sign), text_at(node, text) if isinstance(text, str) else text(node))
+        for node in nodes
+        if len(node.css(item)) == 1 and node.css_first(sign) is not None  # css() has the node
+    ]
+    require(items, nothing_matched(source, page, f"{item} {sign}", "sign heading"))
+    label = text if isinstance(text, str) else text_selector or text.__name__
+    return sign_records(source, page, items, text_selector=label, day=day)
+
+
 def sign_records(
     source: Source,
     page: Page,
@@ -107,11 +177,13 @@ def sign_records(
     """Records from a page with many signs.
 
     Known non-sign blocks are skipped; unreadable sign headings, items without a text
-    element and repeated signs (the first is kept) go to ``problems``; an empty text is
-    kept as a record with an empty text. Raises ``LayoutChanged`` when no record is left.
+    element, repeated signs (the first is kept) and signs no item names go to ``problems``;
+    an empty text is kept as a record with an empty text. Raises ``LayoutChanged`` when no
+    record is left.
     """
     parsed = ParsedPage()
     first: dict[Sign, int] = {}
+    named: set[Sign] = set()
     without_text = 0
     for number, (heading, text) in enumerate(items, start=1):
         sign = parse_sign(heading)
@@ -119,6 +191,7 @@ def sign_records(
             if not is_not_a_sign(heading):
                 parsed.problems.append(f"item {number}: heading {heading!r} names no sign")
             continue
+        named.add(sign)
         if sign in first:
             parsed.problems.append(
                 f"item {number}: {sign.ru} again (first in item {first[sign]}); kept the first"
@@ -139,4 +212,5 @@ def sign_records(
         f"no item of {page.url} names a sign ({'; '.join(parsed.problems) or 'no headings'}): "
         + fix_hint(source),
     )
+    parsed.problems += missing_signs(named)
     return parsed

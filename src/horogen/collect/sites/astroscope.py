@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urljoin, urlsplit
 
-from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
+from horogen.collect.base import Page, PageRequest, ParsedPage, Source, require
 from horogen.collect.sites._html import (
     fix_hint,
-    heading_at,
     is_not_a_sign,
+    missing_signs,
     nothing_matched,
     one_line,
     parse_html,
+    sign_page,
     text_at,
 )
 from horogen.signs import Sign, parse_sign
@@ -37,29 +38,29 @@ class Astroscope(Source):
     id = "astroscope"
     title = "Astroscope.ru — ежедневный гороскоп"
     default_base_url = "https://astroscope.ru"
-    availability = Availability()
 
     def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
-        if not self.availability.serves(day, today):
-            return []
         return [PageRequest(url=self.base_url + INDEX_PATH, day=day, name="index")]
 
     def parse(self, page: Page) -> ParsedPage:
         if page.request.sign is None:
             return self._parse_index(page)
-        return self._parse_sign_page(page, page.request.sign)
+        return self._parse_sign_page(page)
 
     def _parse_index(self, page: Page) -> ParsedPage:
         links = parse_html(page).css(SIGN_LINK)
         require(links, nothing_matched(self, page, SIGN_LINK, "sign link"))
         parsed = ParsedPage()
+        named: set[Sign] = set()
         for number, link in enumerate(links, start=1):
             name, href = one_line(link), (link.attributes.get("href") or "").strip()
             sign = parse_sign(name) or _sign_from_href(href)
             if sign is None:
                 if not is_not_a_sign(name):
                     parsed.problems.append(f"link {number} {name!r} ({href}) names no sign")
-            elif any(request.sign is sign for request in parsed.follow):
+                continue
+            named.add(sign)
+            if any(request.sign is sign for request in parsed.follow):
                 parsed.problems.append(f"link {number} ({href}): {sign.ru} again; kept the first")
             elif not href:
                 parsed.problems.append(f"link {number} ({sign.ru}) has no href")
@@ -77,21 +78,16 @@ class Astroscope(Source):
             parsed.follow,
             f"no link of {page.url} names a sign ({'; '.join(parsed.problems)}): " + fix_hint(self),
         )
+        parsed.problems += missing_signs(named, "link")
         return parsed
 
-    def _parse_sign_page(self, page: Page, expected: Sign) -> ParsedPage:
-        tree = parse_html(page)
-        heading = heading_at(tree.root, SIGN_HEADING)
+    def _parse_sign_page(self, page: Page) -> ParsedPage:
+        sign, tree, heading = sign_page(self, page, SIGN_HEADING)
+        # Without its h1 the page is not a sign page: the first .p-3 would be the sidebar.
         require(heading is not None, nothing_matched(self, page, SIGN_HEADING, "sign heading"))
-        sign = parse_sign(heading)
-        require(
-            sign is expected,
-            f"{page.url} was asked for {expected.ru} but its {SIGN_HEADING} {heading!r} "
-            f"names {sign.ru if sign else 'no sign'}: " + fix_hint(self),
-        )
         text = text_at(tree.root, TEXT)
         require(text is not None, nothing_matched(self, page, TEXT, "text element"))
-        return ParsedPage(records=[self.record(page, expected, text)])
+        return ParsedPage(records=[self.record(page, sign, text)])
 
 
 def _sign_from_href(href: str) -> Sign | None:

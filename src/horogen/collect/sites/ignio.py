@@ -66,8 +66,6 @@ class Ignio(Source):
     page_suffix = "xml"
 
     def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
-        if not self.availability.serves(day, today):
-            return []
         return [
             PageRequest(
                 url=self.base_url + FEED_PATH.format(feed=feed),

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
-from horogen.collect.sites._html import (
-    heading_at,
-    nothing_matched,
-    parse_html,
-    sign_records,
-    text_at,
-)
+from horogen.collect.base import Page, PageRequest, ParsedPage, Source
+from horogen.collect.sites._html import item_records, parse_html
 from horogen.schema import Category
 
 # Bootstrap grid columns: other blocks of the page share the item's classes, so only
@@ -38,21 +32,12 @@ class Newsler(Source):
     title = "Newsler.ru — гороскопы"
     default_base_url = "https://www.newsler.ru"
     categories = tuple(PATHS)
-    availability = Availability()
 
     def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
-        if not self.availability.serves(day, today):
-            return []
         return [
             PageRequest(url=self.base_url + path, day=day, name=category.value, category=category)
             for category, path in PATHS.items()
         ]
 
     def parse(self, page: Page) -> ParsedPage:
-        columns = parse_html(page).css(ITEM)
-        require(columns, nothing_matched(self, page, ITEM, "item"))
-        innermost = [column for column in columns if len(column.css(ITEM)) == 1]  # css() has self
-        pairs = [(heading_at(column, SIGN), text_at(column, TEXT)) for column in innermost]
-        pairs = [pair for pair in pairs if pair[0] is not None]
-        require(pairs, nothing_matched(self, page, f"{ITEM} {SIGN}", "sign heading"))
-        return sign_records(self, page, pairs, text_selector=TEXT)
+        return item_records(self, page, parse_html(page).root, item=ITEM, sign=SIGN, text=TEXT)

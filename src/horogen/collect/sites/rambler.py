@@ -4,23 +4,25 @@
 The site is built with hashed CSS-module class names that change with redesigns: the
 text was in ``div._1dQ3`` (older), later in several ``p._1RrZR`` paragraphs (current).
 When neither matches, the parser falls back to the longest text block of the article,
-but only to a block long enough to be a horoscope; otherwise the page is quarantined.
+but only to a block long enough to be a horoscope (otherwise the page is quarantined),
+and says so in the page's problems, so the drift shows in the collection report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
 from horogen.collect.dates import parse_russian_date
-from horogen.errors import LayoutChanged
-from horogen.schema import Category
-from horogen.signs import Sign, parse_sign
-
-log = logging.getLogger(__name__)
+from horogen.collect.sites._html import (
+    block_text,
+    fix_hint,
+    one_line,
+    sign_page,
+    sign_page_requests,
+)
 
 #: Where the text is, newest layout first.
 TEXT_SELECTORS: tuple[str, ...] = (
@@ -47,107 +49,77 @@ class Rambler(Source):
     id = "rambler"
     title = "Рамблер/гороскопы"
     default_base_url = "https://horoscopes.rambler.ru"
-    categories = (Category.GENERAL,)
     availability = Availability(past_days=None, future_days=1)
 
     def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
-        if not self.availability.serves(day, today):
-            return []
         suffix = "" if day == today else f"{day.isoformat()}/"
-        return [
-            PageRequest(
-                url=f"{self.base_url}/{sign.value}/{suffix}",
-                day=day,
-                name=sign.value,
-                sign=sign,
-            )
-            for sign in Sign
-        ]
+        return sign_page_requests(day, lambda sign: f"{self.base_url}/{sign.value}/{suffix}")
 
     def parse(self, page: Page) -> ParsedPage:
-        sign = page.request.sign
-        require(sign is not None, "rambler pages are per sign, but the request names no sign")
-        assert sign is not None
-        tree = LexborHTMLParser(page.body)
-
-        heading_node = tree.css_first(HEADING_SELECTOR)
-        heading = heading_node.text(deep=True).strip() if heading_node else ""
-        named = parse_sign(heading)
-        if named is not None and named != sign:
-            raise LayoutChanged(
-                f"heading {heading!r} names {named.value}, but the page was asked for {sign.value}"
-            )
-
-        text = _text(tree)
+        sign, tree, heading = sign_page(self, page, HEADING_SELECTOR)
+        parsed = ParsedPage()
+        text = self._text(tree, parsed.problems)
         day = _page_date(tree, heading, page.request.day)
-        return ParsedPage(records=[self.record(page, sign, text, day=day)])
+        parsed.records.append(self.record(page, sign, text, day=day))
+        return parsed
 
-
-def _text(tree: LexborHTMLParser) -> str:
-    for selector in TEXT_SELECTORS:
-        nodes = tree.css(selector)
-        if nodes:
-            text = "\n".join(_paragraphs(node) for node in nodes)
-            require(text.strip(), f"{selector} matched {len(nodes)} element(s) with no text")
-            return text
-    tried = " or ".join(TEXT_SELECTORS)
-    container = next(
-        (node for selector in FALLBACK_CONTAINERS if (node := tree.css_first(selector))), None
-    )
-    require(
-        container is not None,
-        f"no text: {tried} matched nothing, and there is no "
-        f"{' / '.join(FALLBACK_CONTAINERS)} to fall back to",
-    )
-    assert container is not None
-    tree.strip_tags(list(NOT_TEXT_TAGS))
-    block = _longest_block(container)
-    require(
-        len(block) >= FALLBACK_MIN_CHARS,
-        f"no text: {tried} matched nothing, and the longest text block in "
-        f"<{container.tag}> has {len(block)} characters (the fallback needs at least "
-        f"{FALLBACK_MIN_CHARS})",
-    )
-    log.warning("rambler: %s matched nothing; took the longest block of <%s>", tried, container.tag)
-    return block
-
-
-def _paragraphs(node: LexborNode) -> str:
-    """A node's text, one line per ``<p>`` inside it (or its own text when it has none).
-
-    Line breaks inside a paragraph are HTML whitespace, not paragraph breaks.
-    """
-    inner = node.css("p") if node.tag != "p" else []
-    parts = inner or [node]
-    return "\n".join(part.text(deep=True).replace("\n", " ") for part in parts)
+    def _text(self, tree: LexborHTMLParser, problems: list[str]) -> str:
+        """The text; a note in ``problems`` when only the fallback found it."""
+        for selector in TEXT_SELECTORS:
+            nodes = tree.css(selector)
+            if nodes:
+                text = block_text(nodes)
+                require(text.strip(), f"{selector} matched {len(nodes)} element(s) with no text")
+                return text
+        tried = " or ".join(TEXT_SELECTORS)
+        container = next(
+            (node for selector in FALLBACK_CONTAINERS if (node := tree.css_first(selector))), None
+        )
+        require(
+            container is not None,
+            f"no text: {tried} matched nothing, and there is no "
+            f"{' / '.join(FALLBACK_CONTAINERS)} to fall back to: " + fix_hint(self),
+        )
+        assert container is not None
+        tree.strip_tags(list(NOT_TEXT_TAGS))
+        block = _longest_block(container)
+        require(
+            len(block) >= FALLBACK_MIN_CHARS,
+            f"no text: {tried} matched nothing, and the longest text block in "
+            f"<{container.tag}> has {len(block)} characters (the fallback needs at least "
+            f"{FALLBACK_MIN_CHARS}): " + fix_hint(self),
+        )
+        problems.append(
+            f"text found by the longest-block fallback in <{container.tag}>: the selectors "
+            f"{' / '.join(TEXT_SELECTORS)} matched nothing; " + fix_hint(self)
+        )
+        return block
 
 
 def _longest_block(container: LexborNode) -> str:
     """The longest block of text in ``container``: the ``<p>`` children of one parent
     taken together, or a ``<div>`` holding text but no other blocks."""
-    by_parent: dict[int, list[str]] = {}
+    by_parent: dict[int, list[LexborNode]] = {}
     for p in container.css("p"):
         parent = p.parent
-        key = parent.mem_id if parent is not None else p.mem_id
-        by_parent.setdefault(key, []).append(p.text(deep=True).replace("\n", " "))
-    blocks = ["\n".join(paragraphs) for paragraphs in by_parent.values()]
+        by_parent.setdefault(parent.mem_id if parent is not None else p.mem_id, []).append(p)
+    blocks = [block_text(paragraphs) for paragraphs in by_parent.values()]
     blocks += [
-        div.text(deep=True).replace("\n", " ")
+        block_text([div])
         for div in container.css("div")
         if not any(child.css_first(_BLOCK_TAGS) for child in div.iter())
     ]
-    blocks = [block.strip() for block in blocks]
     return max(blocks, key=len, default="")
 
 
-def _page_date(tree: LexborHTMLParser, heading: str, requested: dt.date) -> dt.date:
+def _page_date(tree: LexborHTMLParser, heading: str | None, requested: dt.date) -> dt.date:
     """The date the page states (in its heading or a ``<time>``), else the requested day."""
     found = parse_russian_date(heading, requested.year, near=requested)
     if found is not None:
         return found
     time = tree.css_first(DATE_SELECTOR)
     if time is not None:
-        for candidate in (time.attributes.get("datetime"), time.text(deep=True)):
+        for candidate in (time.attributes.get("datetime"), one_line(time)):
             found = parse_russian_date(candidate, requested.year, near=requested)
             if found is not None:
                 return found

@@ -6,14 +6,8 @@ import datetime as dt
 
 from selectolax.lexbor import LexborNode
 
-from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
-from horogen.collect.sites._html import (
-    block_text,
-    heading_at,
-    nothing_matched,
-    parse_html,
-    sign_records,
-)
+from horogen.collect.base import Page, PageRequest, ParsedPage, Source
+from horogen.collect.sites._html import block_text, item_records, parse_html
 
 ITEM = ".text_box"
 SIGN = "h6"  # the text is whatever follows the heading inside the item
@@ -24,22 +18,20 @@ class RetroFM(Source):
     id = "retrofm"
     title = "Ретро FM — гороскоп"
     default_base_url = "https://retrofm.ru"
-    availability = Availability()
 
     def plan(self, day: dt.date, today: dt.date) -> list[PageRequest]:
-        if not self.availability.serves(day, today):
-            return []
         return [PageRequest(url=self.base_url + PATH, day=day, name="goroskop")]
 
     def parse(self, page: Page) -> ParsedPage:
-        items = parse_html(page).css(ITEM)
-        require(items, nothing_matched(self, page, ITEM, "item"))
-        pairs = [(heading_at(item, SIGN), _after_heading(item)) for item in items]
-        require(
-            any(heading is not None for heading, _ in pairs),
-            nothing_matched(self, page, f"{ITEM} {SIGN}", "sign heading"),
+        return item_records(
+            self,
+            page,
+            parse_html(page).root,
+            item=ITEM,
+            sign=SIGN,
+            text=_after_heading,
+            text_selector=f"{ITEM} {SIGN} + …",
         )
-        return sign_records(self, page, pairs, text_selector=f"{ITEM} {SIGN} + …")
 
 
 def _after_heading(item: LexborNode) -> str | None:

@@ -4,28 +4,23 @@ sign with the sign in ``h1`` and the text in ``.p-3``."""
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 
-from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
-from horogen.schema import Category, normalize_whitespace
+from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn, paragraphs
+from horogen.schema import Category
 from horogen.signs import Sign
 
 INDEX = "horoskop/ejednevniy_goroskop"
 
-#: The site's URL slug and the genitive its headings use ("для Овна"), per sign.
-SIGNS: dict[Sign, tuple[str, str]] = dict(
+#: The site's URL slug of each sign (kept apart from the adapter's on purpose).
+SLUGS: dict[Sign, str] = dict(
     zip(
         Sign,
-        (
-            ("oven", "Овна"), ("telec", "Тельца"), ("bliznecy", "Близнецов"), ("rak", "Рака"),
-            ("lev", "Льва"), ("deva", "Девы"), ("vesy", "Весов"), ("skorpion", "Скорпиона"),
-            ("strelec", "Стрельца"), ("kozerog", "Козерога"), ("vodoley", "Водолея"),
-            ("ryby", "Рыб"),
-        ),
+        ("oven", "telec", "bliznecy", "rak", "lev", "deva",
+         "vesy", "skorpion", "strelec", "kozerog", "vodoley", "ryby"),
         strict=True,
     )
 )  # fmt: skip
-_BY_SLUG = {slug: sign for sign, (slug, _) in SIGNS.items()}
+_BY_SLUG = {slug: sign for sign, slug in SLUGS.items()}
 
 #: The markup that changes with the layout: the index's links, a sign page's main block.
 LINK = {
@@ -59,7 +54,7 @@ class AstroscopeMirror(SiteMirror):
                     img=f"{site}/img/zodiac/{slug}.png",
                     name=sign.ru,
                 )
-                for sign, (slug, _) in SIGNS.items()
+                for sign, slug in SLUGS.items()
             )
             main = f'<h1 class="h3">Ежедневный гороскоп</h1>\n<div class="row">\n{links}\n</div>'
             return Rendered(_page(site, "Ежедневный гороскоп на сегодня", main))
@@ -67,19 +62,18 @@ class AstroscopeMirror(SiteMirror):
         sign = _BY_SLUG.get(slug)
         if sign is None or path != f"{INDEX}/{slug}.html":
             return None
-        text = normalize_whitespace(texts(self.source_id, sign, Category.GENERAL, today))
-        heading = f"Гороскоп на сегодня для {SIGNS[sign][1]}"
+        heading = f"Гороскоп на сегодня для {sign.genitive}"
         main = MAIN[style].format(
             heading=heading,
             date=f"{today:%d.%m.%Y}",
-            body="".join(f"<p>{escape(line)}</p>" for line in text.split("\n") if line),
+            body=paragraphs(texts(self.source_id, sign, Category.GENERAL, today)),
         )
         return Rendered(_page(site, heading, main))
 
 
 def _page(site: str, title: str, main: str) -> str:
     others = " ".join(
-        f'<a href="{site}/{INDEX}/{slug}.html">{sign.ru}</a>' for sign, (slug, _) in SIGNS.items()
+        f'<a href="{site}/{INDEX}/{slug}.html">{sign.ru}</a>' for sign, slug in SLUGS.items()
     )
     return f"""<!DOCTYPE html>
 <html lang="ru">

@@ -15,32 +15,25 @@ Layouts:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from html import escape
 
 from horogen.collect.dates import format_russian_date
-from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
-from horogen.mirror.sites.rambler import SIGN_GENITIVE
+from horogen.mirror.base import (
+    SIGN_DATES,
+    SIGN_SLUGS,
+    Layout,
+    Rendered,
+    SignPage,
+    SiteMirror,
+    TextFn,
+    paragraphs,
+    path_parts,
+)
 from horogen.schema import Category
-from horogen.signs import Sign
 
 DAY_OFFSETS: dict[str, int] = {"yesterday": -1, "today": 0, "tomorrow": 1}
 _DAY_WORDS: dict[str, str] = {"yesterday": "вчера", "today": "сегодня", "tomorrow": "завтра"}
-
-#: The sign's dates, as the page header shows them (a trap for a careless date parser).
-SIGN_RANGES: dict[Sign, str] = {
-    Sign.ARIES: "21 марта — 20 апреля",
-    Sign.TAURUS: "21 апреля — 20 мая",
-    Sign.GEMINI: "21 мая — 21 июня",
-    Sign.CANCER: "22 июня — 22 июля",
-    Sign.LEO: "23 июля — 23 августа",
-    Sign.VIRGO: "24 августа — 23 сентября",
-    Sign.LIBRA: "24 сентября — 23 октября",
-    Sign.SCORPIO: "24 октября — 22 ноября",
-    Sign.SAGITTARIUS: "23 ноября — 21 декабря",
-    Sign.CAPRICORN: "22 декабря — 20 января",
-    Sign.AQUARIUS: "21 января — 20 февраля",
-    Sign.PISCES: "21 февраля — 20 марта",
-}
 
 
 class MailRuMirror(SiteMirror):
@@ -49,28 +42,34 @@ class MailRuMirror(SiteMirror):
     def render(
         self, path: str, today: dt.date, site_url: str, layout: Layout, texts: TextFn
     ) -> Rendered | None:
-        parts = [part for part in path.strip("/").split("/") if part]
+        parts = path_parts(path)
         if len(parts) != 3 or parts[0] != "prediction" or parts[2] not in DAY_OFFSETS:
             return None
-        try:
-            sign = Sign(parts[1])
-        except ValueError:
+        sign = SIGN_SLUGS.get(parts[1])
+        if sign is None:
             return None
         day = today + dt.timedelta(days=DAY_OFFSETS[parts[2]])
         text = texts(self.source_id, sign, Category.GENERAL, day)
-        page = _PageData(sign, day, parts[2], text, site_url.rstrip("/"))
+        page = _Page(sign, day, text, site_url.rstrip("/"), parts[2])
         return Rendered(_LAYOUTS[layout](page))
 
 
-class _PageData:
-    def __init__(self, sign: Sign, day: dt.date, slug: str, text: str, site: str) -> None:
-        self.sign = sign
-        self.day = day
-        self.slug = slug
-        self.text = text
-        self.site = site
-        self.lines = text.split("\n")
-        self.title = f"Гороскоп для {SIGN_GENITIVE[sign]} на {_DAY_WORDS[slug]}"
+@dataclass(frozen=True)
+class _Page(SignPage):
+    slug: str  # yesterday, today or tomorrow
+
+    @property
+    def title(self) -> str:
+        return f"Гороскоп для {self.sign.genitive} на {_DAY_WORDS[self.slug]}"
+
+    @property
+    def sign_dates(self) -> str:
+        """The sign's dates, as the page header shows them (a trap for a careless date
+        parser): "21 марта — 20 апреля"."""
+        return " — ".join(
+            format_russian_date(dt.date(2000, month, number), year=False)
+            for number, month in SIGN_DATES[self.sign]
+        )
 
     def tabs(self) -> str:
         links = []
@@ -81,7 +80,7 @@ class _PageData:
         return "".join(links)
 
 
-def _head(page: _PageData) -> str:
+def _head(page: _Page) -> str:
     canonical = f"{page.site}/prediction/{page.sign.value}/{page.slug}/"
     return (
         "<!DOCTYPE html>\n"
@@ -104,42 +103,42 @@ _FOOTER = (
 )
 
 
-def _current(page: _PageData) -> str:
-    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in page.lines)
+def _current(page: _Page) -> str:
+    body = paragraphs(page.text, keep_empty=True)
     return (
         _head(page) + "<body>" + _PORTAL_HEADER + '<main data-qa="ArticleLayout" class="b8e4a1c3">'
         '<div class="d3f7a2b0" data-qa="ArticleHeader">'
         '<nav data-qa="Breadcrumbs"><a href="/prediction/">Гороскопы</a>'
         f"<span>{page.sign.ru}</span></nav>"
         f'<h1 data-qa="Title" class="f09c2e77">{escape(page.title)}</h1>'
-        f'<div data-qa="SignDates"><span data-qa="Text">{SIGN_RANGES[page.sign]}</span></div>'
+        f'<div data-qa="SignDates"><span data-qa="Text">{page.sign_dates}</span></div>'
         f'<div data-qa="Date"><span data-qa="Text">{format_russian_date(page.day)}</span></div>'
         f'<div data-qa="Tabs">{page.tabs()}</div></div>'
         '<article data-qa="Article" class="a61d0e9f">'
-        f'<div data-qa="ArticleItem">{paragraphs}</div></article>'
+        f'<div data-qa="ArticleItem">{body}</div></article>'
         '<div data-qa="Rating"><span data-qa="Text">Финансы</span>'
         '<span data-qa="Text">Любовь</span></div>'
         "</main>" + _FOOTER + "</body></html>"
     )
 
 
-def _legacy(page: _PageData) -> str:
+def _legacy(page: _Page) -> str:
     heading = f"{page.title}, {format_russian_date(page.day, year=False)}"
-    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in page.lines)
+    body = paragraphs(page.text, keep_empty=True)
     return (
         _head(page) + '<body class="body_horo">' + _PORTAL_HEADER + '<div class="layout">'
         '<div class="p-prediction"><div class="article article_prediction">'
         f'<h1 class="hdr__inner">{escape(heading)}</h1>'
         f'<div class="p-prediction__tabs">{page.tabs()}</div>'
         '<div class="article__item article__item_alignment_left article__item_html">'
-        f"{paragraphs}</div>"
+        f"{body}</div>"
         '<div class="article__item article__item_source">Источник: Гороскопы Mail</div>'
         "</div></div></div>" + _FOOTER + "</body></html>"
     )
 
 
-def _changed(page: _PageData) -> str:
-    blocks = "".join(f'<div class="pt-3d9e">{escape(line)}</div>' for line in page.lines)
+def _changed(page: _Page) -> str:
+    blocks = paragraphs(page.text, "pt-3d9e", tag="div", keep_empty=True)
     return (
         _head(page) + "<body>" + _PORTAL_HEADER + '<main data-qa="PageLayout" class="c77e12ab">'
         f'<h1 data-qa="Heading">{escape(page.title)}</h1>'

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from html import escape
 
-from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
-from horogen.schema import Category, normalize_whitespace
+from horogen.mirror.base import (
+    SIGN_DATES,
+    Layout,
+    Rendered,
+    SiteMirror,
+    TextFn,
+    escaped_lines,
+    paragraphs,
+)
+from horogen.schema import Category
 from horogen.signs import Sign
 
 #: Path (below the site root) → the category it shows, and its title.
@@ -21,25 +28,23 @@ PAGES: dict[str, tuple[Category, str]] = {
     "horoscope/mobile": (Category.MOBILE, "Мобильный гороскоп"),
 }
 
-DATES: dict[Sign, str] = dict(zip(Sign, (
-    "21.03–20.04", "21.04–21.05", "22.05–21.06", "22.06–22.07", "23.07–21.08", "22.08–23.09",
-    "24.09–23.10", "24.10–22.11", "23.11–22.12", "23.12–20.01", "21.01–19.02", "20.02–20.03",
-), strict=True))  # fmt: skip
+
+def _dates(sign: Sign) -> str:
+    """The sign's dates as the site prints them: "21.03–20.04"."""
+    return "–".join(f"{day:02d}.{month:02d}" for day, month in SIGN_DATES[sign])
 
 
 def _current(sign: Sign, text: str) -> str:
-    lines = normalize_whitespace(text).split("\n") if text else []
     return (
         f'<div class="col-xs-12 col-md-6"><div class="item">'
         f'<div class="t"><i class="icon-{sign.value}"></i> {sign.ru} '
-        f"<span>{DATES[sign]}</span></div>"
-        f'<div class="text">{"<br>".join(escape(line) for line in lines)}</div></div></div>'
+        f"<span>{_dates(sign)}</span></div>"
+        f'<div class="text">{"<br>".join(escaped_lines(text))}</div></div></div>'
     )
 
 
 def _changed(sign: Sign, text: str) -> str:
-    lines = normalize_whitespace(text).split("\n") if text else []
-    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    body = paragraphs(text)
     return (
         f'<article class="horo-card" data-sign="{sign.value}"><h3 class="horo-card__name">'
         f'{sign.ru}</h3><div class="horo-card__body">{body}</div></article>'

@@ -19,28 +19,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import dataclass
 from html import escape
 
 from horogen.collect.dates import format_russian_date
-from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
+from horogen.mirror.base import (
+    SIGN_SLUGS,
+    Layout,
+    Rendered,
+    SignPage,
+    SiteMirror,
+    TextFn,
+    paragraphs,
+    path_parts,
+)
 from horogen.schema import Category
 from horogen.signs import Sign
-
-#: Each sign in the genitive, as headings print it ("Гороскоп для Овна").
-SIGN_GENITIVE: dict[Sign, str] = {
-    Sign.ARIES: "Овна",
-    Sign.TAURUS: "Тельца",
-    Sign.GEMINI: "Близнецов",
-    Sign.CANCER: "Рака",
-    Sign.LEO: "Льва",
-    Sign.VIRGO: "Девы",
-    Sign.LIBRA: "Весов",
-    Sign.SCORPIO: "Скорпиона",
-    Sign.SAGITTARIUS: "Стрельца",
-    Sign.CAPRICORN: "Козерога",
-    Sign.AQUARIUS: "Водолея",
-    Sign.PISCES: "Рыб",
-}
 
 _ARCHIVE_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -51,12 +45,9 @@ class RamblerMirror(SiteMirror):
     def render(
         self, path: str, today: dt.date, site_url: str, layout: Layout, texts: TextFn
     ) -> Rendered | None:
-        parts = [part for part in path.strip("/").split("/") if part]
-        if not 1 <= len(parts) <= 2:
-            return None
-        try:
-            sign = Sign(parts[0])
-        except ValueError:
+        parts = path_parts(path)
+        sign = SIGN_SLUGS.get(parts[0]) if 1 <= len(parts) <= 2 else None
+        if sign is None:
             return None
         archive = len(parts) == 2
         if archive:
@@ -69,22 +60,20 @@ class RamblerMirror(SiteMirror):
         else:
             day = today
         text = texts(self.source_id, sign, Category.GENERAL, day)
-        page = _PageData(sign, day, archive, text, site_url.rstrip("/"))
+        page = _Page(sign, day, text, site_url.rstrip("/"), archive)
         return Rendered(_LAYOUTS[layout](page))
 
 
-class _PageData:
-    def __init__(self, sign: Sign, day: dt.date, archive: bool, text: str, site: str) -> None:
-        self.sign = sign
-        self.day = day
-        self.archive = archive
-        self.text = text
-        self.site = site
-        self.lines = text.split("\n")
-        self.path = f"/{sign.value}/" + (f"{day.isoformat()}/" if archive else "")
+@dataclass(frozen=True)
+class _Page(SignPage):
+    archive: bool  # an archive page (``{sign}/{YYYY-MM-DD}/``) rather than today's
+
+    @property
+    def path(self) -> str:
+        return f"/{self.sign.value}/" + (f"{self.day.isoformat()}/" if self.archive else "")
 
     def heading(self, *, year: bool = True, with_date: bool = False) -> str:
-        who = f"Гороскоп для {SIGN_GENITIVE[self.sign]}"
+        who = f"Гороскоп для {self.sign.genitive}"
         if self.archive:
             return f"{who} на {format_russian_date(self.day, year=year)}"
         if with_date:
@@ -98,7 +87,7 @@ class _PageData:
         )
 
 
-def _head(page: _PageData, title: str) -> str:
+def _head(page: _Page, title: str) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="ru"><head><meta charset="utf-8">'
@@ -118,9 +107,9 @@ _FOOTER = (
 )
 
 
-def _current(page: _PageData) -> str:
+def _current(page: _Page) -> str:
     title = page.heading()
-    paragraphs = "".join(f'<p class="_1RrZR">{escape(line)}</p>' for line in page.lines)
+    body = paragraphs(page.text, "_1RrZR", keep_empty=True)
     time = (
         ""
         if page.archive
@@ -134,7 +123,7 @@ def _current(page: _PageData) -> str:
         '<main class="_2lhbF"><div class="_3vwNd">'
         '<article class="_1E4Zo" itemscope itemtype="http://schema.org/Article">'
         f'<h1 class="_2M1Bu" itemprop="headline">{escape(title)}</h1>{time}'
-        f'<div class="_1E8Yi" itemprop="articleBody">{paragraphs}</div>'
+        f'<div class="_1E8Yi" itemprop="articleBody">{body}</div>'
         '<div class="_2bEbq"><span>Поделиться:</span>'
         '<a href="https://vk.com/share.php">ВКонтакте</a>'
         '<a href="https://t.me/share/url">Telegram</a></div>'
@@ -145,21 +134,20 @@ def _current(page: _PageData) -> str:
     )
 
 
-def _legacy(page: _PageData) -> str:
+def _legacy(page: _Page) -> str:
     title = page.heading(year=page.archive, with_date=True)
-    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in page.lines)
     return (
         _head(page, title) + '<body><div class="_2Bj4">'
         f'<div class="_3nKw">{page.nav("_1uJk")}</div>'
         '<div class="_3Yc4">'
         f'<h1 class="_2gjX">{escape(title)}</h1>'
-        f'<div class="_1dQ3">{paragraphs}</div>'
+        f'<div class="_1dQ3">{paragraphs(page.text, keep_empty=True)}</div>'
         '<div class="_2Ngz"><a href="/aries/tomorrow/">Гороскоп на завтра</a></div>'
         "</div>" + _FOOTER + "</div></body></html>"
     )
 
 
-def _changed(page: _PageData) -> str:
+def _changed(page: _Page) -> str:
     title = page.heading()
     state = {
         "props": {

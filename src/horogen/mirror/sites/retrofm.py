@@ -6,27 +6,25 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
-from horogen.schema import Category, normalize_whitespace
+from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn, escaped_lines, paragraphs
+from horogen.schema import Category
 from horogen.signs import Sign
 
 PATH = "goroskop"
 
 
 def _current(heading: str, text: str) -> str:
-    lines = normalize_whitespace(text).split("\n") if text else []
-    body = "<br>\n\t\t\t\t".join(escape(line) for line in lines)
+    body = "<br>\n\t\t\t\t".join(escaped_lines(text))
     return (
         f'\t\t<div class="text_box">\n\t\t\t<h6>{escape(heading)}</h6>\n\t\t\t\t{body}\n\t\t</div>'
     )
 
 
 def _changed(heading: str, text: str) -> str:
-    lines = normalize_whitespace(text).split("\n") if text else []
-    body = "".join(f"<p>{escape(line)}</p>" for line in lines)
     return (
         f'\t\t<article class="horoscope-card"><h3 class="horoscope-card__sign">'
-        f'{escape(heading)}</h3><div class="horoscope-card__text">{body}</div></article>'
+        f'{escape(heading)}</h3><div class="horoscope-card__text">{paragraphs(text)}</div>'
+        "</article>"
     )
 
 

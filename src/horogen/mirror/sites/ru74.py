@@ -7,8 +7,8 @@ from html import escape
 from typing import NamedTuple
 
 from horogen.collect.dates import format_russian_date
-from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn
-from horogen.schema import Category, normalize_whitespace
+from horogen.mirror.base import Layout, Rendered, SiteMirror, TextFn, paragraphs
+from horogen.schema import Category
 from horogen.signs import Sign
 
 PATH = "horoscope/daily"
@@ -49,14 +49,11 @@ class Ru74Mirror(SiteMirror):
 
 
 def _item(classes: _Classes, heading: str, text: str) -> str:
-    paragraphs = "".join(
-        f"<p>{escape(line)}</p>" for line in normalize_whitespace(text).split("\n")
-    )
     return (
         f'<div class="{classes.item}" data-test="horoscope-item">'
         f'<div class="Tq1rS"><span class="hQ0wd" aria-hidden="true"></span>'
         f'<h2 class="{classes.sign}">{escape(heading)}</h2></div>'
-        f'<div class="{classes.text}">{paragraphs if text else ""}</div></div>'
+        f'<div class="{classes.text}">{paragraphs(text)}</div></div>'
     )
 
 
