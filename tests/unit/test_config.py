@@ -38,7 +38,7 @@ def test_horogen_config_names_another_file(monkeypatch, tmp_path) -> None:
     assert settings.lake == "s3://bucket/horogen"
     assert settings.s3.storage_options() == {"client_kwargs": {"region_name": "eu-central-1"}}
     monkeypatch.setenv("HOROGEN_CONFIG", str(tmp_path / "missing.toml"))
-    with pytest.raises(ConfigError, match="missing.toml"):
+    with pytest.raises(ConfigError, match=r"missing\.toml"):
         load_settings()
 
 

@@ -24,7 +24,7 @@ LakeOption = Annotated[
     typer.Option(
         "--lake",
         envvar="HOROGEN_LAKE",
-        help="Data lake URI: a folder or s3://bucket/prefix [default: ./horogen-data].",
+        help="Data lake URI: a folder or s3://bucket/prefix (default: ./horogen-data).",
         show_default=False,
     ),
 ]

@@ -15,7 +15,7 @@ class FreshModelSettings(BaseModel):
     )
     d_model: int = 256
     d_ff: int = 1024
-    num_layers: int = Field(default=3, ge=1, description="Encoder and decoder layers each.")
+    num_layers: int = Field(default=2, ge=1, description="Encoder and decoder layers each.")
     num_heads: int = 4
     dropout: float = 0.1
 
@@ -52,7 +52,7 @@ class TrainSettings(BaseModel):
     )
     max_source_length: int = Field(default=32, ge=8, description="Prompt tokens kept.")
     max_target_length: int = Field(default=192, ge=8, description="Text tokens kept.")
-    epochs: int = Field(default=10, ge=1)
+    epochs: int = Field(default=5, ge=1)
     batch_size: int = Field(default=16, ge=1)
     learning_rate: float | None = Field(
         default=None, description="Default: 1e-3 for a fresh model, 3e-4 for a pretrained one."

@@ -1,0 +1,190 @@
+"""The training set: processed partitions in a date window, de-duplicated, split by hash.
+
+The split depends on nothing but a text's hash, so adding days never moves an old text
+from validation to train (or back); the fingerprint names the exact data a model saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from horogen.errors import DataError
+from horogen.lake import Lake, processed_path
+from horogen.schema import PROCESSED_SCHEMA
+from horogen.train.prompts import build_prompt
+
+TRAIN = "train"
+VALIDATION = "validation"
+
+
+@dataclass(frozen=True)
+class DataWindow:
+    """Inclusive date range; an open end means "from the first day" or "to the last day"."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if self.start and self.end and self.start > self.end:
+            raise DataError(f"the window starts ({self.start}) after it ends ({self.end})")
+
+    def __contains__(self, day: dt.date) -> bool:
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+    def __str__(self) -> str:
+        if self.start is None and self.end is None:
+            return "all days"
+        return f"{self.start or '…'}..{self.end or '…'}"
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {name: day.isoformat() if day else None for name, day in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, value: dict[str, str | None]) -> DataWindow:
+        return cls(
+            *(dt.date.fromisoformat(value[k]) if value.get(k) else None for k in asdict(cls()))
+        )
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What identifies a training set: counts, dates and a hash of what the model sees."""
+
+    rows: int
+    train_rows: int
+    validation_rows: int
+    days: int
+    first_date: str
+    last_date: str
+    #: sha256 over the sorted (text_hash, sign, category) triples: prompt and target.
+    content_hash: str
+    rows_per_sign: dict[str, int]
+    rows_per_source: dict[str, int]
+    rows_per_category: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """The de-duplicated rows (processed columns + ``prompt`` and ``split``) and their identity."""
+
+    frame: pl.DataFrame
+    #: The requested window with open ends closed at the first and last day found.
+    window: DataWindow
+    fingerprint: Fingerprint
+
+    def split(self, name: str) -> pl.DataFrame:
+        return self.frame.filter(pl.col("split") == name)
+
+    def pairs(self, name: str) -> tuple[list[str], list[str]]:
+        """Prompts and target texts of split ``name`` (``train`` or ``validation``)."""
+        rows = self.split(name)
+        return rows["prompt"].to_list(), rows["text"].to_list()
+
+
+def split_of(text_hash: str, buckets: int = 10) -> str:
+    """``validation`` for one in ``buckets`` hashes, ``train`` for the rest; stable forever.
+
+    The processed ``text_hash`` is hashed once more so that any hash format splits evenly.
+    """
+    bucket = int(hashlib.sha256(text_hash.encode()).hexdigest()[:8], 16) % buckets
+    return VALIDATION if bucket == 0 else TRAIN
+
+
+def read_processed(lake: Lake, window: DataWindow) -> pl.DataFrame:
+    """All processed rows of the days in ``window``, with the processed schema."""
+    tables = []
+    for day in lake.partitions("processed"):
+        path = processed_path(day)
+        if day not in window or not lake.exists(path):
+            continue
+        table = pq.read_table(pa.BufferReader(lake.read_bytes(path)))
+        missing = set(PROCESSED_SCHEMA.names) - set(table.column_names)
+        if missing:
+            raise DataError(
+                f"{lake.url(path)} lacks columns {sorted(missing)}: re-run `horogen process` "
+                f"for {day}"
+            )
+        tables.append(table.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA))
+    if not tables:
+        return pl.from_arrow(PROCESSED_SCHEMA.empty_table())  # type: ignore[return-value]
+    return pl.from_arrow(pa.concat_tables(tables))  # type: ignore[return-value]
+
+
+def build_training_set(
+    lake: Lake,
+    window: DataWindow | None = None,
+    *,
+    min_rows: int = 24,
+    validation_buckets: int = 10,
+) -> TrainingSet:
+    """The training set of ``window`` (default: every processed day) in ``lake``.
+
+    A text seen on several days (or from several sources) is kept once, from its earliest
+    day. Raises :class:`DataError` naming the window when it holds too little data.
+    """
+    window = window or DataWindow()
+    rows = read_processed(lake, window)
+    where = f"in window {window} under {lake.url('processed')}"
+    if rows.is_empty():
+        raise DataError(
+            f"no processed data {where}: run `horogen process` for those days or widen --from/--to"
+        )
+    if rows["text_hash"].null_count():
+        raise DataError(f"rows without text_hash {where}: re-run `horogen process`")
+    rows = rows.sort("date", "source", "sign", "category").unique(
+        subset="text_hash", keep="first", maintain_order=True
+    )
+    rows = rows.with_columns(
+        pl.Series("prompt", list(map(build_prompt, rows["sign"], rows["category"])), pl.String),
+        pl.Series("split", [split_of(h, validation_buckets) for h in rows["text_hash"]], pl.String),
+    )
+    if rows.height < min_rows:
+        raise DataError(
+            f"only {rows.height} distinct texts {where}; training needs at least {min_rows} "
+            "(setting train.min_rows): process more days or widen --from/--to"
+        )
+    if not rows.filter(pl.col("split") == VALIDATION).height:
+        raise DataError(
+            f"none of the {rows.height} texts {where} falls into the validation split: "
+            "process more days or widen --from/--to"
+        )
+    found = DataWindow(rows["date"].min(), rows["date"].max())  # type: ignore[arg-type]
+    resolved = DataWindow(window.start or found.start, window.end or found.end)
+    return TrainingSet(rows, resolved, fingerprint(rows))
+
+
+def fingerprint(rows: pl.DataFrame) -> Fingerprint:
+    """The fingerprint of de-duplicated rows that carry a ``split`` column."""
+    content = hashlib.sha256()
+    for text_hash, sign, category in sorted(
+        rows.select("text_hash", "sign", "category").iter_rows()
+    ):
+        content.update(f"{text_hash}\t{sign}\t{category}\n".encode())
+    splits = Counter(rows["split"].to_list())
+    return Fingerprint(
+        rows=rows.height,
+        train_rows=splits[TRAIN],
+        validation_rows=splits[VALIDATION],
+        days=rows["date"].n_unique(),
+        first_date=str(rows["date"].min()),
+        last_date=str(rows["date"].max()),
+        content_hash=content.hexdigest(),
+        rows_per_sign=_counts(rows, "sign"),
+        rows_per_source=_counts(rows, "source"),
+        rows_per_category=_counts(rows, "category"),
+    )
+
+
+def _counts(rows: pl.DataFrame, column: str) -> dict[str, int]:
+    return dict(sorted(Counter(rows[column].to_list()).items()))

@@ -1,0 +1,173 @@
+"""Where training starts: a hub id, a local directory, the registry's champion, or ``fresh``.
+
+A hub id, a local directory and the champion (downloaded to a directory first) share one
+loading path, :func:`load_pretrained`; ``fresh`` builds a small T5 from a config with a
+SentencePiece tokenizer trained on the corpus, for machines without hub access.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from horogen.errors import HorogenError, ModelLoadError
+
+if TYPE_CHECKING:
+    from horogen.config import Settings
+    from horogen.train.settings import FreshModelSettings
+
+FRESH = "fresh"
+CHAMPION = "champion"
+SPECIAL_TOKENS = ("<pad>", "</s>", "<unk>")
+_RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+#: Characters every fresh tokenizer knows, whether or not the corpus has them.
+ALPHABET = (
+    _RUSSIAN
+    + _RUSSIAN.upper()
+    + string.ascii_letters
+    + string.digits
+    + "—–«»…№"
+    + (string.punctuation)
+)
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+_FIX = (
+    "Set HOROGEN_TRAIN__BASE (or pass --base) to a Hugging Face hub id, a local directory "
+    "with a saved model, 'champion' or 'fresh'."
+)
+
+
+@dataclass
+class StartingPoint:
+    """A model and tokenizer to train, and where they came from."""
+
+    model: Any
+    tokenizer: Any
+    #: What names the starting point in tags: a hub id, a directory, models:/… or fresh.
+    base: str
+
+
+def load_base(
+    base: str, settings: Settings, *, texts: Iterable[str] = (), workdir: Path
+) -> StartingPoint:
+    """Load the starting point ``base`` names (``settings.train.base`` by default).
+
+    ``texts`` train the tokenizer of a ``fresh`` model; a champion is downloaded below
+    ``workdir``. Raises :class:`ModelLoadError` saying what was tried and what to change.
+    """
+    if base == FRESH:
+        model, tokenizer = build_fresh(texts, settings.train.fresh, seed=settings.train.seed)
+        return StartingPoint(model, tokenizer, FRESH)
+    if base == CHAMPION:
+        directory, uri = download_champion(settings, workdir / "base")
+        model, tokenizer = load_pretrained(directory, tried=f"the champion {uri}")
+        return StartingPoint(model, tokenizer, uri)
+    path = Path(base).expanduser()
+    if path.exists():
+        model, tokenizer = load_pretrained(path, tried=f"local directory {path.resolve()}")
+        return StartingPoint(model, tokenizer, str(path.resolve()))
+    if not _HUB_ID.match(base):
+        raise ModelLoadError(f"base model {base!r}: no such directory, and not a hub id. {_FIX}")
+    model, tokenizer = load_pretrained(base, tried=f"Hugging Face hub id {base!r}")
+    return StartingPoint(model, tokenizer, base)
+
+
+def load_pretrained(source: str | Path, *, tried: str | None = None) -> tuple[Any, Any]:
+    """A seq2seq model and its tokenizer from a hub id or a saved directory."""
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(source))
+        model = AutoModelForSeq2SeqLM.from_pretrained(str(source))
+    except (OSError, ValueError, KeyError) as error:
+        raise ModelLoadError(
+            f"could not load a model (tried {tried or source}): {_first_line(error)}. {_FIX}"
+        ) from error
+    return model, tokenizer
+
+
+def download_champion(settings: Settings, destination: Path) -> tuple[Path, str]:
+    """Download the registry's champion; its Hugging Face directory and ``models:/`` URI."""
+    import mlflow
+    from mlflow.models import Model
+
+    from horogen import registry
+    from horogen.train.pyfunc import HF_ARTIFACT
+
+    name = settings.train.registered_model
+    try:
+        target = registry.connect(settings)
+        version = registry.champion(name)
+    except (HorogenError, mlflow.exceptions.MlflowException) as error:
+        raise ModelLoadError(
+            f"could not look up the champion of {name!r}: {_first_line(error)}. {_FIX}"
+        ) from error
+    if version is None:
+        raise ModelLoadError(
+            f"registered model {name!r} has no version with alias {CHAMPION!r} at "
+            f"{target.uri} (tried the champion). {_FIX}"
+        )
+    local = Path(mlflow.artifacts.download_artifacts(version.uri, dst_path=str(destination)))
+    conf = Model.load(str(local / "MLmodel")).flavors["python_function"]
+    return local / conf["artifacts"][HF_ARTIFACT]["path"], version.uri
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:
+    """A SentencePiece Unigram tokenizer trained on ``texts``, wrapped for T5.
+
+    Pieces are capped at ``vocab_size``; :data:`ALPHABET` is always covered, so Cyrillic
+    the corpus lacks still round-trips.
+    """
+    from tokenizers import SentencePieceUnigramTokenizer, Tokenizer
+    from transformers import T5TokenizerFast
+
+    trained = SentencePieceUnigramTokenizer()
+    trained.train_from_iterator(
+        texts,
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS),
+        unk_token="<unk>",
+        initial_alphabet=list(ALPHABET),
+        show_progress=False,
+    )
+    pad, eos, unk = SPECIAL_TOKENS
+    return T5TokenizerFast(
+        tokenizer_object=Tokenizer.from_str(trained.to_str()),
+        pad_token=pad,
+        eos_token=eos,
+        unk_token=unk,
+        extra_ids=0,
+    )
+
+
+def build_fresh(texts: Iterable[str], fresh: FreshModelSettings, *, seed: int) -> tuple[Any, Any]:
+    """A small randomly initialized T5 and a tokenizer trained on ``texts``."""
+    from transformers import T5Config, T5ForConditionalGeneration, set_seed
+
+    texts = list(texts)
+    if not texts:
+        raise ModelLoadError("a fresh model needs training texts for its tokenizer")
+    tokenizer = train_tokenizer(texts, fresh.vocab_size)
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=fresh.d_model,
+        d_kv=fresh.d_model // fresh.num_heads,
+        d_ff=fresh.d_ff,
+        num_layers=fresh.num_layers,
+        num_decoder_layers=fresh.num_layers,
+        num_heads=fresh.num_heads,
+        dropout_rate=fresh.dropout,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id,
+    )
+    set_seed(seed)
+    return T5ForConditionalGeneration(config), tokenizer
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(error).__name__

@@ -1,0 +1,183 @@
+"""Run directories: everything one training run needs to resume or be registered later.
+
+<work_dir>/<run name>/
+    run.json            what was asked, the data's fingerprint, status, MLflow ids
+    dataset.parquet     the exact training set (so a resumed run sees the same rows)
+    checkpoints/        Trainer checkpoints, one per epoch
+    trainer_state.json  the finished run's log history
+    model/              the trained Hugging Face directory, written before logging
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from horogen.errors import ConfigError
+from horogen.train.data import DataWindow, Fingerprint, TrainingSet
+from horogen.train.settings import TrainSettings
+
+if TYPE_CHECKING:
+    from horogen.config import Settings
+
+RUN_FILE = "run.json"
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+@dataclass
+class RunRecord:
+    """The contents of ``run.json``."""
+
+    name: str
+    created_at: str
+    #: The starting point as asked for (``fresh``, ``champion``, a hub id or a directory)…
+    base: str
+    #: …and what it resolved to: ``fresh``, the hub id, the directory or ``models:/…``.
+    base_model: str
+    window: dict[str, str | None]
+    fingerprint: dict[str, Any]
+    #: The training settings the run uses, kept so that a resumed run uses the same ones.
+    settings: dict[str, Any]
+    #: Where the training set came from (the lake's processed folder).
+    data_source: str
+    git_commit: str | None = None
+    #: Size of the model: parameters, vocabulary, layers.
+    model_shape: dict[str, Any] = field(default_factory=dict)
+    #: ``training`` → ``trained`` → ``registered``.
+    status: str = "training"
+    mlflow_run_id: str | None = None
+    #: Checkpoints a killed run was resumed from: ``{"checkpoint": …, "global_step": …}``.
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+    #: Summary metrics of the finished run (best validation loss, perplexity, …).
+    metrics: dict[str, float] = field(default_factory=dict)
+    model_version: int | None = None
+    model_uri: str | None = None
+
+    def train_settings(self) -> TrainSettings:
+        return TrainSettings.model_validate(self.settings)
+
+    def window_text(self) -> str:
+        window = DataWindow.from_dict(self.window)
+        return f"{window.start}..{window.end}"
+
+
+@dataclass(frozen=True)
+class RunDir:
+    path: Path
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    @property
+    def dataset_path(self) -> Path:
+        return self.path / "dataset.parquet"
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / "trainer_state.json"
+
+    def read(self) -> RunRecord:
+        file = self.path / RUN_FILE
+        if not file.is_file():
+            raise ConfigError(f"{self.path} is not a run directory (it has no {RUN_FILE})")
+        return RunRecord(**json.loads(file.read_text("utf-8")))
+
+    def write(self, record: RunRecord) -> None:
+        """Replace ``run.json`` atomically."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        temporary = self.path / f".{RUN_FILE}.tmp"
+        temporary.write_text(json.dumps(asdict(record), ensure_ascii=False, indent=2) + "\n")
+        os.replace(temporary, self.path / RUN_FILE)
+
+    def save_training_set(self, data: TrainingSet) -> None:
+        data.frame.write_parquet(self.dataset_path)
+
+    def training_set(self, record: RunRecord) -> TrainingSet:
+        return TrainingSet(
+            pl.read_parquet(self.dataset_path),
+            DataWindow.from_dict(record.window),
+            Fingerprint(**record.fingerprint),
+        )
+
+    def last_checkpoint(self) -> Path | None:
+        """The newest complete checkpoint. ``trainer_state.json`` is written last, so a
+        checkpoint a kill interrupted lacks it (or holds a truncated one) and is skipped."""
+        if not self.checkpoints.is_dir():
+            return None
+        found = [
+            entry
+            for entry in self.checkpoints.iterdir()
+            if _CHECKPOINT.match(entry.name) and entry.is_dir()
+        ]
+        for checkpoint in sorted(found, key=checkpoint_step, reverse=True):
+            try:
+                json.loads((checkpoint / "trainer_state.json").read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+            return checkpoint
+        return None
+
+    def discard_checkpoints(self) -> None:
+        """Drop what only resuming needs (checkpoints, a downloaded base) once the model is
+        saved: for ruT5-base that is gigabytes per checkpoint."""
+        for path in (self.checkpoints, self.path / "base"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def log_history(self) -> list[dict[str, Any]]:
+        """The Trainer's log entries of the finished run."""
+        if not self.state_path.is_file():
+            return []
+        return json.loads(self.state_path.read_text("utf-8")).get("log_history", [])
+
+
+def checkpoint_step(checkpoint: Path) -> int:
+    """The global step a Trainer checkpoint (``checkpoint-<step>``) was saved at."""
+    return int(checkpoint.name.rsplit("-", 1)[1])
+
+
+def runs_root(settings: Settings) -> Path:
+    """Where run directories go: ``train.work_dir``, ``<lake>/runs`` for a local lake, else
+    ``./horogen-data/runs``."""
+    if settings.train.work_dir:
+        return Path(settings.train.work_dir).expanduser().resolve()
+    lake = settings.open_lake()
+    return (Path(lake.root) if lake.is_local else Path("horogen-data")).resolve() / "runs"
+
+
+def new_run(settings: Settings, base: str, name: str | None = None) -> RunDir:
+    """A new, empty run directory named ``name`` or after the time and the base."""
+    root = runs_root(settings)
+    if name is None:
+        stem = re.sub(r"[^\w.-]+", "-", Path(base.rstrip("/")).name).strip("-") or "run"
+        name = f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{stem}"
+    path = root / name
+    if path.exists():
+        raise ConfigError(f"run directory {path} exists already: pick another run name")
+    path.mkdir(parents=True)
+    return RunDir(path)
+
+
+def find_run(settings: Settings, name: str | None = None) -> RunDir:
+    """The run named ``name``, or the latest run (by creation time)."""
+    root = runs_root(settings)
+    if name is not None:
+        run = RunDir(root / name if not Path(name).is_absolute() else Path(name))
+        run.read()  # raises if it is not a run directory
+        return run
+    runs = [RunDir(path.parent) for path in root.glob(f"*/{RUN_FILE}")]
+    if not runs:
+        raise ConfigError(f"no training run under {root} to resume: start one without --resume")
+    return max(runs, key=lambda run: run.read().created_at)

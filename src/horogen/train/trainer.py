@@ -1,0 +1,275 @@
+"""Fine-tune the generator: Seq2SeqTrainer, tracked in MLflow, resumable, registered.
+
+:func:`train` is the entry point the CLI and the pipeline call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import mlflow
+
+from horogen.errors import ConfigError, ModelLoadError
+from horogen.registry import TrackingError
+from horogen.schema import Category
+from horogen.signs import Sign
+from horogen.train.data import TRAIN, VALIDATION, DataWindow, TrainingSet, build_training_set
+from horogen.train.model import StartingPoint, load_base, load_pretrained
+from horogen.train.prompts import build_prompt
+from horogen.train.runs import RunDir, RunRecord, checkpoint_step, find_run, new_run
+from horogen.train.settings import TrainSettings
+from horogen.train.tracking import (
+    StepMetrics,
+    end_run_quietly,
+    git_commit,
+    open_run,
+    register_run,
+)
+
+if TYPE_CHECKING:
+    from horogen.config import Settings
+
+log = logging.getLogger(__name__)
+
+#: Settings a resumed run takes from the current configuration rather than from its record:
+#: where to track and register, not how to train.
+_FROM_CURRENT = ("tracking_uri", "registered_model", "experiment", "work_dir")
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    run_dir: Path
+    record: RunRecord
+
+
+def train(
+    settings: Settings,
+    *,
+    window: DataWindow | None = None,
+    base: str | None = None,
+    epochs: int | None = None,
+    resume: bool = False,
+    run_name: str | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train a model on the processed data in ``window`` and register it.
+
+    ``base`` and ``epochs`` override the settings. With ``resume``, the latest run (or
+    ``run_name``) continues from its last complete checkpoint with the data and settings it
+    started with. The model is saved in the run directory before anything is logged; when
+    MLflow cannot be reached, training goes on and :class:`~horogen.registry.TrackingError`
+    at the end names the directory to ``horogen register`` later.
+    """
+    if resume:
+        if base or epochs or window not in (None, DataWindow()):
+            raise ConfigError(
+                "--resume continues a run with the data and settings it started with: "
+                "drop --base, --epochs, --from and --to"
+            )
+        settings, run, record, data, checkpoint = _reopen(settings, run_name)
+    else:
+        settings, run, record, data = _create(settings, window, base, epochs, run_name)
+        checkpoint = None
+    config = settings.train
+
+    if checkpoint is not None:
+        model, tokenizer = load_pretrained(checkpoint, tried=f"checkpoint {checkpoint}")
+        start = StartingPoint(model, tokenizer, record.base_model)
+        step = checkpoint_step(checkpoint)
+        record.resumes.append({"checkpoint": str(checkpoint), "global_step": step})
+        log.warning("resuming %s from %s", run.path.name, checkpoint)
+    else:
+        try:
+            start = load_base(config.base, settings, texts=_tokenizer_texts(data), workdir=run.path)
+        except ModelLoadError:
+            if not resume:  # nothing happened yet: leave no run behind
+                shutil.rmtree(run.path, ignore_errors=True)
+            raise
+        record.base_model = start.base
+    record.model_shape = _shape(start)
+    trainer = build_trainer(start, data, config, run, progress=progress)
+
+    try:
+        record.mlflow_run_id = open_run(settings, run, record, data)
+        trainer.add_callback(StepMetrics(record.mlflow_run_id))
+    except TrackingError as error:
+        log.warning("%s: training goes on; the model will be kept in %s", error, run.path)
+    run.write(record)
+    try:
+        fit(trainer, checkpoint)
+        _save_model(trainer, run)
+        record.metrics = summary(trainer.state)
+        record.status = "trained"
+        run.write(record)
+        run.discard_checkpoints()
+        record = register_run(run.path, settings)
+    except BaseException as error:
+        if mlflow.active_run() is not None:
+            interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
+            end_run_quietly("KILLED" if interrupted else "FAILED")
+        raise
+    if mlflow.active_run() is not None:
+        mlflow.end_run()
+    return TrainResult(run.path, record)
+
+
+def _create(
+    settings: Settings,
+    window: DataWindow | None,
+    base: str | None,
+    epochs: int | None,
+    run_name: str | None,
+) -> tuple[Settings, RunDir, RunRecord, TrainingSet]:
+    """A new run: its settings, directory, record and training set."""
+    overrides = {"base": base, "epochs": epochs}
+    config = settings.train.model_copy(
+        update={key: value for key, value in overrides.items() if value is not None}
+    )
+    settings = _with_train(settings, config)
+    lake = settings.open_lake()
+    data = build_training_set(
+        lake, window, min_rows=config.min_rows, validation_buckets=config.validation_buckets
+    )
+    run = new_run(settings, config.base, run_name)
+    run.save_training_set(data)
+    record = RunRecord(
+        name=run.path.name,
+        created_at=dt.datetime.now(dt.UTC).isoformat(),
+        base=config.base,
+        base_model=config.base,
+        window=data.window.to_dict(),
+        fingerprint=data.fingerprint.to_dict(),
+        settings=config.model_dump(mode="json"),
+        data_source=lake.url("processed"),
+        git_commit=git_commit(),
+    )
+    return settings, run, record, data
+
+
+def _reopen(
+    settings: Settings, run_name: str | None
+) -> tuple[Settings, RunDir, RunRecord, TrainingSet, Path | None]:
+    """The latest (or named) unfinished run, with the settings and data it started with."""
+    run = find_run(settings, run_name)
+    record = run.read()
+    if record.status != "training":
+        hint = "; register it with `horogen register RUN_DIR`" if record.status == "trained" else ""
+        raise ConfigError(f"run {run.path} has finished training ({record.status}){hint}")
+    settings = _with_train(settings, record.train_settings())
+    return settings, run, record, run.training_set(record), run.last_checkpoint()
+
+
+def build_trainer(
+    start: StartingPoint, data: TrainingSet, config: TrainSettings, run: RunDir, *, progress: bool
+) -> Any:
+    """A Seq2SeqTrainer: evaluation and a checkpoint each epoch, the best one kept and
+    loaded at the end, early stopping on the validation loss."""
+    import torch
+    from transformers import (
+        DataCollatorForSeq2Seq,
+        EarlyStoppingCallback,
+        Seq2SeqTrainer,
+        Seq2SeqTrainingArguments,
+    )
+
+    tokenizer = start.tokenizer
+    use_cpu = config.use_cpu if config.use_cpu is not None else not torch.cuda.is_available()
+    args = Seq2SeqTrainingArguments(
+        output_dir=str(run.checkpoints),
+        num_train_epochs=config.epochs,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.batch_size,
+        learning_rate=config.resolved_learning_rate(),
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="steps",
+        logging_steps=config.logging_steps,
+        logging_first_step=True,
+        load_best_model_at_end=True,
+        metric_for_best_model="eval_loss",
+        greater_is_better=False,
+        save_total_limit=config.save_total_limit,
+        prediction_loss_only=True,  # never gather logits: vocabulary × length × rows
+        seed=config.seed,
+        data_seed=config.seed,
+        use_cpu=use_cpu,
+        report_to="none",  # logged by StepMetrics: no TrainingArguments dump in the params
+        disable_tqdm=not progress,
+    )
+    return Seq2SeqTrainer(
+        model=start.model,
+        args=args,
+        train_dataset=encode(tokenizer, data, TRAIN, config),
+        eval_dataset=encode(tokenizer, data, VALIDATION, config),
+        data_collator=DataCollatorForSeq2Seq(tokenizer, model=start.model),
+        processing_class=tokenizer,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
+    )
+
+
+def encode(tokenizer: Any, data: TrainingSet, split: str, config: TrainSettings) -> list[dict]:
+    """Token ids of a split: prompts and texts truncated to the configured lengths."""
+    prompts, texts = data.pairs(split)
+    inputs = tokenizer(prompts, max_length=config.max_source_length, truncation=True)
+    labels = tokenizer(text_target=texts, max_length=config.max_target_length, truncation=True)
+    return [
+        {"input_ids": ids, "attention_mask": mask, "labels": target}
+        for ids, mask, target in zip(
+            inputs["input_ids"], inputs["attention_mask"], labels["input_ids"], strict=True
+        )
+    ]
+
+
+def fit(trainer: Any, checkpoint: Path | None) -> None:
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+
+
+def summary(state: Any) -> dict[str, float]:
+    """The run's key metrics from the Trainer's state."""
+    metrics: dict[str, float] = {"global_step": state.global_step, "epochs": state.epoch or 0}
+    if state.best_metric is not None:
+        metrics["best_eval_loss"] = state.best_metric
+        metrics["best_eval_perplexity"] = math.exp(min(state.best_metric, 50.0))
+    final = [entry["train_loss"] for entry in state.log_history if "train_loss" in entry]
+    if final:
+        metrics["train_loss"] = final[-1]
+    return {key: float(value) for key, value in metrics.items()}
+
+
+def _save_model(trainer: Any, run: RunDir) -> None:
+    """Write the (best) model and tokenizer, whole or not at all, and the log history."""
+    partial = run.path / ".model.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    trainer.save_model(str(partial))
+    shutil.rmtree(run.model_dir, ignore_errors=True)
+    partial.rename(run.model_dir)
+    trainer.state.save_to_json(str(run.state_path))
+
+
+def _tokenizer_texts(data: TrainingSet) -> list[str]:
+    """What a fresh tokenizer learns from: the training texts and every possible prompt."""
+    prompts = [build_prompt(sign, category) for sign in Sign for category in Category]
+    return data.split(TRAIN)["text"].to_list() + prompts
+
+
+def _shape(start: StartingPoint) -> dict[str, Any]:
+    config = start.model.config
+    return {
+        "parameters": sum(p.numel() for p in start.model.parameters()),
+        "vocab_size": len(start.tokenizer),
+        "d_model": getattr(config, "d_model", None),
+        "num_layers": getattr(config, "num_layers", None),
+    }
+
+
+def _with_train(settings: Settings, config: TrainSettings) -> Settings:
+    current = {key: getattr(settings.train, key) for key in _FROM_CURRENT}
+    return settings.model_copy(update={"train": config.model_copy(update=current)})

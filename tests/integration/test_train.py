@@ -1,0 +1,204 @@
+"""Training end to end with a tiny fresh model on a generated corpus: it learns, is
+registered, loads back through MLflow, resumes after a kill, and never stays RUNNING."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mlflow
+import pytest
+from typer.testing import CliRunner
+
+import horogen.cli.train  # noqa: F401  (registers the commands)
+from horogen import registry
+from horogen.cli.app import app
+from horogen.config import Settings
+from horogen.lake import Lake
+from horogen.registry import TrackingError
+from horogen.train import trainer
+from horogen.train.runs import RunDir
+from horogen.train.trainer import train
+from train_corpus import TINY_ENV, tiny_train_settings, write_corpus
+
+CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_tracking(monkeypatch) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    for name in list(os.environ):
+        if name.startswith("HOROGEN_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    lake = Lake(str(tmp_path / "lake"))
+    write_corpus(lake, dt.date(2026, 11, 1), 4)
+    return Settings(lake=lake.uri, train=tiny_train_settings())
+
+
+def client(settings: Settings) -> mlflow.MlflowClient:
+    registry.connect(settings)
+    return mlflow.MlflowClient()
+
+
+def test_trains_registers_and_loads_back(settings: Settings) -> None:
+    result = train(settings, progress=False)
+
+    record = result.record
+    assert (record.status, record.model_version, record.model_uri) == (
+        "registered",
+        1,
+        "models:/horogen/1",
+    )
+    assert (result.run_dir / "model" / "config.json").is_file()
+    assert not (result.run_dir / "checkpoints").exists()
+
+    mlflow_client = client(settings)
+    run = mlflow_client.get_run(record.mlflow_run_id)
+    assert run.info.status == "FINISHED"
+    assert run.info.experiment_id == mlflow.get_experiment_by_name("horogen-training").experiment_id
+    # Loss falls: training steps and validation epochs.
+    losses = [m.value for m in mlflow_client.get_metric_history(run.info.run_id, "loss")]
+    evals = [m.value for m in mlflow_client.get_metric_history(run.info.run_id, "eval_loss")]
+    assert losses[-1] < losses[0] - 0.5
+    assert len(evals) == 3 and evals[-1] < evals[0]
+    assert run.data.metrics["best_eval_perplexity"] == pytest.approx(
+        2.718281828 ** run.data.metrics["best_eval_loss"], rel=1e-6
+    )
+    # A trimmed set of params, none of them the TrainingArguments dump.
+    assert run.data.params["base"] == "fresh" and "adam_beta1" not in run.data.params
+    assert max(len(value) for value in run.data.params.values()) < 100
+    assert run.data.tags["data_window"] == "2026-11-01..2026-11-04"
+    assert run.data.tags["data_fingerprint"] == record.fingerprint["content_hash"]
+    (dataset_input,) = run.inputs.dataset_inputs
+    assert dataset_input.dataset.digest == record.fingerprint["content_hash"][:32]
+    profile = json.loads(dataset_input.dataset.profile)
+    assert profile["rows_per_sign"]["aries"] == 8 and profile["rows"] == 96
+
+    version = registry.get_version("horogen", 1)
+    assert version is not None
+    assert version.tags["run_id"] == run.info.run_id
+    assert version.tags["base_model"] == "fresh"
+    assert version.tags["data_fingerprint"] == record.fingerprint["content_hash"]
+
+    model = mlflow.pyfunc.load_model("models:/horogen/1")
+    texts = model.predict(["aries", "leo"], params={"seed": 3})
+    assert len(texts) == 2 and all(CYRILLIC.search(text) for text in texts)
+    request = {"sign": ["virgo"], "category": ["love"], "date": ["2026-11-25"]}
+    assert model.predict(request) == model.predict(request)
+
+    listing = CliRunner().invoke(app, ["models", "--json", "--lake", settings.lake])
+    assert listing.exit_code == 0, listing.output
+    (listed,) = json.loads(listing.stdout)["versions"]
+    assert listed["uri"] == "models:/horogen/1" and listed["run_id"] == run.info.run_id
+    assert listed["tags"]["data_window"] == "2026-11-01..2026-11-04"
+    assert "best_eval_loss" in listed["metrics"]
+
+    # The next run starts from the champion: warm start through the registry.
+    registry.set_alias("horogen", registry.CHAMPION, 1)
+    warm = train(settings, base="champion", epochs=1, progress=False)
+    assert warm.record.base_model == "models:/horogen/1"
+    assert registry.get_version("horogen", 2).tags["base_model"] == "models:/horogen/1"
+    assert [v.aliases for v in registry.list_versions("horogen")] == [[], ["champion"]]
+
+
+def test_a_crash_ends_the_run_failed(settings: Settings, monkeypatch) -> None:
+    def crash(*args: object) -> None:
+        raise RuntimeError("out of memory, say")
+
+    monkeypatch.setattr(trainer, "fit", crash)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        train(settings, run_name="crashing", progress=False)
+
+    run = RunDir(Path(settings.lake) / "runs" / "crashing")
+    record = run.read()
+    assert record.status == "training"
+    assert client(settings).get_run(record.mlflow_run_id).info.status == "FAILED"
+    assert mlflow.active_run() is None
+
+
+def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    down = settings.model_copy(
+        update={
+            "train": settings.train.model_copy(
+                update={"tracking_uri": f"http://127.0.0.1:{closed}"}
+            )
+        }
+    )
+    with pytest.raises(TrackingError, match="horogen register") as caught:
+        train(down, epochs=2, run_name="offline", progress=False)
+    run_dir = Path(settings.lake) / "runs" / "offline"
+    assert str(run_dir) in str(caught.value)
+    assert (run_dir / "model" / "config.json").is_file()
+
+    registered = CliRunner().invoke(app, ["register", str(run_dir), "--lake", settings.lake])
+    assert registered.exit_code == 0, registered.output
+    record = RunDir(run_dir).read()
+    assert record.model_uri == "models:/horogen/1"
+    mlflow_client = client(settings)
+    run = mlflow_client.get_run(record.mlflow_run_id)
+    assert run.info.status == "FINISHED"
+    assert len(mlflow_client.get_metric_history(run.info.run_id, "eval_loss")) == 2
+    assert run.inputs.dataset_inputs
+    # Registering again changes nothing.
+    again = CliRunner().invoke(app, ["register", str(run_dir), "--lake", settings.lake])
+    assert again.exit_code == 0 and len(registry.list_versions("horogen")) == 1
+
+
+def test_resume_after_a_kill_continues_from_the_last_checkpoint(settings: Settings) -> None:
+    """`horogen train` in a subprocess, killed once a checkpoint is complete, then resumed."""
+    env = os.environ | TINY_ENV | {"HOROGEN_TRAIN__EARLY_STOPPING_PATIENCE": "20"}
+    script = "import horogen.cli.train; from horogen.cli.app import app; app()"
+    command = [sys.executable, "-c", script, "train", "--lake", settings.lake]
+    command += ["--base", "fresh", "--epochs", "6", "--run", "killed"]
+    run = RunDir(Path(settings.lake) / "runs" / "killed")
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while run.last_checkpoint() is None:
+            assert process.poll() is None, process.stderr.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "no checkpoint within two minutes"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)  # what `kill`, Airflow and Kubernetes send
+    finally:
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+    checkpoint = run.last_checkpoint()
+    assert checkpoint is not None
+    step = int(checkpoint.name.split("-")[1])
+    record = run.read()
+    assert record.status == "training"
+    assert process.returncode != 0
+    assert client(settings).get_run(record.mlflow_run_id).info.status == "KILLED"
+
+    result = train(settings, resume=True, progress=False)
+
+    assert result.run_dir == run.path
+    assert result.record.resumes == [{"checkpoint": str(checkpoint), "global_step": step}]
+    steps_per_epoch = -(-result.record.fingerprint["train_rows"] // 8)
+    assert step < result.record.metrics["global_step"] == 6 * steps_per_epoch
+    mlflow_client = client(settings)
+    final = mlflow_client.get_run(record.mlflow_run_id)
+    assert final.info.status == "FINISHED"
+    # One run, one history: steps logged before the kill and after the resume.
+    logged = [m.step for m in mlflow_client.get_metric_history(final.info.run_id, "loss")]
+    assert min(logged) <= step < max(logged)
+    assert result.record.model_uri == "models:/horogen/1"

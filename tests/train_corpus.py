@@ -1,0 +1,148 @@
+"""Small processed corpora for the training tests and benchmark: realistic Russian
+horoscopes (300–500 characters) composed from phrase lists, written as processed partitions
+with the processed schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import random
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from horogen.lake import Lake, processed_path
+from horogen.schema import PROCESSED_SCHEMA
+from horogen.signs import Sign
+from horogen.train.settings import FreshModelSettings, GenerationSettings, TrainSettings
+
+OPENINGS = (
+    "сегодня звёзды советуют не торопиться с важными решениями.",
+    "этот день принесёт неожиданные новости и приятные встречи.",
+    "Луна в благоприятном аспекте поможет вам завершить начатое.",
+    "утро начнётся спокойно, но к вечеру событий станет больше.",
+    "день подходит для того, чтобы навести порядок в делах и мыслях.",
+    "планеты обещают удачу тем, кто готов действовать смело.",
+)
+BY_CATEGORY = {
+    "general": (
+        "Постарайтесь уделить время близким людям и выслушать их советы.",
+        "Не бойтесь перемен: они откроют новые возможности для роста.",
+        "Вечером лучше отдохнуть и набраться сил перед насыщенной неделей.",
+        "Интуиция подскажет правильный путь, доверьтесь внутреннему голосу.",
+        "Хороший момент, чтобы начать новое дело или вернуться к старой мечте.",
+        "Будьте внимательны к мелочам, в них может скрываться важная подсказка.",
+    ),
+    "love": (
+        "В отношениях важно проявить терпение и нежность к партнёру.",
+        "Одиноких ждёт романтическое знакомство в неожиданном месте.",
+        "Искренний разговор поможет развеять старые обиды и недопонимание.",
+        "Вечер идеально подходит для свидания или прогулки вдвоём.",
+        "Не требуйте от любимого человека слишком многого, будьте мягче.",
+        "Подарите близкому человеку маленький сюрприз, он оценит внимание.",
+    ),
+    "business": (
+        "На работе появится шанс проявить себя и получить признание коллег.",
+        "Финансовые вопросы лучше решать после тщательного анализа.",
+        "Деловые переговоры пройдут успешно, если вы будете спокойны.",
+        "Не стоит брать в долг и делать крупные покупки без плана.",
+        "Руководство заметит ваши старания, продолжайте в том же духе.",
+        "Новый проект потребует сил, но принесёт достойный результат.",
+    ),
+}
+CLOSINGS = (
+    "Удачный цвет дня — зелёный, счастливое число — семь.",
+    "Помните: всё получится, если верить в себя.",
+    "Звёзды на вашей стороне, используйте этот шанс.",
+    "Завершите день спокойной прогулкой на свежем воздухе.",
+)
+
+
+def horoscope(sign: Sign, category: str, rng: random.Random) -> str:
+    """One text of 300–500 characters for ``sign`` and ``category``."""
+    while True:
+        parts = [f"{sign.ru}, {rng.choice(OPENINGS)}"]
+        pool = list(BY_CATEGORY[category])
+        rng.shuffle(pool)
+        for sentence in pool:
+            if len(" ".join([*parts, sentence])) > 430:
+                break
+            parts.append(sentence)
+        parts.append(rng.choice(CLOSINGS))
+        text = " ".join(parts)
+        if 300 <= len(text) <= 500:
+            return text
+
+
+def day_table(
+    day: dt.date,
+    categories: tuple[str, ...] = ("general", "love"),
+    sources: tuple[str, ...] = ("horo.mail.ru",),
+    seed: int = 0,
+) -> pa.Table:
+    rng = random.Random(f"{seed}-{day}")
+    rows = []
+    for source in sources:
+        for sign in Sign:
+            for category in categories:
+                text = horoscope(sign, category, rng)
+                rows.append(
+                    {
+                        "date": day,
+                        "sign": sign.value,
+                        "category": category,
+                        "source": source,
+                        "text": text,
+                        "url": f"https://{source}/{sign.value}/{day}/",
+                        "collected_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+                        "text_hash": hashlib.sha256(text.encode()).hexdigest(),
+                    }
+                )
+    return pa.Table.from_pylist(rows, schema=PROCESSED_SCHEMA)
+
+
+def write_table(lake: Lake, day: dt.date, table: pa.Table) -> None:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    lake.write_bytes(processed_path(day), buffer.getvalue())
+
+
+def write_corpus(lake: Lake, first: dt.date, days: int, **options: object) -> list[dt.date]:
+    """Write ``days`` processed partitions from ``first`` on; the days written."""
+    written = [first + dt.timedelta(days=offset) for offset in range(days)]
+    for day in written:
+        write_table(lake, day, day_table(day, **options))  # type: ignore[arg-type]
+    return written
+
+
+def tiny_train_settings(**overrides: object) -> TrainSettings:
+    """Training settings for a model small enough to train in seconds on two cores."""
+    values: dict[str, object] = {
+        "base": "fresh",
+        "epochs": 3,
+        "batch_size": 8,
+        "min_rows": 10,
+        "max_source_length": 16,
+        "max_target_length": 64,
+        "logging_steps": 4,
+        "fresh": FreshModelSettings(
+            vocab_size=800, d_model=64, d_ff=128, num_layers=2, num_heads=4
+        ),
+        "generation": GenerationSettings(max_new_tokens=40),
+    }
+    return TrainSettings(**(values | overrides))
+
+
+#: The same tiny model as environment variables, for `horogen train` in a subprocess.
+TINY_ENV = {
+    "HOROGEN_TRAIN__MIN_ROWS": "10",
+    "HOROGEN_TRAIN__BATCH_SIZE": "8",
+    "HOROGEN_TRAIN__MAX_SOURCE_LENGTH": "16",
+    "HOROGEN_TRAIN__MAX_TARGET_LENGTH": "64",
+    "HOROGEN_TRAIN__FRESH__VOCAB_SIZE": "800",
+    "HOROGEN_TRAIN__FRESH__D_MODEL": "64",
+    "HOROGEN_TRAIN__FRESH__D_FF": "128",
+    "HOROGEN_TRAIN__FRESH__NUM_LAYERS": "2",
+    "HOROGEN_TRAIN__GENERATION__MAX_NEW_TOKENS": "40",
+}
