@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from horogen.cli import collect, pipeline, train  # noqa: F401  (each registers its commands)
+from horogen.cli import collect, pipeline, process, train  # noqa: F401  (each registers commands)
 from horogen.cli.app import app, err_console
 from horogen.errors import HorogenError
 

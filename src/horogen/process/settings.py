@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 
 class ProcessSettings(BaseModel):
+    model_config = {"extra": "forbid"}  # unknown keys are typos: refuse them
     engine: Literal["polars", "spark"] = "polars"
     min_length: int = Field(default=300, ge=1, description="Shortest cleaned text kept.")
     max_length: int = Field(default=500, ge=1, description="Longest cleaned text kept.")

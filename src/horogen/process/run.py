@@ -1,0 +1,195 @@
+"""Processing days: raw partitions → ``processed/date=…/part-0.parquet`` + ``_report.json``.
+
+:func:`process_days` is what the CLI, the demo and the DAGs call. It lists each day's raw
+files, hands them all to one engine run (polars here, or a Spark job), checks every day's
+output against the expectations, and writes each day atomically: the parquet first, then
+the report beside it. Rows are sorted by :data:`~horogen.process.rules.OUTPUT_ORDER`, so
+processing a day twice writes the same rows in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from horogen.config import Settings
+from horogen.errors import ConfigError, DataError
+from horogen.lake import Lake, processed_path
+from horogen.process import expectations, rawcsv, rules
+from horogen.process.engine import DayResult
+from horogen.process.rawcsv import Malformed, RawFile
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("polars", "spark")
+Engine = Literal["polars", "spark"]
+
+
+class ProcessReport(BaseModel):
+    """What processing a day did (``processed/date=…/_report.json``)."""
+
+    date: dt.date
+    engine: str
+    files: list[str]
+    rows_in: int
+    dropped: dict[str, int]
+    rows_out: int
+    malformed: list[Malformed]
+    signs_in: list[str]
+    signs_out: list[str]
+    rules: dict[str, Any]
+    expectations: list[str]
+    output: str
+    #: Seconds the run took that processed this day (a range is processed in one run).
+    duration_s: float
+
+    def comparable(self) -> dict[str, Any]:
+        """The report without what differs between engines and runs."""
+        return self.model_dump(mode="json", exclude={"engine", "duration_s"})
+
+
+def report_path(day: dt.date) -> str:
+    return f"processed/date={day.isoformat()}/_report.json"
+
+
+def raw_files(
+    lake: Lake, days: Sequence[dt.date], missing: Literal["error", "skip"] = "error"
+) -> dict[dt.date, list[RawFile]]:
+    """Each day's raw files; a day without any is an error or, with ``skip``, left out."""
+    found: dict[dt.date, list[RawFile]] = {}
+    for day in sorted(set(days)):
+        files = rawcsv.list_raw_files(lake, day)
+        if files:
+            found[day] = files
+        elif missing == "error":
+            raise DataError(
+                f"no raw data for {day}: {lake.url(f'raw/date={day.isoformat()}')} has no CSV "
+                f"files; run `horogen collect --date {day}` first"
+            )
+        else:
+            log.warning("skipping %s: no raw partition", day)
+    return found
+
+
+def process_days(
+    settings: Settings,
+    days: Sequence[dt.date] | None = None,
+    engine: Engine | None = None,
+    *,
+    missing: Literal["error", "skip"] = "error",
+) -> list[ProcessReport]:
+    """Process ``days`` (every raw partition when ``None``) with ``engine`` (the settings'
+    default when ``None``); returns one report per day written, oldest first.
+
+    A day without raw files raises :class:`DataError` naming it, or is skipped (logged)
+    with ``missing="skip"``. A day whose output fails an expectation is not written; after
+    the other days are, :class:`DataError` lists what failed.
+    """
+    engine = engine or settings.process.engine
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
+    lake = settings.open_lake()
+    if days is None:
+        days = rawcsv.raw_days(lake)
+        if not days:
+            raise DataError(f"no raw partitions in {lake.url('raw')}; run `horogen collect`")
+    files = raw_files(lake, days, missing)
+    if not files:
+        raise DataError(f"none of the {len(days)} day(s) asked for has raw data in {lake.uri}")
+
+    started = time.perf_counter()
+    results = _engine(engine).process(lake, files, settings.process)
+    duration = round(time.perf_counter() - started, 3)
+
+    def write(day: dt.date) -> ProcessReport | DataError:
+        try:
+            return _write_day(lake, results[day], files[day], engine, settings, duration)
+        except DataError as error:
+            return error
+
+    # checking and writing a day is parquet encoding and polars scans: they release the GIL
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(write, sorted(results)))
+    failed = [str(outcome) for outcome in outcomes if isinstance(outcome, DataError)]
+    if failed:
+        raise DataError("\n".join(failed))
+    return [outcome for outcome in outcomes if isinstance(outcome, ProcessReport)]
+
+
+def _engine(name: str) -> Any:
+    if name == "spark":
+        from horogen.process import spark
+
+        return spark
+    from horogen.process import local
+
+    return local
+
+
+def sort_output(table: pa.Table) -> pa.Table:
+    """Rows in the order every processed partition keeps them."""
+    return table.sort_by([(column, "ascending") for column in rules.OUTPUT_ORDER])
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _write_day(
+    lake: Lake,
+    result: DayResult,
+    files: list[RawFile],
+    engine: str,
+    settings: Settings,
+    duration: float,
+) -> ProcessReport:
+    table = sort_output(result.table)
+    passed = expectations.validate(table, result.day, settings.process, result.signs_in)
+    report = ProcessReport(
+        date=result.day,
+        engine=engine,
+        files=[file.path for file in files],
+        rows_in=result.rows_in,
+        dropped=result.dropped,
+        rows_out=table.num_rows,
+        malformed=result.malformed,
+        signs_in=result.signs_in,
+        signs_out=sorted(set(table.column("sign").to_pylist())),
+        rules=rules.describe(settings.process),
+        expectations=passed,
+        output=processed_path(result.day),
+        duration_s=duration,
+    )
+    counted = sum(report.dropped.values()) + report.rows_out
+    if counted != report.rows_in:  # every row in is either out or dropped by one rule
+        raise DataError(f"{result.day}: {report.rows_in} rows in but {counted} accounted for")
+    lake.write_bytes(processed_path(result.day), parquet_bytes(table))
+    lake.write_json(report_path(result.day), report.model_dump(mode="json"))
+    if report.malformed:
+        log.warning(
+            "%s: %d malformed raw row(s), listed in %s",
+            result.day,
+            len(report.malformed),
+            lake.url(report_path(result.day)),
+        )
+    return report
+
+
+def read_processed(lake: Lake, day: dt.date) -> pa.Table:
+    """A day's processed rows."""
+    return pq.read_table(io.BytesIO(lake.read_bytes(processed_path(day))))
+
+
+def read_report(lake: Lake, day: dt.date) -> ProcessReport:
+    return ProcessReport.model_validate(lake.read_json(report_path(day)))

@@ -1,0 +1,385 @@
+"""The Spark engine: the rules of ``rules.py`` as Spark SQL expressions, on any cluster.
+
+Raw CSVs are read by Spark's own reader with ``multiLine`` and ``"`` as both quote and
+escape, so multi-line texts and doubled quotes survive; a file that fails the checks of
+``rawcsv`` (a malformed record, or anything the reader might have misread) is read on the
+driver by the reference reader instead, which reports each bad record with its line. The
+cleaned rows of a day are small (thousands of rows, a few MB): they are collected to the
+driver and written by the same writer as the polars engine, so both write the same files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import urllib.parse
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from horogen.errors import ConfigError
+from horogen.lake import Lake
+from horogen.process import rawcsv, rules
+from horogen.process.engine import DayResult
+from horogen.process.rawcsv import Malformed, RawFile
+from horogen.process.settings import ProcessSettings
+from horogen.schema import PROCESSED_SCHEMA, RAW_COLUMNS
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+NAME = "spark"
+
+#: Output rows collected to the driver at a time (whole days per batch).
+COLLECT_BATCH_ROWS = 200_000
+
+_CORRUPT = "_corrupt_record"
+_FILE_PATH = r"(raw/date=\d{4}-\d{2}-\d{2}/[^/]+)$"
+#: Hadoop's version when the installed pyspark does not say (pyspark 4.3 ships 3.5.0).
+DEFAULT_HADOOP = "3.5.0"
+
+
+def _spark() -> Any:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "the spark engine needs pyspark and Java 17: pip install 'horogen[spark]'"
+        ) from None
+    from pyspark.sql import functions
+
+    return functions
+
+
+def spark_url(lake: Lake, path: str) -> str:
+    """How Spark addresses a lake path: ``file://`` locally, ``s3a://`` for S3."""
+    url = lake.url(path)
+    if lake.is_local:
+        return "file://" + os.path.abspath(url)
+    scheme, rest = url.split("://", 1)
+    return f"s3a://{rest}" if scheme in ("s3", "s3a") else url
+
+
+def hadoop_aws_package() -> str:
+    """The Hadoop S3A connector for ``spark.jars.packages``: its version must match the
+    Hadoop jars that pyspark ships (``pyspark/jars/hadoop-client-api-<version>.jar``)."""
+    version = DEFAULT_HADOOP
+    try:
+        import pyspark
+
+        jars = os.path.join(os.path.dirname(pyspark.__file__), "jars")
+        for name in os.listdir(jars):
+            if name.startswith("hadoop-client-api-") and name.endswith(".jar"):
+                version = name.removeprefix("hadoop-client-api-").removesuffix(".jar")
+    except (ImportError, OSError):
+        pass
+    return f"org.apache.hadoop:hadoop-aws:{version}"
+
+
+def s3a_conf(storage_options: Mapping[str, Any]) -> dict[str, str]:
+    """Spark settings that point Hadoop's S3A connector where an fsspec S3 lake points."""
+    conf = {
+        "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+    }
+    client = storage_options.get("client_kwargs") or {}
+    endpoint = client.get("endpoint_url") or storage_options.get("endpoint_url")
+    if endpoint:
+        conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        conf["spark.hadoop.fs.s3a.path.style.access"] = "true"
+        if endpoint.startswith("http://"):
+            conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = "false"
+    region = client.get("region_name")
+    if region:
+        conf["spark.hadoop.fs.s3a.endpoint.region"] = region
+    if storage_options.get("key") and storage_options.get("secret"):
+        conf["spark.hadoop.fs.s3a.access.key"] = storage_options["key"]
+        conf["spark.hadoop.fs.s3a.secret.key"] = storage_options["secret"]
+        conf["spark.hadoop.fs.s3a.aws.credentials.provider"] = (
+            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        )
+    return conf
+
+
+def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -> SparkSession:
+    """The active Spark session, or a new one: ``local[*]`` unless ``spark_master`` says
+    otherwise, the settings' ``spark_conf`` and, for an S3 lake, the S3A settings."""
+    _spark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    settings = settings or ProcessSettings()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    master = settings.spark_master or "local[*]"
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    conf = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.shuffle.partitions": "8",
+    }
+    if lake is not None and not lake.is_local:
+        conf |= s3a_conf(lake.storage_options) | {"spark.jars.packages": hadoop_aws_package()}
+    conf |= settings.spark_conf
+    builder = SparkSession.builder.appName("horogen-process").master(master)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def process(
+    lake: Lake,
+    files: Mapping[dt.date, list[RawFile]],
+    settings: ProcessSettings,
+    spark: SparkSession | None = None,
+) -> dict[dt.date, DayResult]:
+    """Process the raw files of each day in one Spark job; a result per day of ``files``."""
+    spark = spark or session(settings, lake)
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    by_path = {file.path: file for day in sorted(files) for file in files[day]}
+    raw, fallback = read_raw(spark, lake, by_path)
+
+    malformed: dict[dt.date, list[Malformed]] = {day: [] for day in files}
+    fallback_rows: list[tuple] = []
+    for file in fallback:
+        parsed = rawcsv.parse_reference(lake.read_bytes(file.path), file)
+        malformed[file.day].extend(parsed.malformed)
+        fallback_rows.extend((file.day, *row) for row in parsed.rows)
+    if fallback_rows:
+        raw = raw.unionByName(spark.createDataFrame(fallback_rows, _raw_schema()))
+
+    judged = judge(raw, settings).persist()
+    try:
+        tally = judged.groupBy("day", "_outcome", "sign").count().collect()
+        counts: dict[dt.date, dict[str, int]] = {day: {} for day in files}
+        signs: dict[dt.date, set[str]] = {day: set() for day in files}
+        for row in tally:
+            day_counts = counts.setdefault(row["day"], {})
+            day_counts[row["_outcome"]] = day_counts.get(row["_outcome"], 0) + row["count"]
+            if row["sign"] in rules.SIGNS:
+                signs.setdefault(row["day"], set()).add(row["sign"])
+        tables = _collect_kept(judged, {day: counts[day].get("kept", 0) for day in files})
+    finally:
+        judged.unpersist()
+
+    results = {}
+    for day in files:
+        dropped = dict.fromkeys(rules.DROP_RULES, 0)
+        dropped["malformed"] = len(malformed[day])
+        for outcome, count in counts[day].items():
+            if outcome != "kept":
+                dropped[outcome] += count
+        results[day] = DayResult(
+            day=day,
+            table=tables.get(day, PROCESSED_SCHEMA.empty_table()),
+            rows_in=sum(counts[day].values()) + len(malformed[day]),
+            dropped=dropped,
+            malformed=sorted(malformed[day], key=lambda item: (item.file, item.line)),
+            signs_in=sorted(signs[day]),
+        )
+    return results
+
+
+def _raw_schema() -> Any:
+    from pyspark.sql.types import DateType, StringType, StructField, StructType
+
+    return StructType(
+        [StructField("day", DateType())]
+        + [StructField(column, StringType()) for column in RAW_COLUMNS]
+    )
+
+
+def read_raw(
+    spark: SparkSession, lake: Lake, files: Mapping[str, RawFile]
+) -> tuple[DataFrame, list[RawFile]]:
+    """Rows (``day`` + raw columns) of the files that pass the checks, read by Spark's CSV
+    reader, and the files that fail them (to be read by the reference reader)."""
+    functions = _spark()
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([StructField(column, StringType()) for column in (*RAW_COLUMNS, _CORRUPT)])
+    urls = [spark_url(lake, path) for path in files]
+    if not urls:
+        return spark.createDataFrame([], _raw_schema()), []
+    frame = (
+        spark.read.schema(schema)
+        .option("header", "false")
+        .option("multiLine", "true")
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", _CORRUPT)
+        .option("encoding", "UTF-8")
+        .csv(urls)
+        .withColumn("_file", functions.input_file_name())
+        .withColumn("_id", functions.monotonically_increasing_id())
+    )
+    day = functions.regexp_extract("_file", r"date=(\d{4}-\d{2}-\d{2})/[^/]*$", 1)
+    frame = frame.withColumn("_ok", _row_ok(day))
+    is_header = functions.lit(True)
+    for column in RAW_COLUMNS:
+        is_header = is_header & functions.coalesce(functions.col(column) == column, _false())
+    canonical = sum(
+        (_canonical_length(column) for column in RAW_COLUMNS), functions.lit(len(RAW_COLUMNS))
+    )
+    stats = (
+        frame.groupBy("_file")
+        .agg(
+            functions.min_by(is_header, "_id").alias("header_first"),
+            functions.sum(canonical).alias("length"),
+            functions.sum((~functions.col("_ok")).cast("long")).alias("bad"),
+        )
+        .collect()
+    )
+    good_urls: list[str] = []
+    passed: set[str] = set()
+    for row in stats:
+        path = _lake_path(row["_file"])
+        file = files.get(path) if path else None
+        if file is None:
+            continue
+        if row["header_first"] and row["bad"] == 1 and row["length"] == file.size:
+            good_urls.append(row["_file"])
+            passed.add(path)
+    fallback = [file for path, file in files.items() if path not in passed and file.size > 0]
+    good = frame.filter(functions.col("_file").isin(good_urls) & functions.col("_ok"))
+    good = good.select(functions.to_date("date").alias("day"), *RAW_COLUMNS)
+    return good, fallback
+
+
+def _false() -> Column:
+    return _spark().lit(False)
+
+
+def _lake_path(file_url: str) -> str | None:
+    import re
+
+    match = re.search(_FILE_PATH, urllib.parse.unquote(file_url))
+    return match.group(1) if match else None
+
+
+def _row_ok(day: Column) -> Column:
+    """A data row that the reference reader would take as it is (the header row is not)."""
+    functions = _spark()
+    collected_at = functions.col("collected_at")
+    ok = (
+        functions.col(_CORRUPT).isNull()
+        & functions.coalesce(functions.col("date") == day, _false())
+        & functions.coalesce(collected_at.rlike(rawcsv.COLLECTED_AT), _false())
+        & collected_at.try_cast("timestamp").isNotNull()
+    )
+    for column in RAW_COLUMNS:
+        ok = ok & ~functions.coalesce(
+            functions.contains(functions.col(column), functions.lit(rawcsv.REPLACEMENT_CHAR)),
+            _false(),
+        )
+    return ok
+
+
+def _canonical_length(column: str) -> Column:
+    functions = _spark()
+    value = functions.col(column)
+    quotes = functions.length(value) - functions.length(
+        functions.replace(value, functions.lit('"'))
+    )
+    extra = functions.when(value.rlike(rawcsv.QUOTE_TRIGGERS_CLASS), quotes + 2).otherwise(0)
+    return functions.coalesce(functions.octet_length(value) + extra, functions.lit(0)).cast("long")
+
+
+def apply_steps(value: Column, steps: tuple[rules.Step, ...]) -> Column:
+    """The rule steps as one Spark expression."""
+    functions = _spark()
+    for step in steps:
+        if isinstance(step, rules.Substitute):
+            if step.single_chars:
+                mapped = [(key, new) for key, new in step.mapping.items() if new]
+                deleted = [key for key, new in step.mapping.items() if not new]
+                matching = "".join(key for key, _ in mapped) + "".join(deleted)
+                value = functions.translate(value, matching, "".join(new for _, new in mapped))
+            else:
+                for key, new in step.mapping.items():
+                    value = functions.replace(value, functions.lit(key), functions.lit(new))
+        elif isinstance(step, rules.Replace):
+            value = functions.regexp_replace(value, step.pattern, step.replacement)
+        else:
+            value = functions.btrim(value, functions.lit(step.chars))
+    return value
+
+
+def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
+    """Raw rows with ``text`` cleaned and ``_outcome``: the drop rule, or ``kept``."""
+    functions = _spark()
+    from pyspark.sql import Window
+
+    sign = functions.col("sign")
+    text = functions.col("text")
+    length = functions.char_length(text)
+    normalized = apply_steps(functions.coalesce(text, functions.lit("")), rules.normalize_steps())
+    frame = raw.select(
+        "day",
+        "sign",
+        *(
+            functions.coalesce(functions.col(column), functions.lit("")).alias(column)
+            for column in ("category", "source", "url")
+        ),
+        normalized.alias("_normalized"),
+        functions.col("collected_at").try_cast("timestamp").alias("collected_at"),
+    )
+    frame = frame.select(
+        "*",
+        apply_steps(functions.col("_normalized"), rules.filter_steps(settings)).alias("text"),
+        functions.col("_normalized").rlike(rules.MIXED_SCRIPT).alias("_mixed"),
+    ).drop("_normalized")
+    rule = (
+        functions.when(sign.isNull() | (sign == ""), "missing_sign")
+        .when(~sign.isin(*rules.SIGNS), "unknown_sign")
+        .when(text == "", "empty_text")
+        .when(functions.col("_mixed"), "mixed_script")
+        .when(length < settings.min_length, "too_short")
+        .when(length > settings.max_length, "too_long")
+    )
+    frame = frame.withColumn("_rule", rule).drop("_mixed")
+    window = Window.partitionBy("day", "_rule", "text").orderBy(*rules.DEDUP_ORDER)
+    first = functions.row_number().over(window) == 1
+    outcome = functions.coalesce(
+        functions.col("_rule"), functions.when(first, "kept").otherwise("duplicate")
+    )
+    return frame.withColumn("_outcome", outcome).drop("_rule")
+
+
+def _collect_kept(judged: DataFrame, kept: Mapping[dt.date, int]) -> dict[dt.date, pa.Table]:
+    functions = _spark()
+    rows = judged.filter(functions.col("_outcome") == "kept").select(
+        functions.col("day").alias("date"),
+        "sign",
+        "category",
+        "source",
+        "text",
+        "url",
+        "collected_at",
+        functions.sha2("text", 256).alias("text_hash"),
+    )
+    batches: list[list[dt.date]] = [[]]
+    size = 0
+    for day in sorted(kept):
+        if batches[-1] and size + kept[day] > COLLECT_BATCH_ROWS:
+            batches.append([])
+            size = 0
+        batches[-1].append(day)
+        size += kept[day]
+    tables: dict[dt.date, pa.Table] = {}
+    for batch in batches:
+        if not any(kept[day] for day in batch):
+            continue
+        table = rows.filter(functions.col("date").isin(batch)).toArrow()
+        table = table.cast(PROCESSED_SCHEMA)
+        for day in batch:
+            tables[day] = table.filter(pc.equal(table.column("date"), pa.scalar(day)))
+    return tables
