@@ -10,7 +10,9 @@ corpus of the training tests, tests/train_corpus.py) with the Trainer exactly as
 shape in its own process. Reports:
 
 - samples/s and tokens/s over the training steps only (prompt + target tokens after
-  truncation, no padding); the wall time includes evaluation and checkpoints;
+  truncation, no padding: tokens/sample is capped by max_source_length + max_target_length,
+  and the share of targets cut is reported); the wall time includes evaluation and
+  checkpoints;
 - peak memory: the process's resident-set high-water mark (on CUDA also the most GPU
   memory allocated);
 - the 1-minute load average before and after, since other work may share the cores.
@@ -46,7 +48,7 @@ from horogen.train.data import TRAIN, build_training_set
 from horogen.train.model import StartingPoint, load_base
 from horogen.train.runs import RunDir
 from horogen.train.settings import TrainSettings
-from horogen.train.trainer import build_trainer, encode
+from horogen.train.trainer import build_trainer, encode, token_stats
 from train_corpus import write_corpus
 
 #: What each shape trains on by default: ruT5-base on two CPU cores is slow.
@@ -84,8 +86,11 @@ def main() -> None:
         command += [
             f"--{key}={value}" for key in ("rows", "epochs") if (value := getattr(args, key))
         ]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(output.strip().splitlines()[-1]))
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode:
+            print(done.stderr, file=sys.stderr)
+            raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
+        rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(rows[-1], ensure_ascii=False, indent=2))
     if args.update_docs:
         update_section("train", report(rows))
@@ -123,6 +128,7 @@ def measure(shape: str, rows: int, epochs: int, batch_size: int) -> dict:
             start = StartingPoint(T5ForConditionalGeneration(architecture), tokenizer, shape)
         encoded = encode(start.tokenizer, data, TRAIN, config)
         tokens = sum(len(row["input_ids"]) + len(row["labels"]) for row in encoded)
+        lengths = token_stats(start.tokenizer, data, config)
         trainer = build_trainer(start, data, config, RunDir(Path(folder) / "run"), progress=False)
         clock = StepClock()
         trainer.add_callback(clock)
@@ -144,6 +150,9 @@ def measure(shape: str, rows: int, epochs: int, batch_size: int) -> dict:
         "epochs": trained,
         "batch_size": batch_size,
         "tokens_per_sample": round(tokens / len(encoded), 1),
+        "max_tokens_per_sample": config.max_source_length + config.max_target_length,
+        "targets_truncated_pct": round(100 * lengths["targets_truncated_share"], 1),
+        "target_tokens_p95": int(lengths["target_tokens_p95"]),
         "samples_per_s": round(len(encoded) * trained / clock.seconds, 2),
         "tokens_per_s": round(tokens * trained / clock.seconds),
         "wall_s": round(wall, 1),
@@ -166,17 +175,22 @@ def report(rows: list[dict]) -> str:
         "generated corpus of 300–500-character Russian horoscopes, each in its own process.",
         "Samples/s and tokens/s count the training steps only (prompt + target tokens, no",
         "padding); wall time includes evaluation and checkpoints; peak RSS is the whole",
-        "process (Python, torch, the data).",
+        "process (Python, torch, the data). Tokens/sample is counted after truncation, so it",
+        "is capped at max_source_length + max_target_length (the cap is shown next to it,",
+        "with the share of targets cut and their 95th-percentile length before the cut).",
         "",
-        "| model | parameters | device | rows × epochs | batch | tokens/sample | samples/s "
-        "| tokens/s | wall s | peak RSS GiB | peak GPU GiB |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | parameters | device | rows × epochs | batch | tokens/sample (cap) "
+        "| targets cut | target p95 | samples/s | tokens/s | wall s | peak RSS GiB "
+        "| peak GPU GiB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['shape']} | {row['parameters_m']} M | {row['device']} "
             f"| {row['train_rows']} × {row['epochs']:g} | {row['batch_size']} "
-            f"| {row['tokens_per_sample']} | {row['samples_per_s']} | {row['tokens_per_s']} "
+            f"| {row['tokens_per_sample']} ({row['max_tokens_per_sample']}) "
+            f"| {row['targets_truncated_pct']}% | {row['target_tokens_p95']} "
+            f"| {row['samples_per_s']} | {row['tokens_per_s']} "
             f"| {row['wall_s']} | {row['peak_rss_gib']} | {row['peak_gpu_gib'] or '–'} |"
         )
     lines.append("")

@@ -11,6 +11,7 @@ import random
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel
 
 from horogen.lake import Lake, processed_path
 from horogen.schema import PROCESSED_SCHEMA
@@ -134,15 +135,20 @@ def tiny_train_settings(**overrides: object) -> TrainSettings:
     return TrainSettings(**(values | overrides))
 
 
+def settings_env(settings: BaseModel, prefix: str = "HOROGEN_TRAIN__") -> dict[str, str]:
+    """The values of ``settings`` that differ from the defaults, as ``HOROGEN_*`` variables."""
+    env: dict[str, str] = {}
+
+    def add(values: dict[str, object], prefix: str) -> None:
+        for key, value in values.items():
+            if isinstance(value, dict):
+                add(value, f"{prefix}{key.upper()}__")
+            else:
+                env[f"{prefix}{key.upper()}"] = str(value)
+
+    add(settings.model_dump(mode="json", exclude_defaults=True), prefix)
+    return env
+
+
 #: The same tiny model as environment variables, for `horogen train` in a subprocess.
-TINY_ENV = {
-    "HOROGEN_TRAIN__MIN_ROWS": "10",
-    "HOROGEN_TRAIN__BATCH_SIZE": "8",
-    "HOROGEN_TRAIN__MAX_SOURCE_LENGTH": "16",
-    "HOROGEN_TRAIN__MAX_TARGET_LENGTH": "64",
-    "HOROGEN_TRAIN__FRESH__VOCAB_SIZE": "800",
-    "HOROGEN_TRAIN__FRESH__D_MODEL": "64",
-    "HOROGEN_TRAIN__FRESH__D_FF": "128",
-    "HOROGEN_TRAIN__FRESH__NUM_LAYERS": "2",
-    "HOROGEN_TRAIN__GENERATION__MAX_NEW_TOKENS": "40",
-}
+TINY_ENV = settings_env(tiny_train_settings())

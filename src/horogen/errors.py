@@ -32,3 +32,11 @@ class DataError(HorogenError):
 
 class ModelLoadError(HorogenError):
     """A model or tokenizer could not be loaded from any of the places tried."""
+
+
+class TrackingError(HorogenError):
+    """The MLflow tracking server cannot be reached or refused a request.
+
+    Training keeps what it made in its run directory; ``horogen register RUN_DIR`` logs and
+    registers it once the server answers.
+    """

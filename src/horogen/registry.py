@@ -13,21 +13,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from horogen.errors import ConfigError, HorogenError
+from horogen.errors import ConfigError, TrackingError
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
     from horogen.config import Settings
 
+#: The alias of the version that serves; also the ``--base`` that warm-starts from it.
 CHAMPION = "champion"
+#: The alias a new version gets until it beats the champion. Not used by training: the
+#: evaluation and promotion stage (to come) sets it.
 CHALLENGER = "challenger"
 #: Metrics of a version's run that ``horogen models`` shows.
 KEY_METRICS = ("best_eval_loss", "best_eval_perplexity", "train_loss")
-
-
-class TrackingError(HorogenError):
-    """The MLflow tracking server cannot be reached or refused a request."""
+#: Run ids per ``search_runs`` call of :func:`list_versions`.
+_RUNS_PER_SEARCH = 100
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,19 @@ def connect(settings: Settings, *, check: bool = True) -> Tracking:
 
 
 def check_reachable(uri: str, timeout: float = 5.0) -> None:
-    """Raise :class:`TrackingError` when ``uri`` is an HTTP server that does not answer."""
+    """Raise :class:`TrackingError` when ``uri`` is an HTTP server that does not answer.
+
+    Any HTTP response counts as an answer, an error status included: a proxy in front of
+    the server may answer ``/health`` with 401, 403 or 404 and still pass MLflow's
+    requests. Only a failed connection or a timeout means the server is down.
+    """
     if not uri.startswith(("http://", "https://")):
         return
     import httpx
 
     try:
-        httpx.get(f"{uri.rstrip('/')}/health", timeout=timeout).raise_for_status()
-    except httpx.HTTPError as error:
+        httpx.get(f"{uri.rstrip('/')}/health", timeout=timeout)
+    except (httpx.TransportError, httpx.InvalidURL) as error:
         raise TrackingError(
             f"the MLflow tracking server at {uri} does not answer: {error}"
         ) from None
@@ -131,7 +137,12 @@ def _client() -> MlflowClient:
 
 
 def list_versions(name: str) -> list[VersionInfo]:
-    """Every version of registered model ``name``, newest first (empty if there is none)."""
+    """Every version of registered model ``name``, newest first (empty if there is none).
+
+    Their runs' metrics come from one ``search_runs`` per 100 runs; a version whose run is
+    gone (deleted for good) shows no metrics.
+    """
+    from mlflow.entities import ViewType
     from mlflow.exceptions import MlflowException
 
     client = _client()
@@ -144,8 +155,25 @@ def list_versions(name: str) -> list[VersionInfo]:
     aliases: dict[str, list[str]] = {}
     for alias, version in registered.aliases.items():
         aliases.setdefault(str(version), []).append(alias)
-    versions = client.search_model_versions(f"name='{name}'")
-    infos = [_info(client, v, sorted(aliases.get(str(v.version), []))) for v in versions]
+    versions = list(client.search_model_versions(f"name='{name}'"))
+    run_ids = sorted({version.run_id for version in versions if version.run_id})
+    metrics: dict[str, dict[str, float]] = {}
+    if run_ids:
+        experiments = [e.experiment_id for e in client.search_experiments(ViewType.ALL)]
+        for start in range(0, len(run_ids), _RUNS_PER_SEARCH):
+            chunk = run_ids[start : start + _RUNS_PER_SEARCH]
+            quoted = ", ".join(f"'{run_id}'" for run_id in chunk)
+            for run in client.search_runs(
+                experiments,
+                filter_string=f"attributes.run_id IN ({quoted})",
+                run_view_type=ViewType.ALL,
+                max_results=len(chunk),
+            ):
+                metrics[run.info.run_id] = dict(run.data.metrics)
+    infos = [
+        _info(v, sorted(aliases.get(str(v.version), [])), metrics.get(v.run_id or "", {}))
+        for v in versions
+    ]
     return sorted(infos, key=lambda info: info.version, reverse=True)
 
 
@@ -163,7 +191,7 @@ def get_version(name: str, version_or_alias: int | str) -> VersionInfo | None:
         if error.error_code in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
             return None
         raise
-    return _info(client, found, sorted(found.aliases))
+    return _info(found, sorted(found.aliases), _run_metrics(client, found.run_id))
 
 
 def champion(name: str) -> VersionInfo | None:
@@ -175,10 +203,19 @@ def set_alias(name: str, alias: str, version: int | str) -> None:
     _client().set_registered_model_alias(name, alias, str(version))
 
 
-def _info(client: MlflowClient, version: Any, aliases: list[str]) -> VersionInfo:
-    metrics: dict[str, float] = {}
-    if version.run_id:
-        metrics = dict(client.get_run(version.run_id).data.metrics)
+def _run_metrics(client: MlflowClient, run_id: str | None) -> dict[str, float]:
+    """The metrics of run ``run_id``; none when there is no such run (any more)."""
+    from mlflow.exceptions import MlflowException
+
+    if not run_id:
+        return {}
+    try:
+        return dict(client.get_run(run_id).data.metrics)
+    except MlflowException:
+        return {}
+
+
+def _info(version: Any, aliases: list[str], metrics: dict[str, float]) -> VersionInfo:
     return VersionInfo(
         name=version.name,
         version=int(version.version),

@@ -1,5 +1,6 @@
 """Training end to end with a tiny fresh model on a generated corpus: it learns, is
-registered, loads back through MLflow, resumes after a kill, and never stays RUNNING."""
+registered, loads back through MLflow (even where horogen is not installed), resumes after
+a kill, and never stays RUNNING."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,16 +18,19 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from transformers import Seq2SeqTrainer
 from typer.testing import CliRunner
 
 import horogen.cli.train  # noqa: F401  (registers the commands)
 from horogen import registry
 from horogen.cli.app import app
 from horogen.config import Settings
+from horogen.errors import TrackingError
 from horogen.lake import Lake
-from horogen.registry import TrackingError
 from horogen.train import trainer
+from horogen.train.prompts import build_prompt
 from horogen.train.runs import RunDir
+from horogen.train.tracking import register_run
 from horogen.train.trainer import train
 from train_corpus import TINY_ENV, tiny_train_settings, write_corpus
 
@@ -52,7 +57,28 @@ def client(settings: Settings) -> mlflow.MlflowClient:
     return mlflow.MlflowClient()
 
 
-def test_trains_registers_and_loads_back(settings: Settings) -> None:
+def crash(*args: object) -> None:
+    raise RuntimeError("out of memory, say")
+
+
+#: Loads a version with `import horogen` made impossible; prints its text as JSON.
+WITHOUT_HOROGEN = """
+import json, sys
+sys.modules["horogen"] = None  # `import horogen` (and any horogen.*) now raises ImportError
+try:
+    import horogen.train.pyfunc
+except ImportError:
+    pass
+else:
+    raise SystemExit("horogen is importable")
+import mlflow
+model = mlflow.pyfunc.load_model(sys.argv[1])
+texts = model.predict(["aries", "leo"], params={"seed": 5})
+print(json.dumps({"texts": texts, "horogen": [m for m in sys.modules if m.startswith("horogen.")]}))
+"""
+
+
+def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_path: Path) -> None:
     result = train(settings, progress=False)
 
     record = result.record
@@ -81,6 +107,13 @@ def test_trains_registers_and_loads_back(settings: Settings) -> None:
     assert max(len(value) for value in run.data.params.values()) < 100
     assert run.data.tags["data_window"] == "2026-11-01..2026-11-04"
     assert run.data.tags["data_fingerprint"] == record.fingerprint["content_hash"]
+    assert run.data.tags["git_dirty"] in ("true", "false")
+    # Truncation is measured: the tiny settings keep 64 target tokens, the texts are longer.
+    assert run.data.metrics["targets_truncated_share"] == 1.0
+    assert run.data.metrics["target_tokens_p95"] > 64
+    assert run.data.metrics["prompts_truncated_share"] == 0.0
+    # The prompt table frozen into the model (MLflow logs a model_config as params too).
+    assert run.data.params["prompts/aries/love"] == build_prompt("aries", "love")
     (dataset_input,) = run.inputs.dataset_inputs
     assert dataset_input.dataset.digest == record.fingerprint["content_hash"][:32]
     profile = json.loads(dataset_input.dataset.profile)
@@ -98,6 +131,24 @@ def test_trains_registers_and_loads_back(settings: Settings) -> None:
     request = {"sign": ["virgo"], "category": ["love"], "date": ["2026-11-25"]}
     assert model.predict(request) == model.predict(request)
 
+    # The version stands alone: no run directory, no horogen package.
+    shutil.rmtree(result.run_dir)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    environment["MLFLOW_TRACKING_URI"] = registry.tracking(settings).uri
+    loaded = subprocess.run(
+        [sys.executable, "-c", WITHOUT_HOROGEN, "models:/horogen/1"],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    output = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert output["horogen"] == []
+    assert len(output["texts"]) == 2 and all(CYRILLIC.search(t) for t in output["texts"])
+    assert output["texts"] == model.predict(["aries", "leo"], params={"seed": 5})
+
     listing = CliRunner().invoke(app, ["models", "--json", "--lake", settings.lake])
     assert listing.exit_code == 0, listing.output
     (listed,) = json.loads(listing.stdout)["versions"]
@@ -107,16 +158,32 @@ def test_trains_registers_and_loads_back(settings: Settings) -> None:
 
     # The next run starts from the champion: warm start through the registry.
     registry.set_alias("horogen", registry.CHAMPION, 1)
+    # One such run is killed before its first checkpoint…
+    with monkeypatch.context() as patched:
+        patched.setattr(trainer, "fit", crash)
+        with pytest.raises(RuntimeError):
+            train(settings, base="champion", epochs=1, run_name="cut-short", progress=False)
+    cut_short = RunDir(Path(settings.lake) / "runs" / "cut-short")
+    assert cut_short.read().base_model == "models:/horogen/1"
+    # …another one finishes and becomes the champion…
     warm = train(settings, base="champion", epochs=1, progress=False)
     assert warm.record.base_model == "models:/horogen/1"
     assert registry.get_version("horogen", 2).tags["base_model"] == "models:/horogen/1"
-    assert [v.aliases for v in registry.list_versions("horogen")] == [[], ["champion"]]
+    registry.set_alias("horogen", registry.CHAMPION, 2)
+    # …and resuming the first (the newest unfinished run) starts over from version 1, the
+    # champion it started from, not from today's champion.
+    bases: list[str] = []
+    load_base = trainer.load_base
+    monkeypatch.setattr(
+        trainer, "load_base", lambda base, *a, **k: bases.append(base) or load_base(base, *a, **k)
+    )
+    resumed = train(settings, resume=True, progress=False)
+    assert resumed.run_dir == cut_short.path and bases == ["models:/horogen/1"]
+    assert registry.get_version("horogen", 3).tags["base_model"] == "models:/horogen/1"
+    assert [v.aliases for v in registry.list_versions("horogen")] == [[], ["champion"], []]
 
 
 def test_a_crash_ends_the_run_failed(settings: Settings, monkeypatch) -> None:
-    def crash(*args: object) -> None:
-        raise RuntimeError("out of memory, say")
-
     monkeypatch.setattr(trainer, "fit", crash)
     with pytest.raises(RuntimeError, match="out of memory"):
         train(settings, run_name="crashing", progress=False)
@@ -157,9 +224,26 @@ def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> 
     # Registering again changes nothing.
     again = CliRunner().invoke(app, ["register", str(run_dir), "--lake", settings.lake])
     assert again.exit_code == 0 and len(registry.list_versions("horogen")) == 1
+    # Nor when run.json missed the version (a crash right after registering): the version
+    # made from this run is found and reused.
+    forgetful = RunDir(run_dir).read()
+    forgetful.model_version = forgetful.model_uri = None
+    forgetful.status = "trained"
+    RunDir(run_dir).write(forgetful)
+    assert register_run(run_dir, settings).model_version == 1
+    assert len(registry.list_versions("horogen")) == 1
+    # A registration that failed after logging the model registers the logged model rather
+    # than logging it again.
+    mlflow_client.delete_model_version("horogen", "1")
+    RunDir(run_dir).write(forgetful)
+    assert register_run(run_dir, settings).model_version == 2
+    assert len(mlflow_client.get_run(record.mlflow_run_id).outputs.model_outputs) == 1
+    assert mlflow_client.get_run(record.mlflow_run_id).info.status == "FINISHED"
 
 
-def test_resume_after_a_kill_continues_from_the_last_checkpoint(settings: Settings) -> None:
+def test_resume_after_a_kill_continues_from_the_last_checkpoint(
+    settings: Settings, monkeypatch
+) -> None:
     """`horogen train` in a subprocess, killed once a checkpoint is complete, then resumed."""
     env = os.environ | TINY_ENV | {"HOROGEN_TRAIN__EARLY_STOPPING_PATIENCE": "20"}
     script = "import horogen.cli.train; from horogen.cli.app import app; app()"
@@ -189,16 +273,37 @@ def test_resume_after_a_kill_continues_from_the_last_checkpoint(settings: Settin
     assert process.returncode != 0
     assert client(settings).get_run(record.mlflow_run_id).info.status == "KILLED"
 
+    calls: list[object] = []
+    trainer_train = Seq2SeqTrainer.train
+
+    def spy(self, *args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("resume_from_checkpoint"))
+        return trainer_train(self, *args, **kwargs)
+
+    monkeypatch.setattr(Seq2SeqTrainer, "train", spy)
+    resumed_at = int(time.time() * 1000)
     result = train(settings, resume=True, progress=False)
 
     assert result.run_dir == run.path
+    assert calls == [str(checkpoint)]
     assert result.record.resumes == [{"checkpoint": str(checkpoint), "global_step": step}]
     steps_per_epoch = -(-result.record.fingerprint["train_rows"] // 8)
     assert step < result.record.metrics["global_step"] == 6 * steps_per_epoch
     mlflow_client = client(settings)
     final = mlflow_client.get_run(record.mlflow_run_id)
     assert final.info.status == "FINISHED"
-    # One run, one history: steps logged before the kill and after the resume.
-    logged = [m.step for m in mlflow_client.get_metric_history(final.info.run_id, "loss")]
-    assert min(logged) <= step < max(logged)
+    # One run, one history: steps logged before the kill, and after the resume only steps
+    # past the checkpoint (a restart from step 0 would log steps up to it again).
+    history = {
+        key: mlflow_client.get_metric_history(final.info.run_id, key)
+        for key in ("loss", "eval_loss")
+    }
+    before = [m.step for m in history["loss"] if m.timestamp < resumed_at]
+    after = {
+        key: [m.step for m in metrics if m.timestamp >= resumed_at]
+        for key, metrics in history.items()
+    }
+    assert before and min(before) <= step
+    assert after["loss"] and after["eval_loss"]
+    assert all(logged > step for steps in after.values() for logged in steps), (step, after)
     assert result.record.model_uri == "models:/horogen/1"

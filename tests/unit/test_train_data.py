@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 
 import pyarrow as pa
 import pytest
@@ -134,3 +135,42 @@ def test_validation_share_follows_the_buckets(lake: Lake) -> None:
     data = build_training_set(lake)
     share = data.split(VALIDATION).height / data.frame.height
     assert 0.05 < share < 0.16
+
+
+def test_fingerprint_ignores_the_order_of_rows_in_a_partition(lake: Lake) -> None:
+    table = day_table(NOV1, sources=("a", "b"))
+    write_table(lake, NOV1, table)
+    before = build_training_set(lake, min_rows=10)
+    order = list(range(len(table)))
+    random.Random(3).shuffle(order)
+    write_table(lake, NOV1, table.take(order))
+    after = build_training_set(lake, min_rows=10)
+    assert after.fingerprint == before.fingerprint
+    assert sorted(after.frame["text_hash"].to_list()) == sorted(before.frame["text_hash"].to_list())
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "named"),
+    [
+        ("sign", "ophiuchus", r"unknown sign values \('ophiuchus'\); expected one of: aquarius"),
+        ("sign", None, "1 rows without sign"),
+        ("category", "gossip", r"unknown category values \('gossip'\).*general"),
+        ("category", None, "1 rows without category"),
+        ("text", None, "1 rows without text"),
+    ],
+)
+def test_bad_rows_are_a_data_error_naming_the_partition(
+    lake: Lake, column: str, value: str | None, named: str
+) -> None:
+    write_corpus(lake, NOV1, 1)
+    table = day_table(NOV1 + dt.timedelta(days=1))
+    values = table[column].to_pylist()
+    values[5] = value
+    index = table.schema.get_field_index(column)
+    write_table(
+        lake, NOV1 + dt.timedelta(days=1), table.set_column(index, column, pa.array(values))
+    )
+    with pytest.raises(DataError, match=named) as caught:
+        build_training_set(lake, min_rows=10)
+    assert "date=2026-11-02/part-0.parquet" in str(caught.value)
+    assert "horogen process` for 2026-11-02" in str(caught.value)

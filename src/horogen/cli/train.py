@@ -49,7 +49,8 @@ def train_command(
     resume: Annotated[
         bool,
         typer.Option(
-            "--resume", help="Continue the latest (or --run) run from its last checkpoint."
+            "--resume",
+            help="Continue the newest unfinished run (or --run NAME) from its last checkpoint.",
         ),
     ] = False,
     run_name: Annotated[
@@ -78,7 +79,7 @@ def train_command(
     console.print(f"[bold green]trained[/] {result.run_dir} ({metrics})")
     console.print(
         f"registered [bold]{record.model_uri}[/] (base {record.base_model}, "
-        f"data {record.window_text()}, run {record.mlflow_run_id})"
+        f"data {record.data_window}, run {record.mlflow_run_id})"
     )
 
 

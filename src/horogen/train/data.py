@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from horogen.errors import DataError
 from horogen.lake import Lake, processed_path
-from horogen.schema import PROCESSED_SCHEMA
+from horogen.schema import PROCESSED_SCHEMA, Category
+from horogen.signs import Sign
 from horogen.train.prompts import build_prompt
 
 TRAIN = "train"
@@ -101,24 +102,56 @@ def split_of(text_hash: str, buckets: int = 10) -> str:
     return VALIDATION if bucket == 0 else TRAIN
 
 
+#: The values a processed row may hold where training relies on them.
+_VALID = {"sign": {sign.value for sign in Sign}, "category": {c.value for c in Category}}
+
+
 def read_processed(lake: Lake, window: DataWindow) -> pl.DataFrame:
-    """All processed rows of the days in ``window``, with the processed schema."""
+    """All processed rows of the days in ``window``, with the processed schema.
+
+    A partition with missing columns, or rows without a text or with a missing or unknown
+    sign or category, raises :class:`DataError` naming it.
+    """
     tables = []
     for day in lake.partitions("processed"):
         path = processed_path(day)
         if day not in window or not lake.exists(path):
             continue
         table = pq.read_table(pa.BufferReader(lake.read_bytes(path)))
+        fix = f"re-run `horogen process` for {day}"
         missing = set(PROCESSED_SCHEMA.names) - set(table.column_names)
         if missing:
+            raise DataError(f"{lake.url(path)} lacks columns {sorted(missing)}: {fix}")
+        try:
+            table = table.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
             raise DataError(
-                f"{lake.url(path)} lacks columns {sorted(missing)}: re-run `horogen process` "
-                f"for {day}"
-            )
-        tables.append(table.select(PROCESSED_SCHEMA.names).cast(PROCESSED_SCHEMA))
+                f"{lake.url(path)} does not fit the processed schema ({error}): {fix}"
+            ) from error
+        problem = _bad_rows(pl.from_arrow(table))  # type: ignore[arg-type]
+        if problem:
+            raise DataError(f"{lake.url(path)} has {problem}: {fix}")
+        tables.append(table)
     if not tables:
         return pl.from_arrow(PROCESSED_SCHEMA.empty_table())  # type: ignore[return-value]
     return pl.from_arrow(pa.concat_tables(tables))  # type: ignore[return-value]
+
+
+def _bad_rows(rows: pl.DataFrame) -> str | None:
+    """What is wrong with some of a partition's rows, or ``None``."""
+    for column in ("text", "text_hash"):
+        if rows[column].null_count():
+            return f"{rows[column].null_count()} rows without {column}"
+    for column, valid in _VALID.items():
+        values = rows[column]
+        if values.null_count():
+            return f"{values.null_count()} rows without {column}"
+        unknown = sorted(set(values.unique().to_list()) - valid)
+        if unknown:
+            shown = ", ".join(map(repr, unknown[:5]))
+            expected = ", ".join(sorted(valid))
+            return f"rows with unknown {column} values ({shown}); expected one of: {expected}"
+    return None
 
 
 def build_training_set(
@@ -140,8 +173,6 @@ def build_training_set(
         raise DataError(
             f"no processed data {where}: run `horogen process` for those days or widen --from/--to"
         )
-    if rows["text_hash"].null_count():
-        raise DataError(f"rows without text_hash {where}: re-run `horogen process`")
     rows = rows.sort("date", "source", "sign", "category").unique(
         subset="text_hash", keep="first", maintain_order=True
     )

@@ -1,13 +1,15 @@
-"""Where training starts: a hub id, a local directory, the registry's champion, or ``fresh``.
+"""Where training starts: a hub id, a local directory, a registered version (the champion or
+a ``models:/`` URI), or ``fresh``.
 
-A hub id, a local directory and the champion (downloaded to a directory first) share one
-loading path, :func:`load_pretrained`; ``fresh`` builds a small T5 from a config with a
-SentencePiece tokenizer trained on the corpus, for machines without hub access.
+A hub id, a local directory and a registered version (downloaded to a directory first)
+share one loading path, :func:`load_pretrained`; ``fresh`` builds a small T5 from a config
+with a SentencePiece tokenizer trained on the corpus, for machines without hub access.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,13 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from horogen.errors import HorogenError, ModelLoadError
+from horogen.registry import CHAMPION
 
 if TYPE_CHECKING:
     from horogen.config import Settings
     from horogen.train.settings import FreshModelSettings
 
 FRESH = "fresh"
-CHAMPION = "champion"
+#: How a registered version is named as a base: ``models:/horogen/3``, ``models:/horogen@champion``.
+MODELS_URI = "models:/"
 SPECIAL_TOKENS = ("<pad>", "</s>", "<unk>")
 _RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 #: Characters every fresh tokenizer knows, whether or not the corpus has them.
@@ -36,7 +40,7 @@ ALPHABET = (
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _FIX = (
     "Set HOROGEN_TRAIN__BASE (or pass --base) to a Hugging Face hub id, a local directory "
-    "with a saved model, 'champion' or 'fresh'."
+    "with a saved model, 'champion', a models:/NAME/VERSION URI or 'fresh'."
 )
 
 
@@ -46,24 +50,27 @@ class StartingPoint:
 
     model: Any
     tokenizer: Any
-    #: What names the starting point in tags: a hub id, a directory, models:/… or fresh.
-    base: str
+    #: What the requested base resolved to (``RunRecord.base_model``): ``fresh``, a hub id,
+    #: a directory's absolute path or a numbered ``models:/NAME/VERSION`` URI.
+    base_model: str
 
 
 def load_base(
     base: str, settings: Settings, *, texts: Iterable[str] = (), workdir: Path
 ) -> StartingPoint:
-    """Load the starting point ``base`` names (``settings.train.base`` by default).
+    """Load the starting point that ``base`` names: ``fresh``, ``champion``, a ``models:/``
+    URI, a local directory or a hub id (callers pass ``settings.train.base`` or an override).
 
-    ``texts`` train the tokenizer of a ``fresh`` model; a champion is downloaded below
-    ``workdir``. Raises :class:`ModelLoadError` saying what was tried and what to change.
+    ``texts`` train the tokenizer of a ``fresh`` model and are ignored otherwise; a
+    registered version is downloaded into ``workdir / "base"``. Raises
+    :class:`ModelLoadError` saying what was tried and what to change.
     """
     if base == FRESH:
         model, tokenizer = build_fresh(texts, settings.train.fresh, seed=settings.train.seed)
         return StartingPoint(model, tokenizer, FRESH)
-    if base == CHAMPION:
-        directory, uri = download_champion(settings, workdir / "base")
-        model, tokenizer = load_pretrained(directory, tried=f"the champion {uri}")
+    if base == CHAMPION or base.startswith(MODELS_URI):
+        directory, uri = download_registered(base, settings, workdir / "base")
+        model, tokenizer = load_pretrained(directory, tried=f"the registered version {uri}")
         return StartingPoint(model, tokenizer, uri)
     path = Path(base).expanduser()
     if path.exists():
@@ -89,30 +96,54 @@ def load_pretrained(source: str | Path, *, tried: str | None = None) -> tuple[An
     return model, tokenizer
 
 
-def download_champion(settings: Settings, destination: Path) -> tuple[Path, str]:
-    """Download the registry's champion; its Hugging Face directory and ``models:/`` URI."""
+def download_registered(base: str, settings: Settings, destination: Path) -> tuple[Path, str]:
+    """Download the registered version ``base`` names (``champion``: the version with that
+    alias of ``train.registered_model``; or ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``);
+    its Hugging Face directory and numbered ``models:/`` URI."""
     import mlflow
     from mlflow.models import Model
 
     from horogen import registry
     from horogen.train.pyfunc import HF_ARTIFACT
 
-    name = settings.train.registered_model
+    name, reference = _registered_reference(base, settings.train.registered_model)
+    if not name or not reference:
+        raise ModelLoadError(f"base model {base!r} is not models:/NAME/VERSION. {_FIX}")
     try:
         target = registry.connect(settings)
-        version = registry.champion(name)
+        version = registry.get_version(name, reference)
     except (HorogenError, mlflow.exceptions.MlflowException) as error:
         raise ModelLoadError(
-            f"could not look up the champion of {name!r}: {_first_line(error)}. {_FIX}"
+            f"could not look up {base!r} in the registry: {_first_line(error)}. {_FIX}"
         ) from error
     if version is None:
+        what = reference if reference.isdigit() else f"with alias {reference!r}"
         raise ModelLoadError(
-            f"registered model {name!r} has no version with alias {CHAMPION!r} at "
-            f"{target.uri} (tried the champion). {_FIX}"
+            f"registered model {name!r} has no version {what} at {target.uri} "
+            f"(tried {base!r}). {_FIX}"
         )
-    local = Path(mlflow.artifacts.download_artifacts(version.uri, dst_path=str(destination)))
-    conf = Model.load(str(local / "MLmodel")).flavors["python_function"]
-    return local / conf["artifacts"][HF_ARTIFACT]["path"], version.uri
+    shutil.rmtree(destination, ignore_errors=True)  # what an interrupted download left
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(version.uri, dst_path=str(destination)))
+        conf = Model.load(str(local / "MLmodel")).flavors["python_function"]
+        directory = local / conf["artifacts"][HF_ARTIFACT]["path"]
+    except (mlflow.exceptions.MlflowException, OSError, KeyError) as error:
+        raise ModelLoadError(
+            f"could not download {version.uri} (tried {base!r}): {_first_line(error)}. {_FIX}"
+        ) from error
+    return directory, version.uri
+
+
+def _registered_reference(base: str, default_name: str) -> tuple[str, str]:
+    """(registered model name, version number or alias) of ``champion`` or a models:/ URI."""
+    if base == CHAMPION:
+        return default_name, CHAMPION
+    reference = base.removeprefix(MODELS_URI)
+    if "@" in reference:
+        name, _, alias = reference.partition("@")
+        return name, alias
+    name, _, version = reference.rpartition("/")
+    return name, version
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:

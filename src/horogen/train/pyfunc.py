@@ -1,5 +1,18 @@
-"""The logged model: an MLflow pyfunc that carries the Hugging Face directory and builds its
-own prompts, so anyone with the tracking URI can use a version without knowing them.
+"""The logged model: an MLflow pyfunc logged as code ("models from code").
+
+MLflow stores this file with every version and runs it when the version is loaded, so it
+imports only mlflow, pandas, torch and transformers, never horogen: a version loads and
+generates wherever those are installed, and keeps the prompts it was trained with even
+after horogen changes its prompt format. What it needs is frozen into the version's
+``model_config`` when it is logged (``horogen.train.tracking.model_config``):
+
+    prompts            {sign slug: {category: prompt}}: every prompt, built by build_prompt
+    default_category   the category of a row that names none
+    generation         decoding defaults: top_p, temperature, top_k, repetition_penalty,
+                       max_new_tokens, seed
+    max_source_length  prompt tokens kept
+
+and the Hugging Face directory is the artifact ``hf_model``.
 
     model = mlflow.pyfunc.load_model("models:/horogen/3")
     model.predict(["aries", "leo"])
@@ -7,41 +20,53 @@ own prompts, so anyone with the tracking URI can use a version without knowing t
                   params={"top_p": 0.95, "seed": 7})
 
 A row is decoded with a seed derived from ``seed``, its sign, category and date whenever
-``seed`` is set or the row has a date, so the same request gives the same text.
+``seed`` is set (≥ 0) or the row has a date, so the same request gives the same text. Rows
+are generated in batches; each row draws its sampling noise from its own generator, so its
+text does not depend on the other rows of the request, and the process-wide torch RNG is
+left alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import TYPE_CHECKING, Any
+import secrets
+from dataclasses import dataclass
+from typing import Any
 
+import mlflow.models
 import mlflow.pyfunc
 import pandas as pd
-
-from horogen.train.prompts import build_prompt, parse_category
-
-if TYPE_CHECKING:
-    from horogen.train.settings import TrainSettings
 
 #: Name of the Hugging Face directory among the model's artifacts.
 HF_ARTIFACT = "hf_model"
 #: A request's input example (also what the input schema would say, were it enforced).
 INPUT_EXAMPLE = pd.DataFrame({"sign": ["aries"], "category": ["love"], "date": ["2026-01-01"]})
+#: Rows per ``generate`` call.
+BATCH_SIZE = 16
+
+
+@dataclass(frozen=True)
+class Row:
+    """One request row, resolved: its prompt and the seed its noise is drawn with."""
+
+    sign: str
+    category: str
+    date: str | None
+    prompt: str
 
 
 class HoroscopeModel(mlflow.pyfunc.PythonModel):
     """Generates one text per input row: a sign, an optional category and date."""
 
-    def __init__(self, defaults: dict[str, Any], max_source_length: int = 32) -> None:
-        #: Decoding parameters (top_p, temperature, top_k, repetition_penalty,
-        #: max_new_tokens, seed) used where a request's ``params`` do not say.
-        self.defaults = defaults
-        self.max_source_length = max_source_length
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        #: The version's ``model_config`` (see the module docstring).
+        self.config: dict[str, Any] = dict(config or {})
         self.model: Any = None
         self.tokenizer: Any = None
 
     def load_context(self, context: Any) -> None:
+        self.config = dict(context.model_config or {})
         self.load(context.artifacts[HF_ARTIFACT])
 
     def load(self, directory: str) -> None:
@@ -52,64 +77,102 @@ class HoroscopeModel(mlflow.pyfunc.PythonModel):
 
     # No annotations: MLflow would read them as a schema to enforce on requests.
     def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
-        """Texts for ``model_input``: a list of sign slugs, or a DataFrame with a ``sign``
-        column and optional ``category`` and ``date`` columns."""
-        import torch
-
-        options = {**self.defaults, **(params or {})}
-        texts = []
-        for sign, category, date in rows_of(model_input):
-            prompt = build_prompt(sign, category)
-            if options["seed"] >= 0 or date:
-                torch.manual_seed(row_seed(options["seed"], sign, category, date))
-            encoded = self.tokenizer(
-                prompt, return_tensors="pt", truncation=True, max_length=self.max_source_length
-            )
-            with torch.inference_mode():
-                output = self.model.generate(**encoded, **generation_kwargs(options))
-            texts.append(self.tokenizer.decode(output[0], skip_special_tokens=True).strip())
+        """Texts for ``model_input``: a list of sign slugs, or a DataFrame (or dict) with a
+        ``sign`` column and optional ``category`` and ``date`` columns."""
+        options = {**self.config["generation"], **(params or {})}
+        rows = rows_of(model_input, self.config["prompts"], self.config["default_category"])
+        texts: list[str] = []
+        for start in range(0, len(rows), BATCH_SIZE):
+            texts += self.generate(rows[start : start + BATCH_SIZE], options)
         return texts
 
+    def generate(self, rows: list[Row], options: dict[str, Any]) -> list[str]:
+        """One ``generate`` call for ``rows``, which share the decoding ``options``."""
+        import torch
+        from transformers import LogitsProcessorList
 
-def log_pyfunc(
-    hf_dir: str, settings: TrainSettings, *, registered_model_name: str | None = None
-) -> Any:
-    """Log the Hugging Face directory ``hf_dir`` as this pyfunc model into the active run
-    (and register it as a new version of ``registered_model_name``); its ``ModelInfo``.
+        encoded = self.tokenizer(
+            [row.prompt for row in rows],
+            return_tensors="pt",
+            padding=True,
+            truncation=True,
+            max_length=int(self.config["max_source_length"]),
+        ).to(self.model.device)
+        seed = int(options["seed"])
+        generators = []
+        for row in rows:
+            generator = torch.Generator()
+            seeded = seed >= 0 or row.date is not None
+            generator.manual_seed(
+                row_seed(seed, row.sign, row.category, row.date) if seeded else secrets.randbits(63)
+            )
+            generators.append(generator)
+        processors = LogitsProcessorList(sampling_processors(options, generators))
+        with torch.inference_mode():
+            output = self.model.generate(
+                **encoded, **generation_kwargs(options), logits_processor=processors
+            )
+        texts = self.tokenizer.batch_decode(output, skip_special_tokens=True)
+        return [text.strip() for text in texts]
 
-    The input schema is left open so that both a list of slugs and a DataFrame pass
-    MLflow's enforcement; the input example shows the DataFrame form.
+
+class RowNoise:
+    """Adds Gumbel noise to each row's (warped) scores from that row's own generator.
+
+    The argmax of ``scores + Gumbel noise`` is a sample of ``softmax(scores)`` (the
+    Gumbel-max trick), so greedy decoding over these scores samples; and since every row
+    draws one vector per step from its own generator, its text does not depend on what
+    else is in the batch.
     """
-    import tokenizers
-    import torch
-    import transformers
-    from mlflow.models import infer_signature
 
-    defaults = {"seed": -1, **settings.generation.model_dump()}
-    example_output = ["Сегодня звёзды советуют Овну не спешить с решениями."]
-    return mlflow.pyfunc.log_model(
-        name="model",
-        python_model=HoroscopeModel(defaults, settings.max_source_length),
-        artifacts={HF_ARTIFACT: hf_dir},
-        signature=infer_signature(None, example_output, params=defaults),
-        input_example=INPUT_EXAMPLE,
-        registered_model_name=registered_model_name,
-        # Listed rather than inferred: inference loads the model in a subprocess. The
-        # prompt builder comes from the horogen package, which must be importable too.
-        pip_requirements=[
-            f"mlflow=={mlflow.__version__}",
-            f"torch=={torch.__version__.split('+')[0]}",
-            f"transformers=={transformers.__version__}",
-            f"tokenizers=={tokenizers.__version__}",
-            "sentencepiece",
-            "pandas",
-        ],
-    )
+    def __init__(self, generators: list[Any]) -> None:
+        self.generators = generators
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        uniform = torch.stack(
+            [torch.rand(scores.shape[-1], generator=generator) for generator in self.generators]
+        )
+        tiny = torch.finfo(uniform.dtype).tiny
+        gumbel = -torch.log(-torch.log(uniform.clamp(min=tiny)))
+        return scores + gumbel.to(device=scores.device, dtype=scores.dtype)
 
 
-def rows_of(model_input: Any) -> list[tuple[str, str, str | None]]:
-    """(sign, category, ISO date or ``None``) per row of a request; bad values raise
-    ``ValueError`` naming the valid ones."""
+def generation_kwargs(options: dict[str, Any]) -> dict[str, Any]:
+    """``generate`` arguments for decoding ``options``; sampling (temperature > 0) is done
+    by :func:`sampling_processors`, so ``generate`` itself always decodes greedily."""
+    return {
+        "max_new_tokens": int(options["max_new_tokens"]),
+        "repetition_penalty": float(options["repetition_penalty"]),
+        "do_sample": False,
+    }
+
+
+def sampling_processors(options: dict[str, Any], generators: list[Any]) -> list[Any]:
+    """The logits processors that turn greedy decoding into sampling with ``temperature``,
+    ``top_k`` (0: off) and ``top_p`` (1: off), one generator per row; none when the
+    temperature is 0 or less (greedy decoding)."""
+    from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+    temperature = float(options["temperature"])
+    if temperature <= 0:
+        return []
+    processors: list[Any] = []
+    if temperature != 1.0:
+        processors.append(TemperatureLogitsWarper(temperature))
+    if int(options["top_k"]) > 0:
+        processors.append(TopKLogitsWarper(int(options["top_k"])))
+    if float(options["top_p"]) < 1.0:
+        processors.append(TopPLogitsWarper(float(options["top_p"])))
+    return [*processors, RowNoise(generators)]
+
+
+def rows_of(
+    model_input: Any, prompts: dict[str, dict[str, str]], default_category: str = "general"
+) -> list[Row]:
+    """The rows of a request with their prompts from the table ``prompts``; an unknown sign
+    or category raises ``ValueError`` naming the valid ones."""
     if isinstance(model_input, dict):
         model_input = pd.DataFrame(model_input)
     if not isinstance(model_input, pd.DataFrame):
@@ -120,14 +183,18 @@ def rows_of(model_input: Any) -> list[tuple[str, str, str | None]]:
         raise ValueError(f"the input needs a 'sign' column; got {list(model_input.columns)}")
     rows = []
     for record in model_input.to_dict("records"):
+        sign = str(record["sign"]).strip().lower()
+        if sign not in prompts:
+            valid = ", ".join(prompts)
+            raise ValueError(f"unknown sign {record['sign']!r}; expected one of: {valid}")
         category = record.get("category")
+        category = str(category).strip().lower() if _given(category) else default_category
+        if category not in prompts[sign]:
+            valid = ", ".join(prompts[sign])
+            raise ValueError(f"unknown category {record['category']!r}; expected one of: {valid}")
         date = record.get("date")
         rows.append(
-            (
-                str(record["sign"]),
-                parse_category(category).value if _given(category) else "general",
-                _iso_date(date) if _given(date) else None,
-            )
+            Row(sign, category, _iso_date(date) if _given(date) else None, prompts[sign][category])
         )
     return rows
 
@@ -135,22 +202,6 @@ def rows_of(model_input: Any) -> list[tuple[str, str, str | None]]:
 def row_seed(seed: int, sign: str, category: str, date: str | None) -> int:
     key = f"{seed}|{sign}|{category}|{date}".encode()
     return int(hashlib.sha256(key).hexdigest()[:8], 16)
-
-
-def generation_kwargs(options: dict[str, Any]) -> dict[str, Any]:
-    """``generate`` arguments for decoding options; temperature ≤ 0 means greedy."""
-    kwargs: dict[str, Any] = {
-        "max_new_tokens": int(options["max_new_tokens"]),
-        "repetition_penalty": float(options["repetition_penalty"]),
-    }
-    if float(options["temperature"]) <= 0:
-        return kwargs | {"do_sample": False}
-    return kwargs | {
-        "do_sample": True,
-        "top_p": float(options["top_p"]),
-        "top_k": int(options["top_k"]),
-        "temperature": float(options["temperature"]),
-    }
 
 
 def _given(value: Any) -> bool:
@@ -163,3 +214,6 @@ def _iso_date(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return dt.date.fromisoformat(str(value)).isoformat()
+
+
+mlflow.models.set_model(HoroscopeModel())

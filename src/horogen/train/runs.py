@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import re
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from pydantic import BaseModel
 
 from horogen.errors import ConfigError
 from horogen.train.data import DataWindow, Fingerprint, TrainingSet
@@ -27,6 +29,8 @@ from horogen.train.settings import TrainSettings
 
 if TYPE_CHECKING:
     from horogen.config import Settings
+
+log = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
@@ -38,9 +42,11 @@ class RunRecord:
 
     name: str
     created_at: str
-    #: The starting point as asked for (``fresh``, ``champion``, a hub id or a directory)…
+    #: The starting point as asked for (``fresh``, ``champion``, a hub id, a directory or a
+    #: ``models:/`` URI)…
     base: str
-    #: …and what it resolved to: ``fresh``, the hub id, the directory or ``models:/…``.
+    #: …and what it resolved to (``StartingPoint.base_model``): ``fresh``, the hub id, the
+    #: directory or a numbered ``models:/NAME/VERSION``. A resumed run loads exactly this.
     base_model: str
     window: dict[str, str | None]
     fingerprint: dict[str, Any]
@@ -49,6 +55,8 @@ class RunRecord:
     #: Where the training set came from (the lake's processed folder).
     data_source: str
     git_commit: str | None = None
+    #: Whether the source tree had uncommitted changes (``None``: not a git checkout).
+    git_dirty: bool | None = None
     #: Size of the model: parameters, vocabulary, layers.
     model_shape: dict[str, Any] = field(default_factory=dict)
     #: ``training`` → ``trained`` → ``registered``.
@@ -56,17 +64,37 @@ class RunRecord:
     mlflow_run_id: str | None = None
     #: Checkpoints a killed run was resumed from: ``{"checkpoint": …, "global_step": …}``.
     resumes: list[dict[str, Any]] = field(default_factory=list)
+    #: Target and prompt lengths in tokens: p95 and the share cut by truncation.
+    token_stats: dict[str, float] = field(default_factory=dict)
     #: Summary metrics of the finished run (best validation loss, perplexity, …).
     metrics: dict[str, float] = field(default_factory=dict)
     model_version: int | None = None
     model_uri: str | None = None
 
     def train_settings(self) -> TrainSettings:
-        return TrainSettings.model_validate(self.settings)
+        """The run's training settings; keys that today's settings no longer know (a run
+        started by an older horogen) are dropped, so old runs still resume."""
+        return TrainSettings.model_validate(known_settings(TrainSettings, self.settings))
 
-    def window_text(self) -> str:
-        window = DataWindow.from_dict(self.window)
-        return f"{window.start}..{window.end}"
+    @property
+    def data_window(self) -> DataWindow:
+        """The window of days the run trains on (both ends closed)."""
+        return DataWindow.from_dict(self.window)
+
+
+def known_settings(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without the keys that ``model`` (a settings model with
+    ``extra="forbid"``) does not declare, nested models included."""
+    known = {}
+    for key, value in values.items():
+        declared = model.model_fields.get(key)
+        if declared is None:
+            continue
+        nested = declared.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel) and isinstance(value, dict):
+            value = known_settings(nested, value)
+        known[key] = value
+    return known
 
 
 @dataclass(frozen=True)
@@ -93,7 +121,9 @@ class RunDir:
         file = self.path / RUN_FILE
         if not file.is_file():
             raise ConfigError(f"{self.path} is not a run directory (it has no {RUN_FILE})")
-        return RunRecord(**json.loads(file.read_text("utf-8")))
+        values = json.loads(file.read_text("utf-8"))
+        declared = {item.name for item in fields(RunRecord)}
+        return RunRecord(**{key: value for key, value in values.items() if key in declared})
 
     def write(self, record: RunRecord) -> None:
         """Replace ``run.json`` atomically."""
@@ -171,13 +201,25 @@ def new_run(settings: Settings, base: str, name: str | None = None) -> RunDir:
 
 
 def find_run(settings: Settings, name: str | None = None) -> RunDir:
-    """The run named ``name``, or the latest run (by creation time)."""
+    """The run named ``name``, or the newest unfinished run (status ``training``)."""
     root = runs_root(settings)
     if name is not None:
         run = RunDir(root / name if not Path(name).is_absolute() else Path(name))
         run.read()  # raises if it is not a run directory
         return run
-    runs = [RunDir(path.parent) for path in root.glob(f"*/{RUN_FILE}")]
-    if not runs:
+    records = []
+    for file in root.glob(f"*/{RUN_FILE}"):
+        try:
+            records.append((RunDir(file.parent).read(), RunDir(file.parent)))
+        except (ConfigError, OSError, ValueError, TypeError):
+            log.warning("skipping %s: not a readable run directory", file.parent)
+    unfinished = [(record, run) for record, run in records if record.status == "training"]
+    if unfinished:
+        return max(unfinished, key=lambda item: item[0].created_at)[1]
+    if not records:
         raise ConfigError(f"no training run under {root} to resume: start one without --resume")
-    return max(runs, key=lambda run: run.read().created_at)
+    newest, run = max(records, key=lambda item: item[0].created_at)
+    raise ConfigError(
+        f"no unfinished training run under {root} to resume (the newest, {run.path.name}, is "
+        f"{newest.status}): start a new one without --resume, or name one with --run"
+    )

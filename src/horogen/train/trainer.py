@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,20 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 import mlflow
 
-from horogen.errors import ConfigError, ModelLoadError
-from horogen.registry import TrackingError
+from horogen import registry
+from horogen.errors import ConfigError, ModelLoadError, TrackingError
 from horogen.schema import Category
 from horogen.signs import Sign
 from horogen.train.data import TRAIN, VALIDATION, DataWindow, TrainingSet, build_training_set
-from horogen.train.model import StartingPoint, load_base, load_pretrained
+from horogen.train.model import FRESH, StartingPoint, load_base, load_pretrained
 from horogen.train.prompts import build_prompt
 from horogen.train.runs import RunDir, RunRecord, checkpoint_step, find_run, new_run
 from horogen.train.settings import TrainSettings
 from horogen.train.tracking import (
     StepMetrics,
-    end_run_quietly,
-    git_commit,
+    end_run_if_ours,
+    git_state,
     open_run,
+    perplexity,
     register_run,
 )
 
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 #: Settings a resumed run takes from the current configuration rather than from its record:
 #: where to track and register, not how to train.
 _FROM_CURRENT = ("tracking_uri", "registered_model", "experiment", "work_dir")
+#: Share of truncated targets (or prompts) above which training warns.
+TRUNCATION_WARNING = 0.10
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,25 @@ def train(
 ) -> TrainResult:
     """Train a model on the processed data in ``window`` and register it.
 
-    ``base`` and ``epochs`` override the settings. With ``resume``, the latest run (or
-    ``run_name``) continues from its last complete checkpoint with the data and settings it
-    started with. The model is saved in the run directory before anything is logged; when
-    MLflow cannot be reached, training goes on and :class:`~horogen.registry.TrackingError`
-    at the end names the directory to ``horogen register`` later.
+    ``base`` and ``epochs`` override the settings. With ``resume``, the newest unfinished
+    run (or ``run_name``) continues from its last complete checkpoint with the data and
+    settings it started with, or, killed before its first checkpoint, starts over from
+    exactly the base it resolved then. The model is saved in the run directory before
+    anything is logged; when MLflow cannot be reached, training goes on and
+    :class:`~horogen.errors.TrackingError` at the end names the directory to
+    ``horogen register`` later.
+
+    ``train`` starts and ends its own MLflow run: with another run active in this process
+    it raises :class:`ConfigError` before doing anything, and it never ends a run but its
+    own. Settings that cannot work (an S3 lake without a tracking URI) fail at once too.
     """
+    active = mlflow.active_run()
+    if active is not None:
+        raise ConfigError(
+            f"the MLflow run {active.info.run_id} is active in this process; train() starts "
+            "and ends its own run: end that one first (mlflow.end_run())"
+        )
+    registry.tracking(settings)  # where MLflow runs; an S3 lake without a tracking URI fails
     if resume:
         if base or epochs or window not in (None, DataWindow()):
             raise ConfigError(
@@ -85,14 +101,20 @@ def train(
         record.resumes.append({"checkpoint": str(checkpoint), "global_step": step})
         log.warning("resuming %s from %s", run.path.name, checkpoint)
     else:
+        # Starting over loads what the run resolved its base to when it started (the
+        # champion of that day, not today's), else what it asks for.
+        requested = record.base_model if resume else config.base
+        texts = _tokenizer_texts(data) if requested == FRESH else ()
         try:
-            start = load_base(config.base, settings, texts=_tokenizer_texts(data), workdir=run.path)
+            start = load_base(requested, settings, texts=texts, workdir=run.path)
         except ModelLoadError:
             if not resume:  # nothing happened yet: leave no run behind
                 shutil.rmtree(run.path, ignore_errors=True)
             raise
-        record.base_model = start.base
+        record.base_model = start.base_model
     record.model_shape = _shape(start)
+    record.token_stats = token_stats(start.tokenizer, data, config)
+    _warn_about_truncation(record.token_stats, config)
     trainer = build_trainer(start, data, config, run, progress=progress)
 
     try:
@@ -100,8 +122,8 @@ def train(
         trainer.add_callback(StepMetrics(record.mlflow_run_id))
     except TrackingError as error:
         log.warning("%s: training goes on; the model will be kept in %s", error, run.path)
-    run.write(record)
     try:
+        run.write(record)
         fit(trainer, checkpoint)
         _save_model(trainer, run)
         record.metrics = summary(trainer.state)
@@ -110,12 +132,10 @@ def train(
         run.discard_checkpoints()
         record = register_run(run.path, settings)
     except BaseException as error:
-        if mlflow.active_run() is not None:
-            interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
-            end_run_quietly("KILLED" if interrupted else "FAILED")
+        interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
+        end_run_if_ours(record.mlflow_run_id, "KILLED" if interrupted else "FAILED")
         raise
-    if mlflow.active_run() is not None:
-        mlflow.end_run()
+    end_run_if_ours(record.mlflow_run_id, "FINISHED")
     return TrainResult(run.path, record)
 
 
@@ -147,15 +167,15 @@ def _create(
         fingerprint=data.fingerprint.to_dict(),
         settings=config.model_dump(mode="json"),
         data_source=lake.url("processed"),
-        git_commit=git_commit(),
     )
+    record.git_commit, record.git_dirty = git_state()
     return settings, run, record, data
 
 
 def _reopen(
     settings: Settings, run_name: str | None
 ) -> tuple[Settings, RunDir, RunRecord, TrainingSet, Path | None]:
-    """The latest (or named) unfinished run, with the settings and data it started with."""
+    """The newest unfinished (or the named) run, with the settings and data it started with."""
     run = find_run(settings, run_name)
     record = run.read()
     if record.status != "training":
@@ -228,6 +248,41 @@ def encode(tokenizer: Any, data: TrainingSet, split: str, config: TrainSettings)
     ]
 
 
+def token_stats(tokenizer: Any, data: TrainingSet, config: TrainSettings) -> dict[str, float]:
+    """Prompt and target lengths in tokens over both splits, before truncation: the 95th
+    percentile and the share that ``max_source_length``/``max_target_length`` cut."""
+    prompts, texts = data.frame["prompt"].to_list(), data.frame["text"].to_list()
+    stats: dict[str, float] = {}
+    for name, lengths, limit in (
+        ("prompt", _lengths(tokenizer(prompts)), config.max_source_length),
+        ("target", _lengths(tokenizer(text_target=texts)), config.max_target_length),
+    ):
+        ordered = sorted(lengths)
+        stats[f"{name}_tokens_p95"] = float(ordered[max(0, -(-95 * len(ordered) // 100) - 1)])
+        stats[f"{name}s_truncated_share"] = sum(n > limit for n in lengths) / len(lengths)
+    return stats
+
+
+def _lengths(encoded: Any) -> list[int]:
+    return [len(ids) for ids in encoded["input_ids"]]
+
+
+def _warn_about_truncation(stats: dict[str, float], config: TrainSettings) -> None:
+    for name, setting in (("prompt", "max_source_length"), ("target", "max_target_length")):
+        share = stats[f"{name}s_truncated_share"]
+        if share > TRUNCATION_WARNING:
+            log.warning(
+                "%.0f%% of the %ss are longer than train.%s = %d tokens (95th percentile: "
+                "%d) and are cut short: raise HOROGEN_TRAIN__%s",
+                100 * share,
+                name,
+                setting,
+                getattr(config, setting),
+                stats[f"{name}_tokens_p95"],
+                setting.upper(),
+            )
+
+
 def fit(trainer: Any, checkpoint: Path | None) -> None:
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
 
@@ -237,7 +292,7 @@ def summary(state: Any) -> dict[str, float]:
     metrics: dict[str, float] = {"global_step": state.global_step, "epochs": state.epoch or 0}
     if state.best_metric is not None:
         metrics["best_eval_loss"] = state.best_metric
-        metrics["best_eval_perplexity"] = math.exp(min(state.best_metric, 50.0))
+        metrics["best_eval_perplexity"] = perplexity(state.best_metric)
     final = [entry["train_loss"] for entry in state.log_history if "train_loss" in entry]
     if final:
         metrics["train_loss"] = final[-1]
@@ -245,17 +300,26 @@ def summary(state: Any) -> dict[str, float]:
 
 
 def _save_model(trainer: Any, run: RunDir) -> None:
-    """Write the (best) model and tokenizer, whole or not at all, and the log history."""
+    """Write the (best) model and tokenizer, then the log history. ``model/`` is never
+    partial: the model is saved to ``.model.partial`` and renamed into place (a ``model/``
+    from an earlier attempt is renamed aside first and deleted after)."""
     partial = run.path / ".model.partial"
+    previous = run.path / ".model.previous"
     shutil.rmtree(partial, ignore_errors=True)
     trainer.save_model(str(partial))
-    shutil.rmtree(run.model_dir, ignore_errors=True)
+    if run.model_dir.exists():
+        shutil.rmtree(previous, ignore_errors=True)
+        run.model_dir.rename(previous)
     partial.rename(run.model_dir)
-    trainer.state.save_to_json(str(run.state_path))
+    shutil.rmtree(previous, ignore_errors=True)
+    state = run.path / f".{run.state_path.name}.tmp"
+    trainer.state.save_to_json(str(state))
+    os.replace(state, run.state_path)
 
 
 def _tokenizer_texts(data: TrainingSet) -> list[str]:
-    """What a fresh tokenizer learns from: the training texts and every possible prompt."""
+    """What a fresh tokenizer learns from: the training texts and every possible prompt
+    (only a ``fresh`` base trains a tokenizer)."""
     prompts = [build_prompt(sign, category) for sign in Sign for category in Category]
     return data.split(TRAIN)["text"].to_list() + prompts
 
