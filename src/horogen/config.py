@@ -5,6 +5,7 @@ then explicit overrides such as command-line options."""
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -81,14 +82,24 @@ class Settings(BaseSettings):
         return Lake(self.lake, options)
 
 
+#: The scenario file a command asked for (see ``load_settings``), read by ``config_path``.
+_scenario: ContextVar[Path | None] = ContextVar("scenario", default=None)
+
+#: Settings files that ship with horogen, one per scenario.
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
 def config_path() -> Path | None:
-    """The settings file in use: ``$HOROGEN_CONFIG`` (must exist) or ``./horogen.toml``."""
+    """The settings file in use: ``$HOROGEN_CONFIG`` (must exist), else the scenario the
+    command runs (``horogen demo``: scenarios/demo.toml), else ``./horogen.toml``."""
     named = os.environ.get("HOROGEN_CONFIG")
     if named:
         path = Path(named)
         if not path.is_file():
             raise ConfigError(f"HOROGEN_CONFIG names {named!r}, which is not a file")
         return path
+    if _scenario.get() is not None:
+        return _scenario.get()
     default = Path("horogen.toml")
     return default if default.is_file() else None
 
@@ -97,13 +108,20 @@ def config_path() -> Path | None:
 SHORTHANDS: dict[str, tuple[str, str]] = {"HOROGEN_MIRROR": ("collect", "mirror")}
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from all sources; ``overrides`` whose value is ``None`` are ignored."""
+def load_settings(*, scenario: str | None = None, **overrides: Any) -> Settings:
+    """Settings from all sources; ``overrides`` whose value is ``None`` are ignored.
+
+    ``scenario`` names a settings file in ``horogen/scenarios/`` (``"demo"``) used in place
+    of ``./horogen.toml``.
+    """
     given = {name: value for name, value in overrides.items() if value is not None}
     for variable, (section, name) in SHORTHANDS.items():
         if os.environ.get(variable) and name not in (given.get(section) or {}):
             given[section] = {**(given.get(section) or {}), name: os.environ[variable]}
+    token = _scenario.set(SCENARIOS / f"{scenario}.toml" if scenario else None)
     try:
         return Settings(**given)
     except ValidationError as error:
         raise ConfigError(f"invalid settings:\n{error}") from error
+    finally:
+        _scenario.reset(token)

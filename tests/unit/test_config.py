@@ -61,3 +61,21 @@ def test_invalid_settings_are_a_clear_error(monkeypatch, tmp_path, overrides, me
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=message):
         load_settings(**overrides)
+
+
+def test_every_shipped_scenario_is_valid(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    demo = load_settings(scenario="demo")
+    assert demo.train.base == "fresh" and demo.lake == "./horogen-data"
+    production = load_settings(scenario="production")
+    assert production.lake.startswith("s3://") and production.process.engine == "spark"
+
+
+def test_a_scenario_yields_to_horogen_config_and_the_environment(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOROGEN_TRAIN__EPOCHS", "7")
+    assert load_settings(scenario="demo").train.epochs == 7
+    own = tmp_path / "own.toml"
+    own.write_text('[train]\nbase = "/models/mine"\n')
+    monkeypatch.setenv("HOROGEN_CONFIG", str(own))
+    assert load_settings(scenario="demo").train.base == "/models/mine"

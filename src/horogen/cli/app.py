@@ -42,9 +42,9 @@ ToOption = Annotated[
 ]
 
 
-def settings_from(lake: str | None, **overrides: Any) -> Settings:
+def settings_from(lake: str | None, *, scenario: str | None = None, **overrides: Any) -> Settings:
     """Settings with the command line's overrides applied on top of file and environment."""
-    return load_settings(lake=lake, **overrides)
+    return load_settings(scenario=scenario, lake=lake, **overrides)
 
 
 def days_between(

@@ -7,21 +7,53 @@ from typing import Annotated
 
 import typer
 
+from horogen import registry
 from horogen.cli.app import LakeOption, app, console, settings_from
 from horogen.cli.collect import print_report
+from horogen.cli.process import report_table
 from horogen.collect.run import site_today
-from horogen.pipeline import collect_step, last_days
+from horogen.pipeline import collect_step, last_days, process_step, train_step
 
 
 @app.command("demo")
 def demo_command(
     days: Annotated[int, typer.Option(min=1, help="How many days to backfill.")] = 30,
+    epochs: Annotated[
+        int | None, typer.Option(min=1, help="Training epochs (default: the demo's 2).")
+    ] = None,
     lake: LakeOption = None,
 ) -> None:
-    """Run the pipeline end to end on this machine: start the mirror of the seven sites,
-    collect the last DAYS days into the lake and report."""
-    settings = settings_from(lake)
+    """Run the pipeline end to end on this machine, offline: start a mirror of the seven
+    sites, collect the last DAYS days, clean them, train a small model from scratch and
+    register it in MLflow.
+
+    Settings: horogen/scenarios/demo.toml, under HOROGEN_* variables and these options.
+    """
+    settings = settings_from(lake, scenario="demo", train={"epochs": epochs} if epochs else None)
     window = last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))
-    console.rule(f"1/1 collect {window[0]} … {window[-1]} from the embedded mirror")
+    lake_url = settings.open_lake().url()
+
+    console.rule(f"1/3 collect {window[0]} … {window[-1]} from an embedded mirror of the sites")
     print_report(collect_step(settings, window))
-    console.print(f"raw data: {settings.open_lake().url('raw')}")
+
+    console.rule("2/3 process: clean, de-duplicate, keep 300–500 characters")
+    reports = process_step(settings, window)
+    console.print(report_table(reports))
+    console.print(f"{sum(r.rows_out for r in reports)} texts for training")
+
+    console.rule(f"3/3 train: {settings.train.base} model, {settings.train.epochs} epoch(s)")
+    result = train_step(settings, window)
+    record = result.record
+    metrics = ", ".join(f"{name} {value:.3f}" for name, value in sorted(record.metrics.items()))
+    console.print(f"trained: {metrics}")
+    console.print(f"registered: [bold]{record.model_uri}[/bold]")
+
+    console.rule("done")
+    console.print(f"lake:     {lake_url}  (raw/, processed/, quarantine/, reports/, runs/)")
+    console.print(f"MLflow:   {registry.tracking(settings).uri}")
+    console.print("next:     horogen models   ·   mlflow ui --backend-store-uri <MLflow above>")
+    console.print(
+        f"use it:   MLFLOW_TRACKING_URI={registry.tracking(settings).uri} python -c "
+        f"\"import mlflow; m = mlflow.pyfunc.load_model('{record.model_uri}'); "
+        "print(m.predict(['aries']))\""
+    )
