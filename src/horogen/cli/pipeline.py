@@ -11,6 +11,7 @@ from horogen import registry
 from horogen.cli.app import LakeOption, app, console, settings_from
 from horogen.cli.collect import print_report
 from horogen.cli.process import report_table
+from horogen.cli.train import end_runs_on_sigterm, quiet_libraries
 from horogen.collect.run import site_today
 from horogen.pipeline import collect_step, last_days, process_step, train_step
 
@@ -29,6 +30,8 @@ def demo_command(
 
     Settings: horogen/scenarios/demo.toml, under HOROGEN_* variables and these options.
     """
+    quiet_libraries()
+    end_runs_on_sigterm()
     settings = settings_from(lake, scenario="demo", train={"epochs": epochs} if epochs else None)
     window = last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))
     lake_url = settings.open_lake().url()

@@ -66,11 +66,10 @@ def train_command(
     from horogen.train.data import DataWindow
     from horogen.train.trainer import train
 
-    _quiet_libraries()
+    quiet_libraries()
     settings = settings_from(lake)
     window = DataWindow(start.date() if start else None, end.date() if end else None)
-    # Airflow and `kill` send SIGTERM: end the MLflow run as KILLED instead of leaving it RUNNING.
-    signal.signal(signal.SIGTERM, _interrupt)
+    end_runs_on_sigterm()
     result = train(
         settings, window=window, base=base, epochs=epochs, resume=resume, run_name=run_name
     )
@@ -83,7 +82,7 @@ def train_command(
     )
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
     """Keep the Trainer's progress bar and log lines; drop the libraries' chatter around it
     (per-file progress bars, notes about tied weights and pickling, pandas 3 warnings)."""
     import transformers
@@ -94,6 +93,12 @@ def _quiet_libraries() -> None:
     logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
     warnings.filterwarnings("ignore", message=r".*type hints to the `predict` method")
+
+
+def end_runs_on_sigterm() -> None:
+    """Airflow and `kill` send SIGTERM: raise KeyboardInterrupt instead, so training ends its
+    MLflow run as KILLED rather than leaving it RUNNING."""
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -111,7 +116,7 @@ def register_command(
     """
     from horogen.train.tracking import register_run
 
-    _quiet_libraries()
+    quiet_libraries()
     record = register_run(run_dir, settings_from(lake))
     console.print(
         f"registered [bold]{record.model_uri}[/] from {run_dir} (run {record.mlflow_run_id})"
