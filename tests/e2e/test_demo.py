@@ -35,7 +35,8 @@ def test_demo_collects_processes_trains_and_registers(tmp_path) -> None:
         assert (lake / "processed" / day / "part-0.parquet").is_file()
     assert (lake / "mlflow.db").is_file()
 
-    uri = re.search(r"MLflow:\s+(\S+)", done.stdout).group(1)
+    uri = f"sqlite:///{lake / 'mlflow.db'}"
+    assert f"MLflow:   {uri}" in done.stdout
     generate = (
         "import mlflow; m = mlflow.pyfunc.load_model('models:/horogen/1');"
         "print(m.predict(['aries'], params={'max_new_tokens': 24, 'seed': 1})[0])"

@@ -51,12 +51,13 @@ def demo_command(
     console.print(f"trained: {metrics}")
     console.print(f"registered: [bold]{record.model_uri}[/bold]")
 
+    tracking_uri = registry.tracking(settings).uri
     console.rule("done")
-    console.print(f"lake:     {lake_url}  (raw/, processed/, quarantine/, reports/, runs/)")
-    console.print(f"MLflow:   {registry.tracking(settings).uri}")
-    console.print("next:     horogen models   ·   mlflow ui --backend-store-uri <MLflow above>")
-    console.print(
-        f"use it:   MLFLOW_TRACKING_URI={registry.tracking(settings).uri} python -c "
-        f"\"import mlflow; m = mlflow.pyfunc.load_model('{record.model_uri}'); "
-        "print(m.predict(['aries']))\""
-    )
+    for line in (  # paths and commands stay whole, to be copied
+        f"lake:     {lake_url}  (raw/, processed/, quarantine/, reports/, runs/)",
+        f"MLflow:   {tracking_uri}",
+        f"next:     horogen models   ·   mlflow ui --backend-store-uri {tracking_uri}",
+        f'use it:   MLFLOW_TRACKING_URI={tracking_uri} python -c "import mlflow; '
+        f"m = mlflow.pyfunc.load_model('{record.model_uri}'); print(m.predict(['aries']))\"",
+    ):
+        console.print(line, soft_wrap=True, highlight=False)
