@@ -242,7 +242,8 @@ def test_a_changed_layout_is_quarantined_with_the_reason(lake, mirror):
     quarantined = lake.files(f"quarantine/date={DAY}/newsler")
     assert len(quarantined) == 16  # a page and its reason for each of the 8 categories
     reason = lake.read_json(f"quarantine/date={DAY}/newsler/love.json")
-    assert reason["url"].endswith("/newsler/horoscope/love")
+    assert reason["url"] == "https://www.newsler.ru/horoscope/love"
+    assert reason["fetched_url"] == f"{mirror.url}/newsler/horoscope/love"
     assert reason["reasons"] and "selector" in reason["reasons"][0].lower()
     page = lake.read_bytes(f"quarantine/date={DAY}/newsler/love.html").decode()
     assert "<html" in page.lower()
@@ -303,7 +304,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
     )
 
 
@@ -416,3 +417,23 @@ def test_cli_parse_of_a_changed_layout_exits_non_zero_with_the_reason():
     done = cli("parse", "newsler", str(FIXTURES / "newsler" / "changed.html"))
     assert done.returncode == 1
     assert "cannot parse" in done.stderr
+
+
+def test_cli_parse_reads_a_quarantined_page_from_the_lake_with_its_record(lake, mirror):
+    TEXTS.empty.add(("newsler", Sign.LEO))
+    collect(settings_for(lake, mirror), [DAY], sources=["newsler"])
+    saved = lake.read_json(f"quarantine/date={DAY}/newsler/love.json")
+    assert saved["url"] == "https://www.newsler.ru/horoscope/love"  # the real site's URL
+
+    done = cli("parse", "newsler", f"quarantine/date={DAY}/newsler/love.html", "--lake", lake.uri)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 12
+    assert {(r["date"], r["category"]) for r in records} == {(str(DAY), "love")}
+    assert [r["text"] for r in records if r["sign"] == "leo"] == [""]
+
+
+def test_cli_parse_of_a_path_that_is_nowhere_names_the_lake(lake):
+    done = cli("parse", "newsler", "quarantine/date=2026-01-01/newsler/x.html", "--lake", lake.uri)
+    assert done.returncode == 2
+    assert "neither a file nor in the lake" in done.stderr

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -32,8 +32,9 @@ from horogen.collect.run import (
     site_today,
 )
 from horogen.collect.sites import SOURCES
-from horogen.config import Settings, load_settings
+from horogen.config import Settings
 from horogen.errors import LayoutChanged
+from horogen.lake import Lake
 from horogen.mirror.faults import parse_faults
 from horogen.mirror.run import DEFAULT_PORT, serve
 from horogen.signs import Sign, sign_from_slug
@@ -148,13 +149,20 @@ def print_report(result: CollectionResult) -> None:
 @app.command("parse")
 def parse_command(
     source: Annotated[str, typer.Argument(help="Source id (see `horogen sources`).")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A saved page.")],
+    file: Annotated[
+        str,
+        typer.Argument(
+            help="A saved page: a local file, or a path in the lake such as "
+            "quarantine/date=2026-11-25/newsler/love.html."
+        ),
+    ],
     date: DateOption = None,
     url: Annotated[
         str | None,
         typer.Option(
             help="The URL the page was saved from: tells the page's sign or category "
-            "[default: the source's first page].",
+            "(default: from the quarantine record beside the page, else the source's "
+            "first page).",
             show_default=False,
         ),
     ] = None,
@@ -162,22 +170,25 @@ def parse_command(
         str | None,
         typer.Option(help="The sign a one-sign page is about, when its URL does not say."),
     ] = None,
+    lake: LakeOption = None,
 ) -> None:
     """Parse a saved page (HTML, or XML for a feed) and print its records as JSON lines.
 
-    Exits 1 with the reason when the page cannot be parsed.
+    A quarantined page is read from the lake with the URL, date and sign recorded beside
+    it. Exits 1 with the reason when the page cannot be parsed.
+
+    Example: horogen parse newsler quarantine/date=2026-11-25/newsler/love.html
     """
     if source not in SOURCES:
         raise typer.BadParameter(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+    settings = settings_from(lake)
+    body, saved = _read_saved_page(file, settings.open_lake())
     adapter = SOURCES[source]()
-    day = date.date() if date else site_today(load_settings().collect)
+    day = date.date() if date else _saved_day(saved) or site_today(settings.collect)
+    url = url or saved.get("url")
+    sign = sign or saved.get("sign")
     request = _planned_request(adapter, day, url, sign_from_slug(sign) if sign else None)
-    page = Page(
-        request=request,
-        url=request.url,
-        body=file.read_text(encoding="utf-8"),
-        collected_at=dt.datetime.now(dt.UTC),
-    )
+    page = Page(request=request, url=request.url, body=body, collected_at=dt.datetime.now(dt.UTC))
     try:
         parsed = adapter.parse(page)
     except LayoutChanged as error:
@@ -189,6 +200,25 @@ def parse_command(
         err_console.print(f"links to: {follow.url}")
     for problem in parsed.problems:
         err_console.print(f"[yellow]problem:[/yellow] {problem}")
+
+
+def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
+    """The page's text and the quarantine record beside it (``{}`` when there is none),
+    from a local file or else from the lake."""
+    local = Path(file)
+    if local.is_file():
+        record = local.with_suffix(".json")
+        saved = json.loads(record.read_text()) if record.is_file() else {}
+        return local.read_text(encoding="utf-8"), saved
+    if not lake.exists(file):
+        raise typer.BadParameter(f"{file} is neither a file nor in the lake {lake.uri}")
+    record_path = str(Path(file).with_suffix(".json"))
+    saved = lake.read_json(record_path) if lake.exists(record_path) else {}
+    return lake.read_bytes(file).decode("utf-8"), saved
+
+
+def _saved_day(saved: dict[str, Any]) -> dt.date | None:
+    return dt.date.fromisoformat(saved["date"]) if saved.get("date") else None
 
 
 def _planned_request(

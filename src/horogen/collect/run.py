@@ -179,10 +179,12 @@ class Collector:
 
     def _public(self, source: Source, record: Record) -> Record:
         """``record`` with the real site's URL in place of the mirror's."""
-        if not self.mirror or not record.url.startswith(source.base_url):
-            return record
-        url = source.default_base_url + record.url[len(source.base_url) :]
-        return record.model_copy(update={"url": url})
+        return record.model_copy(update={"url": self._public_url(source, record.url)})
+
+    def _public_url(self, source: Source, url: str) -> str:
+        if not self.mirror or not url.startswith(source.base_url):
+            return url
+        return source.default_base_url + url[len(source.base_url) :]
 
     def _quarantine(
         self, source: Source, page: Page, reasons: list[str], report: SourceReport
@@ -197,7 +199,10 @@ class Collector:
             {
                 "source": source.id,
                 "date": request.day.isoformat(),
-                "url": page.url,
+                "url": self._public_url(source, page.url),
+                "fetched_url": page.url,
+                "sign": request.sign,
+                "category": request.category,
                 "reasons": reasons,
                 "collected_at": page.collected_at.isoformat(),
                 "page": body_path,
