@@ -93,8 +93,8 @@ default settings (4 requests in flight per site, 4 days at a time).
 Both processes share the 2 cores: the time is bound by parsing and the mirror's rendering,
 not the network. Against the real sites, politeness (concurrency per site, robots.txt) and
 their latency set the pace; one day of all seven sources is {pages // args.days} pages.
-The quarantined pages are the mirror's deliberate empty items on one-sign pages
-(about 1% of texts), each saved with its reason.
+The quarantined pages hold one of the mirror's deliberate empty items (about 1% of
+texts): each page is saved with its reason and its other records are kept.
 """,
     )
 

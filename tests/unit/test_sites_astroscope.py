@@ -4,18 +4,18 @@ and a round trip through the mirror that follows the index's links."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from horogen.collect.base import Page, PageRequest
 from horogen.collect.sites.astroscope import Astroscope
 from horogen.errors import LayoutChanged
+from horogen.mirror.base import Layout
 from horogen.mirror.sites.astroscope import AstroscopeMirror
-from horogen.schema import Category, normalize_whitespace
+from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
+from unit.sites_support import FakeTexts, body_page, fixture_text, round_trip
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "astroscope"
 DAY = dt.date(2024, 11, 25)
 AT = dt.datetime(2024, 11, 25, 6, 0, tzinfo=dt.UTC)
 INDEX_URL = "https://astroscope.ru/horoskop/ejednevniy_goroskop/"
@@ -26,15 +26,20 @@ SLUGS = (
 )  # fmt: skip
 
 
+def index_page(body: str, url: str = INDEX_URL) -> Page:
+    return body_page(body, url=url, day=DAY, name="index", collected_at=AT)
+
+
 def index(name: str) -> Page:
-    body = (FIXTURES / name).read_text(encoding="utf-8")
-    return Page(PageRequest(INDEX_URL, DAY, "index"), INDEX_URL, body, AT)
+    return index_page(fixture_text("astroscope", name))
+
+
+def sign_body_page(body: str, sign: Sign, slug: str) -> Page:
+    return body_page(body, url=SIGN_URL.format(slug), day=DAY, sign=sign, collected_at=AT)
 
 
 def sign_page(name: str, sign: Sign, slug: str) -> Page:
-    url = SIGN_URL.format(slug)
-    body = (FIXTURES / name).read_text(encoding="utf-8")
-    return Page(PageRequest(url, DAY, sign.value, sign=sign), url, body, AT)
+    return sign_body_page(fixture_text("astroscope", name), sign, slug)
 
 
 def test_plan_asks_for_the_index_today_only() -> None:
@@ -55,10 +60,10 @@ def test_index_follows_one_link_per_sign_resolved_against_the_page() -> None:
 
 
 def test_protocol_relative_links_keep_the_scheme_of_the_index() -> None:
-    body = (FIXTURES / "index.html").read_text(encoding="utf-8")
+    body = fixture_text("astroscope", "index.html")
     url = "http://127.0.0.1:8765/astroscope/horoskop/ejednevniy_goroskop/"
     body = body.replace("//astroscope.ru/", "//127.0.0.1:8765/astroscope/")
-    parsed = Astroscope().parse(Page(PageRequest(url, DAY, "index"), url, body, AT))
+    parsed = Astroscope().parse(index_page(body, url))
     assert parsed.follow[0].url == url + "oven.html"
 
 
@@ -75,9 +80,9 @@ def test_index_reports_unknown_and_repeated_links() -> None:
 
 
 def test_index_reports_signs_without_a_link() -> None:
-    body = (FIXTURES / "index.html").read_text(encoding="utf-8")
+    body = fixture_text("astroscope", "index.html")
     body = "\n".join(line for line in body.splitlines() if "/rak.html" not in line)
-    parsed = Astroscope().parse(Page(PageRequest(INDEX_URL, DAY, "index"), INDEX_URL, body, AT))
+    parsed = Astroscope().parse(index_page(body))
     assert [r.sign for r in parsed.follow] == [sign for sign in Sign if sign is not Sign.CANCER]
     assert parsed.problems == ["no link for cancer"]
 
@@ -118,9 +123,7 @@ def test_sign_page_naming_another_sign_raises() -> None:
 
 def test_sign_page_whose_heading_names_no_sign_gives_the_asked_sign() -> None:
     body = "<html><body><h1>Гороскоп на сегодня</h1><div class='p-3'>Текст.</div></body></html>"
-    url = SIGN_URL.format("rak")
-    page = Page(PageRequest(url, DAY, "cancer", sign=Sign.CANCER), url, body, AT)
-    [record] = Astroscope().parse(page).records
+    [record] = Astroscope().parse(sign_body_page(body, Sign.CANCER, "rak")).records
     assert (record.sign, record.text) == (Sign.CANCER, "Текст.")
 
 
@@ -131,50 +134,26 @@ def test_changed_sign_page_raises_naming_the_heading_selector() -> None:
 
 def test_sign_page_without_text_element_raises() -> None:
     body = "<html><body><h1>Гороскоп на сегодня для Овна</h1><div class='p-4'>т</div></body></html>"
-    url = SIGN_URL.format("oven")
-    page = Page(PageRequest(url, DAY, "aries", sign=Sign.ARIES), url, body, AT)
     with pytest.raises(LayoutChanged, match=r"no text element matches '\.p-3'"):
-        Astroscope().parse(page)
+        Astroscope().parse(sign_body_page(body, Sign.ARIES, "oven"))
 
 
 # --- round trip through the mirror ---------------------------------------------------
 
 BASE = "http://127.0.0.1:8765/astroscope"
-PADDING = (
-    "звёзды советуют не спешить с выводами и больше времени проводить с близкими людьми, "
-    "а вечером позволить себе отдых"
-)
+fake_texts = FakeTexts(empty={Sign.PISCES})
 
 
-def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
-    if sign is Sign.PISCES:
-        return ""  # an empty item
-    return (
-        f"{source} {sign} {category} {day}: {PADDING}\xa0— «цитата» <b>&amp;</b> 🌟\n"
-        f"\tвторой   абзац {sign.ru}. Читать далее"
-    )
-
-
-def collect(day: dt.date, layout: str = "current") -> list:
+def collect(day: dt.date, layout: Layout = "current") -> list[Record]:
     source, mirror = Astroscope(BASE), AstroscopeMirror()
-    queue, records, fetched = source.plan(day, day), [], 0
-    while queue:
-        request = queue.pop(0)
-        rendered = mirror.render(
-            request.url.removeprefix(BASE + "/"), day, BASE, layout, fake_texts
-        )
-        assert rendered is not None, request.url
-        parsed = source.parse(Page(request, request.url, rendered.body, AT))
-        assert parsed.problems == []
-        records += parsed.records
-        queue += parsed.follow
-        fetched += 1
-    assert fetched == 13
-    return records
+    collected = round_trip(source, mirror, day, layout, fake_texts, collected_at=AT)
+    assert collected.problems == []
+    assert len(collected.pages) == 13  # the index, then the page of each sign it links
+    return collected.records
 
 
 @pytest.mark.parametrize("layout", ["current", "legacy"])
-def test_round_trip_through_the_mirror(layout: str) -> None:
+def test_round_trip_through_the_mirror(layout: Layout) -> None:
     day = dt.date(2024, 3, 8)
     records = collect(day, layout)
     assert [r.sign for r in records] == list(Sign)
@@ -194,10 +173,9 @@ def test_changed_layout_of_the_mirror_raises_on_index_and_sign_pages() -> None:
         "horoskop/ejednevniy_goroskop/oven.html", DAY, BASE, "changed", fake_texts
     )
     assert rendered is not None
+    page = body_page(rendered.body, url=url, day=DAY, sign=Sign.ARIES, collected_at=AT)
     with pytest.raises(LayoutChanged):
-        Astroscope(BASE).parse(
-            Page(PageRequest(url, DAY, "aries", sign=Sign.ARIES), url, rendered.body, AT)
-        )
+        Astroscope(BASE).parse(page)
 
 
 def test_mirror_links_are_protocol_relative_and_other_paths_are_missing() -> None:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 import pytest
 
-from horogen.collect.base import Page, PageRequest
+from horogen.collect.base import Page
 from horogen.collect.sites.ignio import Ignio
 from horogen.errors import LayoutChanged
 from horogen.mirror.base import Layout
 from horogen.mirror.sites.ignio import IgnioMirror
 from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
+from unit.sites_support import (
+    TODAY,
+    FakeTexts,
+    body_page,
+    expected_record,
+    fixture_text,
+    request_page,
+    round_trip,
+)
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "ignio"
-COLLECTED = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 25)
 BASE = "https://ignio.com"
 FEED_NAMES = {
     Category.GENERAL: "com",
@@ -48,12 +53,11 @@ DATIVE = {
 
 def feed_page(body: str, day: dt.date = TODAY, category: Category = Category.GENERAL) -> Page:
     url = f"{BASE}/r/export/utf/xml/daily/{FEED_NAMES[category]}.xml"
-    request = PageRequest(url=url, day=day, name=FEED_NAMES[category], category=category)
-    return Page(request=request, url=url, body=body, collected_at=COLLECTED)
+    return body_page(body, url=url, day=day, name=FEED_NAMES[category], category=category)
 
 
 def fixture(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
+    return fixture_text("ignio", name)
 
 
 # --- plan ------------------------------------------------------------------------------
@@ -105,15 +109,14 @@ def test_feed_gives_the_requested_day(day: dt.date, word: str) -> None:
     parsed = Ignio().parse(page)
     assert [r.sign for r in parsed.records] == list(Sign)
     assert parsed.problems == []
-    assert parsed.records[-1] == Record(
-        date=day,
+    assert parsed.records[-1] == expected_record(
+        page,
+        source="ignio",
         sign=Sign.PISCES,
         category=Category.GENERAL,
-        source="ignio",
+        day=day,
         text=f"{word} Рыбам звёзды советуют: отдохните у воды. Возможны приятные новости & "
         "встречи.",
-        url=page.url,
-        collected_at=COLLECTED,
     )
     for record in parsed.records:
         assert record.date == day
@@ -235,32 +238,20 @@ def test_entities_are_not_resolved(tmp_path: Path) -> None:
 # --- mirror ----------------------------------------------------------------------------
 
 MIRROR_BASE = "http://127.0.0.1:8000/ignio"
-DIRT = ("\xa0", "  ", "\t", " & ", " <b>", " ]]> ", " 🌙 ", " 7 ", " love ", "\x0b")
+fake_texts = FakeTexts(
+    template=" {ru}/{category}/{day}{dirt1}прогноз {digest}.\nЕщё{dirt2}строка. Читать далее",
+    dirt=("\xa0", "  ", "\t", " & ", " <b>", " ]]> ", " 🌙 ", " 7 ", " love ", "\x0b"),
+    dirt_step=11,
+)
 
 
-def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
-    """Deterministic, different per (source, sign, category, day), with dirt."""
-    digest = hashlib.sha256(f"{source}|{sign}|{category}|{day}".encode()).hexdigest()
-    n = int(digest[:8], 16)
-    return (
-        f" {sign.ru}/{category}/{day.isoformat()}{DIRT[n % len(DIRT)]}прогноз {digest[:6]}."
-        f"\nЕщё{DIRT[(n // 11) % len(DIRT)]}строка. Читать далее"
-    )
-
-
-def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
+def collect(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
     source, mirror = Ignio(MIRROR_BASE), IgnioMirror()
-    records = []
-    requests = source.plan(day, today)
-    assert len(requests) == 8
-    for request in requests:
-        path = request.url.removeprefix(MIRROR_BASE + "/")
-        rendered = mirror.render(path, today, MIRROR_BASE, layout, fake_texts)
-        assert rendered is not None, path
-        assert "xml" in rendered.media_type
-        page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-        records += source.parse(page).records
-    return records
+    collected = round_trip(
+        source, mirror, day, layout, fake_texts, today=today, planned=8, media_type="text/xml"
+    )
+    assert collected.problems == []
+    return collected.records
 
 
 @pytest.mark.parametrize("layout", ["current", "legacy"])
@@ -268,7 +259,7 @@ def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
 @pytest.mark.parametrize("offset", [-1, 0, 1, 2])
 def test_round_trip(today: dt.date, offset: int, layout: Layout) -> None:
     day = today + dt.timedelta(days=offset)
-    records = round_trip(today, day, layout)
+    records = collect(today, day, layout)
     assert {(r.sign, r.category) for r in records} == {
         (sign, category) for sign in Sign for category in FEED_NAMES
     }
@@ -284,7 +275,7 @@ def test_round_trip(today: dt.date, offset: int, layout: Layout) -> None:
 @pytest.mark.parametrize("offset", [-1, 0, 1, 2])
 def test_round_trip_changed_layout_is_quarantined(offset: int) -> None:
     with pytest.raises(LayoutChanged, match="root element is <horoscope>"):
-        round_trip(TODAY, TODAY + dt.timedelta(days=offset), "changed")
+        collect(TODAY, TODAY + dt.timedelta(days=offset), "changed")
 
 
 def test_mirror_empty_texts_become_empty_records() -> None:
@@ -294,8 +285,7 @@ def test_mirror_empty_texts_become_empty_records() -> None:
     assert rendered is not None
     request = Ignio(MIRROR_BASE).plan(TODAY, TODAY)[3]
     assert request.category == Category.HEALTH
-    page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-    parsed = Ignio(MIRROR_BASE).parse(page)
+    parsed = Ignio(MIRROR_BASE).parse(request_page(request, rendered.body))
     assert [(r.sign, r.text) for r in parsed.records] == [(sign, "") for sign in Sign]
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
 
 import pytest
 
@@ -15,30 +13,26 @@ from horogen.mirror.base import Layout
 from horogen.mirror.sites.mailru import MailRuMirror
 from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
+from unit.sites_support import (
+    TODAY,
+    FakeTexts,
+    expected_record,
+    fixture_page,
+    request_page,
+    round_trip,
+)
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "mailru"
-COLLECTED = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 25)
 BASE = "https://horo.mail.ru"
 
 
 def page(fixture: str, sign: Sign | None, day: dt.date = TODAY, slug: str = "today") -> Page:
-    url = f"{BASE}/prediction/{sign.value if sign else 'x'}/{slug}/"
-    request = PageRequest(url=url, day=day, name=sign.value if sign else "x", sign=sign)
-    body = (FIXTURES / fixture).read_text(encoding="utf-8")
-    return Page(request=request, url=url, body=body, collected_at=COLLECTED)
+    name = sign.value if sign else "x"
+    url = f"{BASE}/prediction/{name}/{slug}/"
+    return fixture_page("mailru", fixture, url=url, day=day, name=name, sign=sign)
 
 
 def expected(p: Page, sign: Sign, day: dt.date, text: str) -> Record:
-    return Record(
-        date=day,
-        sign=sign,
-        category=Category.GENERAL,
-        source="mailru",
-        text=text,
-        url=p.url,
-        collected_at=COLLECTED,
-    )
+    return expected_record(p, source="mailru", sign=sign, day=day, text=text)
 
 
 # --- plan ------------------------------------------------------------------------------
@@ -143,41 +137,29 @@ def test_request_without_sign() -> None:
 # --- mirror ----------------------------------------------------------------------------
 
 MIRROR_BASE = "http://127.0.0.1:8000/mailru"
-DIRT = (
-    "\xa0",
-    "  ",
-    "\t",
-    " & ",
-    " <i>не тег</i> ",
-    " «кавычки» ",
-    " ✨ ",
-    " 5 минут ",
-    " online ",
+fake_texts = FakeTexts(
+    template=(
+        "{ru} {day}{dirt1}— день {digest}.\n  Абзац{dirt2}второй &amp; последний. Читать далее"
+    ),
+    dirt=(
+        "\xa0",
+        "  ",
+        "\t",
+        " & ",
+        " <i>не тег</i> ",
+        " «кавычки» ",
+        " ✨ ",
+        " 5 минут ",
+        " online ",
+    ),
 )
 
 
-def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
-    """Deterministic, different per (source, sign, category, day), with dirt."""
-    digest = hashlib.sha256(f"{source}|{sign}|{category}|{day}".encode()).hexdigest()
-    n = int(digest[:8], 16)
-    return (
-        f"{sign.ru} {day.isoformat()}{DIRT[n % len(DIRT)]}— день {digest[:6]}.\n"
-        f"  Абзац{DIRT[(n // 9) % len(DIRT)]}второй &amp; последний. Читать далее"
-    )
-
-
-def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
+def collect(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
     source, mirror = MailRu(MIRROR_BASE), MailRuMirror()
-    records = []
-    requests = source.plan(day, today)
-    assert len(requests) == 12
-    for request in requests:
-        path = request.url.removeprefix(MIRROR_BASE + "/")
-        rendered = mirror.render(path, today, MIRROR_BASE, layout, fake_texts)
-        assert rendered is not None, path
-        page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-        records += source.parse(page).records
-    return records
+    collected = round_trip(source, mirror, day, layout, fake_texts, today=today, planned=12)
+    assert collected.problems == []
+    return collected.records
 
 
 @pytest.mark.parametrize("layout", ["current", "legacy"])
@@ -187,7 +169,7 @@ def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
 @pytest.mark.parametrize("offset", [-1, 0, 1])
 def test_round_trip(today: dt.date, offset: int, layout: Layout) -> None:
     day = today + dt.timedelta(days=offset)
-    records = round_trip(today, day, layout)
+    records = collect(today, day, layout)
     assert [r.sign for r in records] == list(Sign)
     for record in records:
         assert record.date == day
@@ -209,15 +191,14 @@ def test_round_trip_reads_the_date_from_the_page() -> None:
             name="leo",
             sign=Sign.LEO,
         )
-        page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-        (record,) = source.parse(page).records
+        (record,) = source.parse(request_page(request, rendered.body)).records
         assert record.date == TODAY, layout
 
 
 @pytest.mark.parametrize("offset", [-1, 0, 1])
 def test_round_trip_changed_layout_is_quarantined(offset: int) -> None:
     with pytest.raises(LayoutChanged, match="matched nothing"):
-        round_trip(TODAY, TODAY + dt.timedelta(days=offset), "changed")
+        collect(TODAY, TODAY + dt.timedelta(days=offset), "changed")
 
 
 @pytest.mark.parametrize("layout", ["current", "legacy"])
@@ -229,9 +210,7 @@ def test_mirror_empty_text_is_quarantined(layout: Layout) -> None:
     request = MailRu(MIRROR_BASE).plan(TODAY, TODAY)[5]
     assert request.sign == Sign.VIRGO
     with pytest.raises(LayoutChanged, match="empty paragraph"):
-        MailRu(MIRROR_BASE).parse(
-            Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-        )
+        MailRu(MIRROR_BASE).parse(request_page(request, rendered.body))
 
 
 def test_mirror_escapes_markup_in_texts() -> None:
@@ -243,8 +222,7 @@ def test_mirror_escapes_markup_in_texts() -> None:
     )
     assert rendered is not None
     request = MailRu(MIRROR_BASE).plan(TODAY, TODAY)[0]
-    page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-    (record,) = MailRu(MIRROR_BASE).parse(page).records
+    (record,) = MailRu(MIRROR_BASE).parse(request_page(request, rendered.body)).records
     assert record.text == hostile()
 
 

@@ -4,18 +4,18 @@ the mirror over every category page."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from horogen.collect.base import Page, PageRequest
+from horogen.collect.base import Page
 from horogen.collect.sites.newsler import Newsler
 from horogen.errors import LayoutChanged
+from horogen.mirror.base import Layout
 from horogen.mirror.sites.newsler import NewslerMirror
-from horogen.schema import Category, normalize_whitespace
+from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
+from unit.sites_support import FakeTexts, body_page, fixture_text, round_trip
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "newsler"
 DAY = dt.date(2024, 11, 25)
 AT = dt.datetime(2024, 11, 25, 6, 0, tzinfo=dt.UTC)
 BASE_URL = "https://www.newsler.ru"
@@ -23,15 +23,15 @@ BASE_URL = "https://www.newsler.ru"
 
 def page(body: str, category: Category = Category.GENERAL) -> Page:
     url = BASE_URL + ("/horoscope" if category is Category.GENERAL else f"/horoscope/{category}")
-    return Page(PageRequest(url, DAY, category.value, category), url, body, AT)
+    return body_page(body, url=url, day=DAY, category=category, collected_at=AT)
 
 
 def fixture(name: str, category: Category = Category.GENERAL) -> Page:
-    return page((FIXTURES / name).read_text(encoding="utf-8"), category)
+    return page(fixture_text("newsler", name), category)
 
 
 def test_a_sign_missing_from_the_page_is_reported() -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("newsler", "good.html")
     body = "\n".join(line for line in body.splitlines() if "> Рак <span>" not in line)
     parsed = Newsler().parse(page(body))
     assert [r.sign for r in parsed.records] == [sign for sign in Sign if sign is not Sign.CANCER]
@@ -92,7 +92,7 @@ def test_unknown_sign_heading_and_repeated_sign_are_reported() -> None:
 
 
 def test_a_sign_item_without_text_is_reported() -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("newsler", "good.html")
     body = body.replace('<div class="text">Весам', '<div class="txt">Весам', 1)
     parsed = Newsler().parse(page(body))
     assert Sign.LIBRA not in {r.sign for r in parsed.records}
@@ -115,37 +115,17 @@ def test_page_without_items_raises() -> None:
 # --- round trip through the mirror ---------------------------------------------------
 
 BASE = "http://127.0.0.1:8765/newsler"
-PADDING = (
-    "звёзды советуют не спешить с выводами и больше времени проводить с близкими людьми, "
-    "а вечером позволить себе отдых"
-)
+fake_texts = FakeTexts(empty={(Sign.GEMINI, Category.COOK)})
 
 
-def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
-    if (sign, category) == (Sign.GEMINI, Category.COOK):
-        return ""  # an empty item
-    return (
-        f"{source} {sign} {category} {day}: {PADDING}\xa0— «цитата» <b>&amp;</b> 🌟\n"
-        f"\tвторой   абзац {sign.ru}. Читать далее"
-    )
-
-
-def collect(day: dt.date, layout: str = "current") -> list:
-    source, mirror = Newsler(BASE), NewslerMirror()
-    records = []
-    for request in source.plan(day, day):
-        rendered = mirror.render(
-            request.url.removeprefix(BASE + "/"), day, BASE, layout, fake_texts
-        )
-        assert rendered is not None, request.url
-        parsed = source.parse(Page(request, request.url, rendered.body, AT))
-        assert parsed.problems == []
-        records += parsed.records
-    return records
+def collect(day: dt.date, layout: Layout = "current") -> list[Record]:
+    collected = round_trip(Newsler(BASE), NewslerMirror(), day, layout, fake_texts, collected_at=AT)
+    assert collected.problems == []
+    return collected.records
 
 
 @pytest.mark.parametrize("layout", ["current", "legacy"])
-def test_round_trip_through_the_mirror(layout: str) -> None:
+def test_round_trip_through_the_mirror(layout: Layout) -> None:
     day = dt.date(2024, 3, 8)
     records = collect(day, layout)
     assert sorted((r.category.value, r.sign.value) for r in records) == sorted(

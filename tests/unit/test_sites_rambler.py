@@ -3,43 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
-from horogen.collect.base import Page, PageRequest
+from horogen.collect.base import Page
 from horogen.collect.sites.rambler import Rambler
 from horogen.errors import LayoutChanged
 from horogen.mirror.base import Layout
 from horogen.mirror.sites.rambler import RamblerMirror
 from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
+from unit.sites_support import (
+    TODAY,
+    FakeTexts,
+    expected_record,
+    fixture_page,
+    fixture_text,
+    request_page,
+    round_trip,
+)
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "rambler"
-COLLECTED = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
-TODAY = dt.date(2026, 11, 25)
 BASE = "https://horoscopes.rambler.ru"
 
 
 def page(fixture: str, sign: Sign | None, day: dt.date = TODAY, path: str = "") -> Page:
-    url = f"{BASE}/{sign.value if sign else 'x'}/{path}"
-    request = PageRequest(url=url, day=day, name=sign.value if sign else "x", sign=sign)
-    body = (FIXTURES / fixture).read_text(encoding="utf-8")
-    return Page(request=request, url=url, body=body, collected_at=COLLECTED)
+    name = sign.value if sign else "x"
+    return fixture_page(
+        "rambler", fixture, url=f"{BASE}/{name}/{path}", day=day, name=name, sign=sign
+    )
 
 
 def expected(p: Page, sign: Sign, day: dt.date, text: str) -> Record:
-    return Record(
-        date=day,
-        sign=sign,
-        category=Category.GENERAL,
-        source="rambler",
-        text=text,
-        url=p.url,
-        collected_at=COLLECTED,
-    )
+    return expected_record(p, source="rambler", sign=sign, day=day, text=text)
 
 
 # --- plan ------------------------------------------------------------------------------
@@ -160,8 +156,7 @@ def test_fallback_takes_a_text_div_of_enough_length(length: int) -> None:
         f"<div class='_1bb'><div class='_2cc'>{text}</div><div class='_3dd'>Реклама</div></div>"
         "</main></body></html>"
     )
-    request = Rambler().plan(TODAY, TODAY)[0]
-    p = Page(request=request, url=request.url, body=body, collected_at=COLLECTED)
+    p = request_page(Rambler().plan(TODAY, TODAY)[0], body)
     if length == 150:
         parsed = Rambler().parse(p)
         (record,) = parsed.records
@@ -194,11 +189,10 @@ def test_heading_naming_another_sign() -> None:
 
 
 def test_heading_naming_no_sign_keeps_the_asked_sign() -> None:
-    body = (FIXTURES / "current_today.html").read_text(encoding="utf-8")
+    body = fixture_text("rambler", "current_today.html")
     body = body.replace("Гороскоп для Овна", "Гороскоп")
     assert "Овна" not in body.split("<h1", 1)[1].split("</h1>", 1)[0]
-    request = Rambler().plan(TODAY, TODAY)[0]
-    p = Page(request=request, url=request.url, body=body, collected_at=COLLECTED)
+    p = request_page(Rambler().plan(TODAY, TODAY)[0], body)
     (record,) = Rambler().parse(p).records
     assert record.sign is Sign.ARIES
 
@@ -216,30 +210,20 @@ def test_request_without_sign() -> None:
 # --- mirror ----------------------------------------------------------------------------
 
 MIRROR_BASE = "http://127.0.0.1:8000/rambler"
-DIRT = ("\xa0", "  ", "\t", " & ", " <b>не тег</b> ", ' "кавычки" ', " 🌟 ", " 100% ", " Latin ")
+fake_texts = FakeTexts(
+    template=(
+        "  {ru}, {category}, {day}:{dirt1}звёзды {digest}."
+        "\n\nВторой абзац{dirt2}и&nbsp;хвост. Читать далее "
+    ),
+    dirt=("\xa0", "  ", "\t", " & ", " <b>не тег</b> ", ' "кавычки" ', " 🌟 ", " 100% ", " Latin "),
+)
 
 
-def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
-    """Deterministic, different per (source, sign, category, day), with dirt."""
-    digest = hashlib.sha256(f"{source}|{sign}|{category}|{day}".encode()).hexdigest()
-    n = int(digest[:8], 16)
-    return (
-        f"  {sign.ru}, {category}, {day.isoformat()}:{DIRT[n % len(DIRT)]}звёзды {digest[:6]}."
-        f"\n\nВторой абзац{DIRT[(n // 9) % len(DIRT)]}и&nbsp;хвост. Читать далее "
-    )
-
-
-def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
+def collect(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
     source, mirror = Rambler(MIRROR_BASE), RamblerMirror()
-    records = []
-    for request in source.plan(day, today):
-        path = request.url.removeprefix(MIRROR_BASE + "/")
-        rendered = mirror.render(path, today, MIRROR_BASE, layout, fake_texts)
-        assert rendered is not None, path
-        assert rendered.media_type.startswith("text/html")
-        page = Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-        records += source.parse(page).records
-    return records
+    collected = round_trip(source, mirror, day, layout, fake_texts, today=today)
+    assert collected.problems == []
+    return collected.records
 
 
 @pytest.mark.parametrize("layout", ["current", "legacy"])
@@ -258,7 +242,7 @@ def round_trip(today: dt.date, day: dt.date, layout: Layout) -> list[Record]:
 )
 def test_round_trip(today: dt.date, offset: int, layout: Layout) -> None:
     day = today + dt.timedelta(days=offset)
-    records = round_trip(today, day, layout)
+    records = collect(today, day, layout)
     assert [r.sign for r in records] == list(Sign)
     for record in records:
         assert record.date == day
@@ -273,7 +257,7 @@ def test_round_trip(today: dt.date, offset: int, layout: Layout) -> None:
 def test_round_trip_changed_layout_is_quarantined(offset: int) -> None:
     day = TODAY + dt.timedelta(days=offset)
     with pytest.raises(LayoutChanged, match="matched nothing"):
-        round_trip(TODAY, day, "changed")
+        collect(TODAY, day, "changed")
 
 
 def test_changed_layout_carries_the_text_in_a_script_blob() -> None:
@@ -291,9 +275,7 @@ def test_mirror_empty_text_is_quarantined(layout: Layout) -> None:
     assert rendered is not None
     request = Rambler(MIRROR_BASE).plan(TODAY, TODAY)[4]
     with pytest.raises(LayoutChanged, match="with no text"):
-        Rambler(MIRROR_BASE).parse(
-            Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED)
-        )
+        Rambler(MIRROR_BASE).parse(request_page(request, rendered.body))
 
 
 def test_mirror_escapes_markup_in_texts() -> None:
@@ -304,11 +286,7 @@ def test_mirror_escapes_markup_in_texts() -> None:
     assert rendered is not None
     assert "<script>alert" not in rendered.body
     request = Rambler(MIRROR_BASE).plan(TODAY, TODAY)[0]
-    (record,) = (
-        Rambler(MIRROR_BASE)
-        .parse(Page(request=request, url=request.url, body=rendered.body, collected_at=COLLECTED))
-        .records
-    )
+    (record,) = Rambler(MIRROR_BASE).parse(request_page(request, rendered.body)).records
     assert record.text == hostile()
 
 

@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
 from horogen.collect.base import Page, PageRequest
 from horogen.collect.sites.ru74 import Ru74
 from horogen.errors import LayoutChanged
+from horogen.mirror.base import Layout
 from horogen.mirror.sites.ru74 import Ru74Mirror
-from horogen.schema import Category, normalize_whitespace
+from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
+from unit.sites_support import FakeTexts, body_page, fixture_text, round_trip
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites" / "74ru"
 DAY = dt.date(2024, 11, 25)
 URL = "https://74.ru/horoscope/daily/"
 AT = dt.datetime(2024, 11, 25, 6, 0, tzinfo=dt.UTC)
 
 
 def page(body: str, day: dt.date = DAY) -> Page:
-    return Page(PageRequest(URL, day, "daily"), URL, body, AT)
+    return body_page(body, url=URL, day=day, name="daily", collected_at=AT)
 
 
 def fixture(name: str, day: dt.date = DAY) -> Page:
-    return page((FIXTURES / name).read_text(encoding="utf-8"), day)
+    return page(fixture_text("74ru", name), day)
 
 
 def test_plan_asks_for_the_daily_page_today_only() -> None:
@@ -67,7 +67,7 @@ def test_the_date_the_page_states_wins_over_the_requested_day() -> None:
 
 
 def test_without_a_stated_date_the_requested_day_is_used() -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("74ru", "good.html")
     body = body.replace("Гороскоп на 25&nbsp;ноября", "Гороскоп на сегодня")
     parsed = Ru74().parse(page(body, day=dt.date(2024, 11, 27)))
     assert {r.date for r in parsed.records} == {dt.date(2024, 11, 27)}
@@ -85,7 +85,7 @@ def test_without_a_stated_date_the_requested_day_is_used() -> None:
 def test_a_stated_date_without_year_is_the_one_nearest_the_asked_day(
     heading: str, asked: dt.date, expected: dt.date
 ) -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("74ru", "good.html")
     body = body.replace("Гороскоп на 25&nbsp;ноября", heading)
     parsed = Ru74().parse(page(body, day=asked))
     assert {r.date for r in parsed.records} == {expected}
@@ -109,7 +109,7 @@ def test_unknown_sign_heading_and_repeated_sign_are_reported() -> None:
 
 
 def test_signs_missing_from_the_page_are_reported() -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("74ru", "good.html")
     body = "\n".join(
         line for line in body.splitlines() if "-->Рак<!--" not in line and "-->Рыбы<!--" not in line
     )
@@ -121,7 +121,7 @@ def test_signs_missing_from_the_page_are_reported() -> None:
 
 
 def test_an_item_without_a_sign_heading_element_is_no_item_and_its_sign_is_missing() -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("74ru", "good.html")
     line = next(line for line in body.splitlines() if "-->Рак<!--" in line)
     body = body.replace(line, line.replace("_4K6U+ _9dcVo", "_4K6U+"))
     parsed = Ru74().parse(page(body))
@@ -130,7 +130,7 @@ def test_an_item_without_a_sign_heading_element_is_no_item_and_its_sign_is_missi
 
 
 def test_a_sign_whose_item_has_no_text_element_is_reported_once() -> None:
-    body = (FIXTURES / "good.html").read_text(encoding="utf-8")
+    body = fixture_text("74ru", "good.html")
     line = next(line for line in body.splitlines() if "-->Рак<!--" in line)
     body = body.replace(line, line.replace("BDPZt KUbeq", "BDPZt"))
     parsed = Ru74().parse(page(body))
@@ -174,38 +174,18 @@ def test_only_non_sign_headings_raise() -> None:
 # --- round trip through the mirror ---------------------------------------------------
 
 BASE = "http://127.0.0.1:8765/74ru"
-PADDING = (
-    "звёзды советуют не спешить с выводами и больше времени проводить с близкими людьми, "
-    "а вечером позволить себе отдых"
-)
+fake_texts = FakeTexts(empty={Sign.LEO})
 
 
-def fake_texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
-    if sign is Sign.LEO:
-        return ""  # an empty item
-    return (
-        f"{source} {sign} {category} {day}: {PADDING}\xa0— «цитата» <b>&amp;</b> 🌟\n"
-        f"\tвторой   абзац {sign.ru}. Читать далее"
-    )
-
-
-def collect(day: dt.date, layout: str = "current") -> list:
-    source, mirror = Ru74(BASE), Ru74Mirror()
-    records = []
-    for request in source.plan(day, day):
-        rendered = mirror.render(
-            request.url.removeprefix(BASE + "/"), day, BASE, layout, fake_texts
-        )
-        assert rendered is not None
-        parsed = source.parse(Page(request, request.url, rendered.body, AT))
-        assert parsed.problems == []
-        records += parsed.records
-    return records
+def collect(day: dt.date, layout: Layout = "current") -> list[Record]:
+    collected = round_trip(Ru74(BASE), Ru74Mirror(), day, layout, fake_texts, collected_at=AT)
+    assert collected.problems == []
+    return collected.records
 
 
 @pytest.mark.parametrize("day", [dt.date(2024, 3, 8), dt.date(2023, 12, 31), dt.date(2025, 1, 1)])
 @pytest.mark.parametrize("layout", ["current", "legacy"])
-def test_round_trip_through_the_mirror(day: dt.date, layout: str) -> None:
+def test_round_trip_through_the_mirror(day: dt.date, layout: Layout) -> None:
     records = collect(day, layout)
     assert [r.sign for r in records] == list(Sign)
     for record in records:
