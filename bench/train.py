@@ -42,10 +42,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))  # the training tests' corpus
 from _report import machine, update_section
 
-from horogen.config import Settings
 from horogen.lake import Lake
 from horogen.train.data import TRAIN, build_training_set
-from horogen.train.model import StartingPoint, load_base
+from horogen.train.model import StartingPoint, build_fresh
 from horogen.train.runs import RunDir
 from horogen.train.settings import TrainSettings
 from horogen.train.trainer import build_trainer, encode, token_stats
@@ -115,8 +114,7 @@ def measure(shape: str, rows: int, epochs: int, batch_size: int) -> dict:
         config = TrainSettings(base="fresh", epochs=epochs, batch_size=batch_size)
         data = build_training_set(lake, min_rows=10)
         texts = data.split(TRAIN)["text"].to_list()
-        settings = Settings(lake=lake.uri, train=config)
-        start = load_base("fresh", settings, texts=texts, workdir=Path(folder))
+        start = StartingPoint(*build_fresh(texts, config.fresh, seed=config.seed), "fresh")
         if shape == "rut5-base":
             tokenizer = start.tokenizer
             architecture = T5Config(

@@ -13,10 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
+from horogen.config import Settings
 from horogen.lake import Lake, processed_path
+from horogen.model.settings import GenerationSettings
+from horogen.model.strategy import Strategy
 from horogen.schema import PROCESSED_SCHEMA
 from horogen.signs import Sign
-from horogen.train.settings import FreshModelSettings, GenerationSettings, TrainSettings
+from horogen.train.settings import FreshModelSettings, TrainSettings
 
 OPENINGS = (
     "сегодня звёзды советуют не торопиться с важными решениями.",
@@ -130,9 +133,33 @@ def tiny_train_settings(**overrides: object) -> TrainSettings:
         "fresh": FreshModelSettings(
             vocab_size=800, d_model=64, d_ff=128, num_layers=2, num_heads=4
         ),
-        "generation": GenerationSettings(max_new_tokens=40),
     }
     return TrainSettings(**(values | overrides))
+
+
+#: Texts of the tiny model: 40 tokens are enough to tell them apart and fast to make.
+TINY_GENERATION = GenerationSettings(strategy=Strategy(max_new_tokens=40))
+
+
+def tiny_settings(lake: str, **overrides: object) -> Settings:
+    """Settings with the tiny model, its short texts and a lake; ``overrides`` replace
+    whole sections."""
+    sections = {"train": tiny_train_settings(), "generation": TINY_GENERATION} | overrides
+    return Settings(lake=lake, **sections)  # type: ignore[arg-type]
+
+
+def train_with(settings: Settings, **options: object):
+    """``train`` with the sections of ``settings``, as the CLI calls it."""
+    from horogen.model.store import ModelStore
+    from horogen.train.trainer import train
+
+    return train(
+        settings.train,
+        lake=settings.open_lake(),
+        models=ModelStore.from_settings(settings),
+        strategy=settings.generation.strategy,
+        **options,  # type: ignore[arg-type]
+    )
 
 
 def settings_env(settings: BaseModel, prefix: str = "HOROGEN_TRAIN__") -> dict[str, str]:
@@ -151,4 +178,6 @@ def settings_env(settings: BaseModel, prefix: str = "HOROGEN_TRAIN__") -> dict[s
 
 
 #: The same tiny model as environment variables, for `horogen train` in a subprocess.
-TINY_ENV = settings_env(tiny_train_settings())
+TINY_ENV = settings_env(tiny_train_settings()) | settings_env(
+    TINY_GENERATION, prefix="HOROGEN_GENERATION__"
+)

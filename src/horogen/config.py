@@ -20,6 +20,7 @@ from pydantic_settings import (
 from horogen.collect.settings import CollectSettings
 from horogen.errors import ConfigError
 from horogen.lake import Lake
+from horogen.model.settings import GenerationSettings, MlflowSettings
 from horogen.process.settings import ProcessSettings
 from horogen.train.settings import TrainSettings
 
@@ -61,6 +62,8 @@ class Settings(BaseSettings):
     collect: CollectSettings = CollectSettings()
     process: ProcessSettings = ProcessSettings()
     train: TrainSettings = TrainSettings()
+    mlflow: MlflowSettings = MlflowSettings()
+    generation: GenerationSettings = GenerationSettings()
 
     @classmethod
     def settings_customise_sources(

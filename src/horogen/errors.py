@@ -34,6 +34,10 @@ class ModelLoadError(HorogenError):
     """A model or tokenizer could not be loaded from any of the places tried."""
 
 
+class ModelNotFound(HorogenError):
+    """A model reference names no registered version, alias or model directory."""
+
+
 class TrackingError(HorogenError):
     """The MLflow tracking server cannot be reached or refused a request.
 

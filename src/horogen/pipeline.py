@@ -50,7 +50,15 @@ def process_step(settings: Settings, days: list[dt.date]) -> list[ProcessReport]
 
 def train_step(settings: Settings, days: list[dt.date], *, progress: bool = True) -> TrainResult:
     """Train on the processed partitions of ``days`` and register the model."""
-    from horogen.train.data import DataWindow  # torch and transformers load only here
+    from horogen.model.store import ModelStore  # mlflow, torch and transformers load here
+    from horogen.train.data import DataWindow
     from horogen.train.trainer import train
 
-    return train(settings, window=DataWindow(days[0], days[-1]), progress=progress)
+    return train(
+        settings.train,
+        lake=settings.open_lake(),
+        models=ModelStore.from_settings(settings),
+        strategy=settings.generation.strategy,
+        window=DataWindow(days[0], days[-1]),
+        progress=progress,
+    )

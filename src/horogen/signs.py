@@ -130,3 +130,14 @@ def sign_from_slug(slug: str) -> Sign:
     except ValueError:
         valid = ", ".join(s.value for s in Sign)
         raise ValueError(f"unknown sign {slug!r}; expected one of: {valid}") from None
+
+
+def lookup_sign(name: str) -> Sign:
+    """The sign a person typed: its slug or Russian name in any case (``"Leo"``,
+    ``"лев"``, ``"ЛЕВ"``, ``"Лёв"`` is not a sign); ``ValueError`` names the valid ones."""
+    word = name.strip().lower().replace("ё", "е")
+    for sign in Sign:
+        if word in (sign.value, _RUSSIAN[sign][0].replace("ё", "е")):
+            return sign
+    valid = ", ".join(f"{s.value} ({s.ru})" for s in Sign)
+    raise ValueError(f"unknown sign {name!r}; expected one of: {valid}")

@@ -20,10 +20,9 @@ import mlflow
 import psycopg2
 import pytest
 
-from horogen.config import Settings
 from horogen.lake import Lake
-from horogen.train.trainer import train
-from train_corpus import tiny_train_settings, write_corpus
+from horogen.model.settings import MlflowSettings
+from train_corpus import tiny_settings, tiny_train_settings, train_with, write_corpus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -91,11 +90,13 @@ def test_trains_registers_and_loads_back_through_the_server(
 ) -> None:
     lake = Lake(str(tmp_path / "lake"))
     write_corpus(lake, dt.date(2026, 11, 1), 3)
-    settings = Settings(
-        lake=lake.uri, train=tiny_train_settings(tracking_uri=mlflow_server, epochs=2)
+    settings = tiny_settings(
+        lake.uri,
+        train=tiny_train_settings(epochs=2),
+        mlflow=MlflowSettings(tracking_uri=mlflow_server),
     )
 
-    result = train(settings, progress=False)
+    result = train_with(settings, progress=False)
 
     assert result.record.model_uri == "models:/horogen/1"
     model = mlflow.pyfunc.load_model("models:/horogen/1")

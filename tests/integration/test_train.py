@@ -22,17 +22,17 @@ from transformers import Seq2SeqTrainer
 from typer.testing import CliRunner
 
 import horogen.cli.train  # noqa: F401  (registers the commands)
-from horogen import registry
 from horogen.cli.app import app
 from horogen.config import Settings
 from horogen.errors import TrackingError
 from horogen.lake import Lake
+from horogen.model import registry
+from horogen.model.prompts import build_prompt
+from horogen.model.store import ModelStore
 from horogen.train import trainer
-from horogen.train.prompts import build_prompt
+from horogen.train.registration import register_run
 from horogen.train.runs import RunDir
-from horogen.train.tracking import register_run
-from horogen.train.trainer import train
-from train_corpus import TINY_ENV, tiny_train_settings, write_corpus
+from train_corpus import TINY_ENV, tiny_settings, train_with, write_corpus
 
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
@@ -49,12 +49,16 @@ def _isolated_tracking(monkeypatch) -> None:
 def settings(tmp_path: Path) -> Settings:
     lake = Lake(str(tmp_path / "lake"))
     write_corpus(lake, dt.date(2026, 11, 1), 4)
-    return Settings(lake=lake.uri, train=tiny_train_settings())
+    return tiny_settings(lake.uri)
 
 
 def client(settings: Settings) -> mlflow.MlflowClient:
-    registry.connect(settings)
+    ModelStore.from_settings(settings).connect()
     return mlflow.MlflowClient()
+
+
+def register(run_dir: Path, settings: Settings):
+    return register_run(run_dir, ModelStore.from_settings(settings), settings.generation.strategy)
 
 
 def crash(*args: object) -> None:
@@ -66,7 +70,7 @@ WITHOUT_HOROGEN = """
 import json, sys
 sys.modules["horogen"] = None  # `import horogen` (and any horogen.*) now raises ImportError
 try:
-    import horogen.train.pyfunc
+    import horogen.model.pyfunc
 except ImportError:
     pass
 else:
@@ -79,7 +83,7 @@ print(json.dumps({"texts": texts, "horogen": [m for m in sys.modules if m.starts
 
 
 def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_path: Path) -> None:
-    result = train(settings, progress=False)
+    result = train_with(settings, progress=False)
 
     record = result.record
     assert (record.status, record.model_version, record.model_uri) == (
@@ -134,7 +138,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     # The version stands alone: no run directory, no horogen package.
     shutil.rmtree(result.run_dir)
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    environment["MLFLOW_TRACKING_URI"] = registry.tracking(settings).uri
+    environment["MLFLOW_TRACKING_URI"] = ModelStore.from_settings(settings).tracking().uri
     loaded = subprocess.run(
         [sys.executable, "-c", WITHOUT_HOROGEN, "models:/horogen/1"],
         env=environment,
@@ -162,11 +166,11 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     with monkeypatch.context() as patched:
         patched.setattr(trainer, "fit", crash)
         with pytest.raises(RuntimeError):
-            train(settings, base="champion", epochs=1, run_name="cut-short", progress=False)
+            train_with(settings, base="champion", epochs=1, run_name="cut-short", progress=False)
     cut_short = RunDir(Path(settings.lake) / "runs" / "cut-short")
     assert cut_short.read().base_model == "models:/horogen/1"
     # …another one finishes and becomes the champion…
-    warm = train(settings, base="champion", epochs=1, progress=False)
+    warm = train_with(settings, base="champion", epochs=1, progress=False)
     assert warm.record.base_model == "models:/horogen/1"
     assert registry.get_version("horogen", 2).tags["base_model"] == "models:/horogen/1"
     registry.set_alias("horogen", registry.CHAMPION, 2)
@@ -177,7 +181,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     monkeypatch.setattr(
         trainer, "load_base", lambda base, *a, **k: bases.append(base) or load_base(base, *a, **k)
     )
-    resumed = train(settings, resume=True, progress=False)
+    resumed = train_with(settings, resume=True, progress=False)
     assert resumed.run_dir == cut_short.path and bases == ["models:/horogen/1"]
     assert registry.get_version("horogen", 3).tags["base_model"] == "models:/horogen/1"
     assert [v.aliases for v in registry.list_versions("horogen")] == [[], ["champion"], []]
@@ -186,7 +190,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
 def test_a_crash_ends_the_run_failed(settings: Settings, monkeypatch) -> None:
     monkeypatch.setattr(trainer, "fit", crash)
     with pytest.raises(RuntimeError, match="out of memory"):
-        train(settings, run_name="crashing", progress=False)
+        train_with(settings, run_name="crashing", progress=False)
 
     run = RunDir(Path(settings.lake) / "runs" / "crashing")
     record = run.read()
@@ -201,13 +205,13 @@ def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> 
         closed = probe.getsockname()[1]
     down = settings.model_copy(
         update={
-            "train": settings.train.model_copy(
+            "mlflow": settings.mlflow.model_copy(
                 update={"tracking_uri": f"http://127.0.0.1:{closed}"}
             )
         }
     )
     with pytest.raises(TrackingError, match="horogen register") as caught:
-        train(down, epochs=2, run_name="offline", progress=False)
+        train_with(down, epochs=2, run_name="offline", progress=False)
     run_dir = Path(settings.lake) / "runs" / "offline"
     assert str(run_dir) in str(caught.value)
     assert (run_dir / "model" / "config.json").is_file()
@@ -230,13 +234,13 @@ def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> 
     forgetful.model_version = forgetful.model_uri = None
     forgetful.status = "trained"
     RunDir(run_dir).write(forgetful)
-    assert register_run(run_dir, settings).model_version == 1
+    assert register(run_dir, settings).model_version == 1
     assert len(registry.list_versions("horogen")) == 1
     # A registration that failed after logging the model registers the logged model rather
     # than logging it again.
     mlflow_client.delete_model_version("horogen", "1")
     RunDir(run_dir).write(forgetful)
-    assert register_run(run_dir, settings).model_version == 2
+    assert register(run_dir, settings).model_version == 2
     assert len(mlflow_client.get_run(record.mlflow_run_id).outputs.model_outputs) == 1
     assert mlflow_client.get_run(record.mlflow_run_id).info.status == "FINISHED"
 
@@ -282,7 +286,7 @@ def test_resume_after_a_kill_continues_from_the_last_checkpoint(
 
     monkeypatch.setattr(Seq2SeqTrainer, "train", spy)
     resumed_at = int(time.time() * 1000)
-    result = train(settings, resume=True, progress=False)
+    result = train_with(settings, resume=True, progress=False)
 
     assert result.run_dir == run.path
     assert calls == [str(checkpoint)]

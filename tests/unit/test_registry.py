@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import json
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,11 +16,14 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-import horogen.cli.train  # noqa: F401  (registers the commands)
-from horogen import registry
+import horogen.cli.model  # noqa: F401  (registers the commands)
 from horogen.cli.app import app
-from horogen.config import Settings
+from horogen.config import load_settings
 from horogen.errors import ConfigError, TrackingError
+from horogen.lake import Lake
+from horogen.model import registry
+from horogen.model.settings import MlflowSettings
+from horogen.model.tracking import Tracking, check_reachable, connect, tracking
 from horogen.train.runs import RunDir, RunRecord, find_run
 from horogen.train.settings import TrainSettings
 from horogen.train.tracking import replay_history
@@ -31,7 +35,7 @@ def _no_tracking_env(monkeypatch) -> None:
 
 
 def test_default_store_is_sqlite_beside_a_local_lake(tmp_path: Path) -> None:
-    target = registry.tracking(Settings(lake=str(tmp_path / "lake")))
+    target = tracking(MlflowSettings(), Lake(str(tmp_path / "lake")))
     lake = (tmp_path / "lake").resolve()
     assert target.uri == f"sqlite:///{lake}/mlflow.db"
     assert target.artifact_root == (lake / "mlartifacts").as_uri()
@@ -39,22 +43,27 @@ def test_default_store_is_sqlite_beside_a_local_lake(tmp_path: Path) -> None:
 
 def test_setting_then_environment_override_the_default(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
-    lake = str(tmp_path / "lake")
-    assert registry.tracking(Settings(lake=lake)) == registry.Tracking(
-        "http://127.0.0.1:5000", None
-    )
-    chosen = Settings(lake=lake, train=TrainSettings(tracking_uri="http://mlflow:5000"))
-    assert registry.tracking(chosen).uri == "http://mlflow:5000"
+    lake = Lake(str(tmp_path / "lake"))
+    assert tracking(MlflowSettings(), lake) == Tracking("http://127.0.0.1:5000", None)
+    chosen = MlflowSettings(tracking_uri="http://mlflow:5000")
+    assert tracking(chosen, lake).uri == "http://mlflow:5000"
 
 
 def test_an_s3_lake_needs_a_tracking_server() -> None:
-    with pytest.raises(ConfigError, match="HOROGEN_TRAIN__TRACKING_URI"):
-        registry.tracking(Settings(lake="s3://bucket/horogen"))
+    with pytest.raises(ConfigError, match="HOROGEN_MLFLOW__TRACKING_URI"):
+        tracking(MlflowSettings(), Lake("s3://bucket/horogen"))
+
+
+def test_settings_that_moved_out_of_train_say_where_they_went() -> None:
+    with pytest.raises(ConfigError, match=r"train\.tracking_uri is now mlflow\.tracking_uri"):
+        load_settings(train={"tracking_uri": "http://mlflow:5000"})
+    with pytest.raises(ConfigError, match=r"train\.generation is now generation\.strategy"):
+        load_settings(train={"generation": {"top_p": 0.5}})
 
 
 def test_an_unreachable_server_is_reported_at_once() -> None:
     with pytest.raises(TrackingError, match="does not answer"):
-        registry.check_reachable("http://127.0.0.1:9", timeout=2)
+        check_reachable("http://127.0.0.1:9", timeout=2)
 
 
 @pytest.fixture
@@ -80,7 +89,7 @@ def guarded_server() -> Iterator[str]:
 
 
 def test_any_http_answer_means_reachable(guarded_server: str) -> None:
-    registry.check_reachable(guarded_server, timeout=2)  # 401 from a proxy: it is up
+    check_reachable(guarded_server, timeout=2)  # 401 from a proxy: it is up
 
 
 def test_last_checkpoint_skips_one_a_kill_cut_short(tmp_path: Path) -> None:
@@ -121,18 +130,17 @@ def record(name: str, created_at: str, status: str, **changes: object) -> RunRec
 
 
 def test_resume_finds_the_newest_unfinished_run(tmp_path: Path) -> None:
-    settings = Settings(lake=str(tmp_path / "lake"), train=TrainSettings(work_dir=str(tmp_path)))
     with pytest.raises(ConfigError, match="no training run under"):
-        find_run(settings)
+        find_run(tmp_path)
     RunDir(tmp_path / "old").write(record("old", "2026-11-01T10:00:00", "registered"))
     RunDir(tmp_path / "new").write(record("new", "2026-11-03T10:00:00", "registered"))
     with pytest.raises(ConfigError, match=r"no unfinished training run.*new, is registered"):
-        find_run(settings)
+        find_run(tmp_path)
     RunDir(tmp_path / "killed").write(record("killed", "2026-11-02T10:00:00", "training"))
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "run.json").write_text("{")
-    assert find_run(settings).path == tmp_path / "killed"
-    assert find_run(settings, "new").path == tmp_path / "new"
+    assert find_run(tmp_path).path == tmp_path / "killed"
+    assert find_run(tmp_path, "new").path == tmp_path / "new"
 
 
 def test_settings_refuse_unknown_keys_but_old_runs_still_resume(tmp_path: Path) -> None:
@@ -179,7 +187,7 @@ def test_register_replays_only_the_metrics_the_run_lacks(tmp_path: Path) -> None
 
 def test_models_shows_versions_whose_run_is_gone(tmp_path: Path) -> None:
     lake = str(tmp_path / "lake")
-    registry.connect(Settings(lake=lake))
+    connect(MlflowSettings(), Lake(lake))
     client = mlflow.MlflowClient()
     experiment = client.create_experiment("runs")
     kept, deleted = (client.create_run(experiment).info.run_id for _ in "ab")
@@ -201,3 +209,12 @@ def test_models_shows_versions_whose_run_is_gone(tmp_path: Path) -> None:
         {"best_eval_loss": 2.5},
         {"best_eval_loss": 1.5},
     ]
+
+
+def test_connecting_leaves_the_environment_as_it_was(tmp_path: Path) -> None:
+    """MLflow exports the URI it is given; the next lake must not read it as the user's."""
+    first, second = Lake(str(tmp_path / "a")), Lake(str(tmp_path / "b"))
+    connect(MlflowSettings(), first)
+    assert mlflow.get_tracking_uri() == tracking(MlflowSettings(), first).uri
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert tracking(MlflowSettings(), second).uri.endswith(f"{tmp_path}/b/mlflow.db")

@@ -11,10 +11,10 @@ import pytest
 
 from horogen.errors import DataError
 from horogen.lake import Lake
+from horogen.model.prompts import build_prompt
 from horogen.schema import Category
 from horogen.signs import Sign
 from horogen.train.data import VALIDATION, DataWindow, build_training_set, split_of
-from horogen.train.prompts import build_prompt
 from train_corpus import day_table, write_corpus, write_table
 
 NOV1 = dt.date(2026, 11, 1)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from horogen.cli import collect, pipeline, process, train  # noqa: F401  (each registers commands)
+from horogen.cli import (  # noqa: F401  (each registers commands)
+    collect,
+    model,
+    pipeline,
+    process,
+    train,
+)
 from horogen.cli.app import app, err_console
 from horogen.errors import HorogenError
 
@@ -14,5 +20,5 @@ def main() -> None:
     try:
         app()
     except HorogenError as error:
-        err_console.print(f"[red]error:[/red] {error}")
+        err_console.print(f"[red]error:[/red] {error}", soft_wrap=True, highlight=False)
         sys.exit(2)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import signal
+import warnings
 from typing import Annotated, Any
 
 import typer
@@ -67,3 +71,28 @@ def days_between(
     if first > last:
         raise typer.BadParameter(f"--from {first} is after --to {last}")
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def quiet_libraries() -> None:
+    """Keep the Trainer's progress bar and log lines; drop the libraries' chatter around it
+    (per-file progress bars, notes about tied weights and pickling, pandas 3 warnings)."""
+    import mlflow  # noqa: F401  (sets up its loggers on import: quiet them after that)
+    import transformers
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+    warnings.filterwarnings("ignore", message=r".*type hints to the `predict` method")
+
+
+def end_runs_on_sigterm() -> None:
+    """Airflow and `kill` send SIGTERM: raise KeyboardInterrupt instead, so training ends its
+    MLflow run as KILLED rather than leaving it RUNNING."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")

@@ -7,12 +7,18 @@ from typing import Annotated
 
 import typer
 
-from horogen import registry
-from horogen.cli.app import LakeOption, app, console, settings_from
+from horogen.cli.app import (
+    LakeOption,
+    app,
+    console,
+    end_runs_on_sigterm,
+    quiet_libraries,
+    settings_from,
+)
 from horogen.cli.collect import print_report
 from horogen.cli.process import report_table
-from horogen.cli.train import end_runs_on_sigterm, quiet_libraries
 from horogen.collect.run import site_today
+from horogen.model.tracking import tracking
 from horogen.pipeline import collect_step, last_days, process_step, train_step
 
 
@@ -51,7 +57,7 @@ def demo_command(
     console.print(f"trained: {metrics}")
     console.print(f"registered: [bold]{record.model_uri}[/bold]")
 
-    tracking_uri = registry.tracking(settings).uri
+    tracking_uri = tracking(settings.mlflow, settings.open_lake()).uri
     console.rule("done")
     for line in (  # paths and commands stay whole, to be copied
         f"lake:     {lake_url}  (raw/, processed/, quarantine/, reports/, runs/)",

@@ -1,4 +1,4 @@
-"""``horogen train``, ``horogen register`` and ``horogen models``.
+"""``horogen train`` and ``horogen register``.
 
 torch, transformers and mlflow are imported inside the commands so that ``horogen --help``
 stays fast.
@@ -6,16 +6,10 @@ stays fast.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import signal
-import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from horogen.cli.app import (
     FromOption,
@@ -23,6 +17,8 @@ from horogen.cli.app import (
     ToOption,
     app,
     console,
+    end_runs_on_sigterm,
+    quiet_libraries,
     settings_from,
 )
 
@@ -30,8 +26,8 @@ BaseOption = Annotated[
     str | None,
     typer.Option(
         "--base",
-        help="Starting point: a hub id, a local model directory, 'champion' or 'fresh' "
-        "(default: setting train.base).",
+        help="Starting point: a hub id, a local model directory, 'champion', a version "
+        "number, models:/NAME/VERSION or 'fresh' (default: setting train.base).",
         show_default=False,
     ),
 ]
@@ -63,6 +59,7 @@ def train_command(
 
     Example: horogen train --from 2026-11-01 --to 2026-11-20 --base fresh --epochs 5
     """
+    from horogen.model.store import ModelStore
     from horogen.train.data import DataWindow
     from horogen.train.trainer import train
 
@@ -71,7 +68,15 @@ def train_command(
     window = DataWindow(start.date() if start else None, end.date() if end else None)
     end_runs_on_sigterm()
     result = train(
-        settings, window=window, base=base, epochs=epochs, resume=resume, run_name=run_name
+        settings.train,
+        lake=settings.open_lake(),
+        models=ModelStore.from_settings(settings),
+        strategy=settings.generation.strategy,
+        window=window,
+        base=base,
+        epochs=epochs,
+        resume=resume,
+        run_name=run_name,
     )
     record = result.record
     metrics = ", ".join(f"{key} {value:.4g}" for key, value in record.metrics.items())
@@ -80,29 +85,6 @@ def train_command(
         f"registered [bold]{record.model_uri}[/] (base {record.base_model}, "
         f"data {record.data_window}, run {record.mlflow_run_id})"
     )
-
-
-def quiet_libraries() -> None:
-    """Keep the Trainer's progress bar and log lines; drop the libraries' chatter around it
-    (per-file progress bars, notes about tied weights and pickling, pandas 3 warnings)."""
-    import transformers
-
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
-    warnings.filterwarnings("ignore", message=r".*type hints to the `predict` method")
-
-
-def end_runs_on_sigterm() -> None:
-    """Airflow and `kill` send SIGTERM: raise KeyboardInterrupt instead, so training ends its
-    MLflow run as KILLED rather than leaving it RUNNING."""
-    signal.signal(signal.SIGTERM, _interrupt)
-
-
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 @app.command("register")
@@ -114,56 +96,12 @@ def register_command(
 
     Example: horogen register horogen-data/runs/20261125-101500-fresh
     """
-    from horogen.train.tracking import register_run
+    from horogen.model.store import ModelStore
+    from horogen.train.registration import register_run
 
     quiet_libraries()
-    record = register_run(run_dir, settings_from(lake))
+    settings = settings_from(lake)
+    record = register_run(run_dir, ModelStore.from_settings(settings), settings.generation.strategy)
     console.print(
         f"registered [bold]{record.model_uri}[/] from {run_dir} (run {record.mlflow_run_id})"
     )
-
-
-@app.command("models")
-def models_command(
-    lake: LakeOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-) -> None:
-    """List the registered versions of the model: aliases, creation time, base, data window,
-    run, key metrics and models:/ URI.
-
-    Example: horogen models --json
-    """
-    from horogen import registry
-
-    settings = settings_from(lake)
-    name = settings.train.registered_model
-    target = registry.connect(settings)
-    versions = registry.list_versions(name)
-    if as_json:
-        payload = {
-            "tracking_uri": target.uri,
-            "registered_model": name,
-            "versions": [version.to_dict() for version in versions],
-        }
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-        return
-    console.print(f"tracking URI: {target.uri}")
-    if not versions:
-        console.print(f"no versions of {name!r} yet: run `horogen train`")
-        return
-    table = Table("version", "aliases", "created (UTC)", "base", "data window", "run")
-    for column in (*registry.KEY_METRICS, "URI"):
-        table.add_column(column, justify="right" if column != "URI" else "left")
-    for version in versions:
-        metrics = [version.metrics.get(key) for key in registry.KEY_METRICS]
-        table.add_row(
-            str(version.version),
-            ", ".join(version.aliases),
-            f"{version.created_at:%Y-%m-%d %H:%M}",
-            version.tags.get("base_model", ""),
-            version.tags.get("data_window", ""),
-            (version.run_id or "")[:8],
-            *("" if value is None else f"{value:.4g}" for value in metrics),
-            version.uri,
-        )
-    console.print(table)

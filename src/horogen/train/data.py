@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 
 from horogen.errors import DataError
 from horogen.lake import Lake, processed_path
+from horogen.model.prompts import build_prompt
 from horogen.schema import PROCESSED_SCHEMA, Category
 from horogen.signs import Sign
-from horogen.train.prompts import build_prompt
 
 TRAIN = "train"
 VALIDATION = "validation"

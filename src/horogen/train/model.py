@@ -1,31 +1,26 @@
-"""Where training starts: a hub id, a local directory, a registered version (the champion or
-a ``models:/`` URI), or ``fresh``.
+"""Where training starts: a hub id, a local directory, a registered version (``champion``,
+``challenger``, a version number or a ``models:/`` URI), or ``fresh``.
 
-A hub id, a local directory and a registered version (downloaded to a directory first)
-share one loading path, :func:`load_pretrained`; ``fresh`` builds a small T5 from a config
-with a SentencePiece tokenizer trained on the corpus, for machines without hub access.
+A hub id, a local directory and a registered version (fetched by
+:class:`horogen.model.store.ModelStore`) share one loading path, :func:`load_pretrained`;
+``fresh`` builds a small T5 from a config with a SentencePiece tokenizer trained on the
+corpus, for machines without hub access.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from horogen.errors import HorogenError, ModelLoadError
-from horogen.registry import CHAMPION
-
-if TYPE_CHECKING:
-    from horogen.config import Settings
-    from horogen.train.settings import FreshModelSettings
+from horogen.errors import ModelLoadError, ModelNotFound
+from horogen.model.store import ALIASES, MODELS_URI, ModelStore
+from horogen.train.settings import FreshModelSettings, TrainSettings
 
 FRESH = "fresh"
-#: How a registered version is named as a base: ``models:/horogen/3``, ``models:/horogen@champion``.
-MODELS_URI = "models:/"
 SPECIAL_TOKENS = ("<pad>", "</s>", "<unk>")
 _RUSSIAN = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 #: Characters every fresh tokenizer knows, whether or not the corpus has them.
@@ -40,7 +35,7 @@ ALPHABET = (
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 _FIX = (
     "Set HOROGEN_TRAIN__BASE (or pass --base) to a Hugging Face hub id, a local directory "
-    "with a saved model, 'champion', a models:/NAME/VERSION URI or 'fresh'."
+    "with a saved model, 'champion', a version number, a models:/NAME/VERSION URI or 'fresh'."
 )
 
 
@@ -56,21 +51,25 @@ class StartingPoint:
 
 
 def load_base(
-    base: str, settings: Settings, *, texts: Iterable[str] = (), workdir: Path
+    base: str, config: TrainSettings, models: ModelStore, *, texts: Iterable[str] = ()
 ) -> StartingPoint:
-    """Load the starting point that ``base`` names: ``fresh``, ``champion``, a ``models:/``
-    URI, a local directory or a hub id (callers pass ``settings.train.base`` or an override).
+    """Load the starting point that ``base`` names: ``fresh``, a registered version
+    (``champion``, ``challenger``, a number, a ``models:/`` URI), a local directory or a hub
+    id (callers pass ``config.base`` or an override).
 
-    ``texts`` train the tokenizer of a ``fresh`` model and are ignored otherwise; a
-    registered version is downloaded into ``workdir / "base"``. Raises
+    ``texts`` train the tokenizer of a ``fresh`` model and are ignored otherwise. Raises
     :class:`ModelLoadError` saying what was tried and what to change.
     """
     if base == FRESH:
-        model, tokenizer = build_fresh(texts, settings.train.fresh, seed=settings.train.seed)
+        model, tokenizer = build_fresh(texts, config.fresh, seed=config.seed)
         return StartingPoint(model, tokenizer, FRESH)
-    if base == CHAMPION or base.startswith(MODELS_URI):
-        directory, uri = download_registered(base, settings, workdir / "base")
-        model, tokenizer = load_pretrained(directory, tried=f"the registered version {uri}")
+    if base in ALIASES or base.startswith(MODELS_URI) or base.isdigit():
+        try:
+            resolved = models.resolve(base)
+        except (ModelNotFound, ModelLoadError) as error:
+            raise ModelLoadError(f"base model {base!r}: {error}. {_FIX}") from error
+        uri = resolved.version.uri if resolved.version else base
+        model, tokenizer = load_pretrained(resolved.hf_dir, tried=f"the registered version {uri}")
         return StartingPoint(model, tokenizer, uri)
     path = Path(base).expanduser()
     if path.exists():
@@ -94,56 +93,6 @@ def load_pretrained(source: str | Path, *, tried: str | None = None) -> tuple[An
             f"could not load a model (tried {tried or source}): {_first_line(error)}. {_FIX}"
         ) from error
     return model, tokenizer
-
-
-def download_registered(base: str, settings: Settings, destination: Path) -> tuple[Path, str]:
-    """Download the registered version ``base`` names (``champion``: the version with that
-    alias of ``train.registered_model``; or ``models:/NAME/VERSION`` or ``models:/NAME@ALIAS``);
-    its Hugging Face directory and numbered ``models:/`` URI."""
-    import mlflow
-    from mlflow.models import Model
-
-    from horogen import registry
-    from horogen.train.pyfunc import HF_ARTIFACT
-
-    name, reference = _registered_reference(base, settings.train.registered_model)
-    if not name or not reference:
-        raise ModelLoadError(f"base model {base!r} is not models:/NAME/VERSION. {_FIX}")
-    try:
-        target = registry.connect(settings)
-        version = registry.get_version(name, reference)
-    except (HorogenError, mlflow.exceptions.MlflowException) as error:
-        raise ModelLoadError(
-            f"could not look up {base!r} in the registry: {_first_line(error)}. {_FIX}"
-        ) from error
-    if version is None:
-        what = reference if reference.isdigit() else f"with alias {reference!r}"
-        raise ModelLoadError(
-            f"registered model {name!r} has no version {what} at {target.uri} "
-            f"(tried {base!r}). {_FIX}"
-        )
-    shutil.rmtree(destination, ignore_errors=True)  # what an interrupted download left
-    try:
-        local = Path(mlflow.artifacts.download_artifacts(version.uri, dst_path=str(destination)))
-        conf = Model.load(str(local / "MLmodel")).flavors["python_function"]
-        directory = local / conf["artifacts"][HF_ARTIFACT]["path"]
-    except (mlflow.exceptions.MlflowException, OSError, KeyError) as error:
-        raise ModelLoadError(
-            f"could not download {version.uri} (tried {base!r}): {_first_line(error)}. {_FIX}"
-        ) from error
-    return directory, version.uri
-
-
-def _registered_reference(base: str, default_name: str) -> tuple[str, str]:
-    """(registered model name, version number or alias) of ``champion`` or a models:/ URI."""
-    if base == CHAMPION:
-        return default_name, CHAMPION
-    reference = base.removeprefix(MODELS_URI)
-    if "@" in reference:
-        name, _, alias = reference.partition("@")
-        return name, alias
-    name, _, version = reference.rpartition("/")
-    return name, version
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:

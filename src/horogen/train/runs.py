@@ -16,19 +16,18 @@ import logging
 import os
 import re
 import shutil
+import subprocess
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from pydantic import BaseModel
 
 from horogen.errors import ConfigError
+from horogen.lake import Lake
 from horogen.train.data import DataWindow, Fingerprint, TrainingSet
 from horogen.train.settings import TrainSettings
-
-if TYPE_CHECKING:
-    from horogen.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +160,9 @@ class RunDir:
         return None
 
     def discard_checkpoints(self) -> None:
-        """Drop what only resuming needs (checkpoints, a downloaded base) once the model is
-        saved: for ruT5-base that is gigabytes per checkpoint."""
-        for path in (self.checkpoints, self.path / "base"):
-            shutil.rmtree(path, ignore_errors=True)
+        """Drop what only resuming needs once the model is saved: for ruT5-base that is
+        gigabytes per checkpoint."""
+        shutil.rmtree(self.checkpoints, ignore_errors=True)
 
     def log_history(self) -> list[dict[str, Any]]:
         """The Trainer's log entries of the finished run."""
@@ -178,18 +176,17 @@ def checkpoint_step(checkpoint: Path) -> int:
     return int(checkpoint.name.rsplit("-", 1)[1])
 
 
-def runs_root(settings: Settings) -> Path:
+def runs_root(work_dir: str | None, lake: Lake) -> Path:
     """Where run directories go: ``train.work_dir``, ``<lake>/runs`` for a local lake, else
     ``./horogen-data/runs``."""
-    if settings.train.work_dir:
-        return Path(settings.train.work_dir).expanduser().resolve()
-    lake = settings.open_lake()
+    if work_dir:
+        return Path(work_dir).expanduser().resolve()
     return (Path(lake.root) if lake.is_local else Path("horogen-data")).resolve() / "runs"
 
 
-def new_run(settings: Settings, base: str, name: str | None = None) -> RunDir:
-    """A new, empty run directory named ``name`` or after the time and the base."""
-    root = runs_root(settings)
+def new_run(root: Path, base: str, name: str | None = None) -> RunDir:
+    """A new, empty run directory under ``root`` named ``name`` or after the time and the
+    base."""
     if name is None:
         stem = re.sub(r"[^\w.-]+", "-", Path(base.rstrip("/")).name).strip("-") or "run"
         name = f"{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}-{stem}"
@@ -200,9 +197,9 @@ def new_run(settings: Settings, base: str, name: str | None = None) -> RunDir:
     return RunDir(path)
 
 
-def find_run(settings: Settings, name: str | None = None) -> RunDir:
-    """The run named ``name``, or the newest unfinished run (status ``training``)."""
-    root = runs_root(settings)
+def find_run(root: Path, name: str | None = None) -> RunDir:
+    """The run under ``root`` named ``name``, or the newest unfinished run (status
+    ``training``)."""
     if name is not None:
         run = RunDir(root / name if not Path(name).is_absolute() else Path(name))
         run.read()  # raises if it is not a run directory
@@ -223,3 +220,25 @@ def find_run(settings: Settings, name: str | None = None) -> RunDir:
         f"no unfinished training run under {root} to resume (the newest, {run.path.name}, is "
         f"{newest.status}): start a new one without --resume, or name one with --run"
     )
+
+
+def git_state() -> tuple[str | None, bool | None]:
+    """The commit of the horogen source tree and whether it has uncommitted changes
+    (``(None, None)`` when it is not a git checkout)."""
+    source = Path(__file__).resolve().parent
+    try:
+        commit = _git(source, "rev-parse", "HEAD")
+        changes = _git(source, "status", "--porcelain")
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    return commit or None, bool(changes)
+
+
+def _git(directory: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(directory), *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    ).stdout.strip()

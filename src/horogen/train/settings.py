@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: Settings that left ``[train]``, and where they went.
+MOVED = {
+    "tracking_uri": "train.tracking_uri is now mlflow.tracking_uri",
+    "registered_model": "train.registered_model is now mlflow.registered_model",
+    "experiment": "train.experiment is now mlflow.training_experiment",
+    "generation": "train.generation is now generation.strategy",
+}
 
 
 class FreshModelSettings(BaseModel):
@@ -22,20 +32,6 @@ class FreshModelSettings(BaseModel):
     dropout: float = 0.1
 
 
-class GenerationSettings(BaseModel):
-    """How the logged model decodes unless a caller's ``params`` say otherwise."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    top_p: float = 0.9
-    temperature: float = Field(default=1.0, description="0 or less: greedy decoding.")
-    top_k: int = Field(default=0, description="0: no top-k filtering.")
-    repetition_penalty: float = 1.2
-    max_new_tokens: int = Field(
-        default=256, ge=1, description="At least train.max_target_length: texts are that long."
-    )
-
-
 class TrainSettings(BaseModel):
     """How a model is trained, tracked and registered."""
 
@@ -45,12 +41,6 @@ class TrainSettings(BaseModel):
         default="ai-forever/ruT5-base",
         description="Starting point: a hub id, a local directory, `champion` or `fresh`.",
     )
-    tracking_uri: str | None = Field(
-        default=None,
-        description="MLflow tracking URI; else $MLFLOW_TRACKING_URI, else sqlite in the lake.",
-    )
-    registered_model: str = "horogen"
-    experiment: str = "horogen-training"
     work_dir: str | None = Field(
         default=None,
         description="Where run directories (checkpoints, the saved model) go; "
@@ -81,7 +71,16 @@ class TrainSettings(BaseModel):
     seed: int = 42
     use_cpu: bool | None = Field(default=None, description="Default: CPU unless CUDA is there.")
     fresh: FreshModelSettings = FreshModelSettings()
-    generation: GenerationSettings = GenerationSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, values: Any) -> Any:
+        """Name the new home of settings that moved out of ``[train]``."""
+        if isinstance(values, dict):
+            moved = [MOVED[key] for key in values if key in MOVED]
+            if moved:
+                raise ValueError("moved: " + "; ".join(moved))
+        return values
 
     def resolved_learning_rate(self) -> float:
         if self.learning_rate is not None:

@@ -11,36 +11,33 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mlflow
 
-from horogen import registry
 from horogen.errors import ConfigError, ModelLoadError, TrackingError
+from horogen.lake import Lake
+from horogen.model.prompts import build_prompt
+from horogen.model.store import ModelStore
+from horogen.model.strategy import Strategy
 from horogen.schema import Category
 from horogen.signs import Sign
 from horogen.train.data import TRAIN, VALIDATION, DataWindow, TrainingSet, build_training_set
 from horogen.train.model import FRESH, StartingPoint, load_base, load_pretrained
-from horogen.train.prompts import build_prompt
-from horogen.train.runs import RunDir, RunRecord, checkpoint_step, find_run, new_run
-from horogen.train.settings import TrainSettings
-from horogen.train.tracking import (
-    StepMetrics,
-    end_run_if_ours,
+from horogen.train.registration import register_run
+from horogen.train.runs import (
+    RunDir,
+    RunRecord,
+    checkpoint_step,
+    find_run,
     git_state,
-    open_run,
-    perplexity,
-    register_run,
+    new_run,
+    runs_root,
 )
-
-if TYPE_CHECKING:
-    from horogen.config import Settings
+from horogen.train.settings import TrainSettings
+from horogen.train.tracking import StepMetrics, end_run_if_ours, open_run, perplexity
 
 log = logging.getLogger(__name__)
-
-#: Settings a resumed run takes from the current configuration rather than from its record:
-#: where to track and register, not how to train.
-_FROM_CURRENT = ("tracking_uri", "registered_model", "experiment", "work_dir")
 #: Share of truncated targets (or prompts) above which training warns.
 TRUNCATION_WARNING = 0.10
 
@@ -52,8 +49,11 @@ class TrainResult:
 
 
 def train(
-    settings: Settings,
+    config: TrainSettings,
     *,
+    lake: Lake,
+    models: ModelStore,
+    strategy: Strategy | None = None,
     window: DataWindow | None = None,
     base: str | None = None,
     epochs: int | None = None,
@@ -61,9 +61,10 @@ def train(
     run_name: str | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Train a model on the processed data in ``window`` and register it.
+    """Train a model on the processed data of ``lake`` in ``window`` and register it in
+    ``models``, with ``strategy`` (default: :class:`Strategy`'s) as its decoding defaults.
 
-    ``base`` and ``epochs`` override the settings. With ``resume``, the newest unfinished
+    ``base`` and ``epochs`` override ``config``. With ``resume``, the newest unfinished
     run (or ``run_name``) continues from its last complete checkpoint with the data and
     settings it started with, or, killed before its first checkpoint, starts over from
     exactly the base it resolved then. The model is saved in the run directory before
@@ -81,18 +82,22 @@ def train(
             f"the MLflow run {active.info.run_id} is active in this process; train() starts "
             "and ends its own run: end that one first (mlflow.end_run())"
         )
-    registry.tracking(settings)  # where MLflow runs; an S3 lake without a tracking URI fails
+    models.tracking()  # where MLflow runs; an S3 lake without a tracking URI fails here
+    root = runs_root(config.work_dir, lake)
     if resume:
         if base or epochs or window not in (None, DataWindow()):
             raise ConfigError(
                 "--resume continues a run with the data and settings it started with: "
                 "drop --base, --epochs, --from and --to"
             )
-        settings, run, record, data, checkpoint = _reopen(settings, run_name)
+        run, record, data, checkpoint = _reopen(root, run_name)
+        config = record.train_settings().model_copy(update={"work_dir": config.work_dir})
     else:
-        settings, run, record, data = _create(settings, window, base, epochs, run_name)
+        config = config.model_copy(
+            update={k: v for k, v in (("base", base), ("epochs", epochs)) if v is not None}
+        )
+        run, record, data = _create(config, lake, root, window, run_name)
         checkpoint = None
-    config = settings.train
 
     if checkpoint is not None:
         model, tokenizer = load_pretrained(checkpoint, tried=f"checkpoint {checkpoint}")
@@ -106,7 +111,7 @@ def train(
         requested = record.base_model if resume else config.base
         texts = _tokenizer_texts(data) if requested == FRESH else ()
         try:
-            start = load_base(requested, settings, texts=texts, workdir=run.path)
+            start = load_base(requested, config, models, texts=texts)
         except ModelLoadError:
             if not resume:  # nothing happened yet: leave no run behind
                 shutil.rmtree(run.path, ignore_errors=True)
@@ -118,7 +123,7 @@ def train(
     trainer = build_trainer(start, data, config, run, progress=progress)
 
     try:
-        record.mlflow_run_id = open_run(settings, run, record, data)
+        record.mlflow_run_id = open_run(models, run, record, data)
         trainer.add_callback(StepMetrics(record.mlflow_run_id))
     except TrackingError as error:
         log.warning("%s: training goes on; the model will be kept in %s", error, run.path)
@@ -130,7 +135,7 @@ def train(
         record.status = "trained"
         run.write(record)
         run.discard_checkpoints()
-        record = register_run(run.path, settings)
+        record = register_run(run.path, models, strategy or Strategy())
     except BaseException as error:
         interrupted = isinstance(error, KeyboardInterrupt | SystemExit)
         end_run_if_ours(record.mlflow_run_id, "KILLED" if interrupted else "FAILED")
@@ -140,23 +145,17 @@ def train(
 
 
 def _create(
-    settings: Settings,
+    config: TrainSettings,
+    lake: Lake,
+    root: Path,
     window: DataWindow | None,
-    base: str | None,
-    epochs: int | None,
     run_name: str | None,
-) -> tuple[Settings, RunDir, RunRecord, TrainingSet]:
-    """A new run: its settings, directory, record and training set."""
-    overrides = {"base": base, "epochs": epochs}
-    config = settings.train.model_copy(
-        update={key: value for key, value in overrides.items() if value is not None}
-    )
-    settings = _with_train(settings, config)
-    lake = settings.open_lake()
+) -> tuple[RunDir, RunRecord, TrainingSet]:
+    """A new run: its directory, record and training set."""
     data = build_training_set(
         lake, window, min_rows=config.min_rows, validation_buckets=config.validation_buckets
     )
-    run = new_run(settings, config.base, run_name)
+    run = new_run(root, config.base, run_name)
     run.save_training_set(data)
     record = RunRecord(
         name=run.path.name,
@@ -169,20 +168,17 @@ def _create(
         data_source=lake.url("processed"),
     )
     record.git_commit, record.git_dirty = git_state()
-    return settings, run, record, data
+    return run, record, data
 
 
-def _reopen(
-    settings: Settings, run_name: str | None
-) -> tuple[Settings, RunDir, RunRecord, TrainingSet, Path | None]:
-    """The newest unfinished (or the named) run, with the settings and data it started with."""
-    run = find_run(settings, run_name)
+def _reopen(root: Path, run_name: str | None) -> tuple[RunDir, RunRecord, TrainingSet, Path | None]:
+    """The newest unfinished (or the named) run, with the data it started with."""
+    run = find_run(root, run_name)
     record = run.read()
     if record.status != "training":
         hint = "; register it with `horogen register RUN_DIR`" if record.status == "trained" else ""
         raise ConfigError(f"run {run.path} has finished training ({record.status}){hint}")
-    settings = _with_train(settings, record.train_settings())
-    return settings, run, record, run.training_set(record), run.last_checkpoint()
+    return run, record, run.training_set(record), run.last_checkpoint()
 
 
 def build_trainer(
@@ -332,8 +328,3 @@ def _shape(start: StartingPoint) -> dict[str, Any]:
         "d_model": getattr(config, "d_model", None),
         "num_layers": getattr(config, "num_layers", None),
     }
-
-
-def _with_train(settings: Settings, config: TrainSettings) -> Settings:
-    current = {key: getattr(settings.train, key) for key in _FROM_CURRENT}
-    return settings.model_copy(update={"train": config.model_copy(update=current)})

@@ -4,12 +4,12 @@ MLflow stores this file with every version and runs it when the version is loade
 imports only mlflow, pandas, torch and transformers, never horogen: a version loads and
 generates wherever those are installed, and keeps the prompts it was trained with even
 after horogen changes its prompt format. What it needs is frozen into the version's
-``model_config`` when it is logged (``horogen.train.tracking.model_config``):
+``model_config`` when it is logged (``horogen.model.packaging.model_config``):
 
     prompts            {sign slug: {category: prompt}}: every prompt, built by build_prompt
     default_category   the category of a row that names none
-    generation         decoding defaults: top_p, temperature, top_k, repetition_penalty,
-                       max_new_tokens, seed
+    generation         decoding defaults: top_p, temperature, top_k, no_repeat_ngram_size,
+                       repetition_penalty, max_new_tokens, seed
     max_source_length  prompt tokens kept
 
 and the Hugging Face directory is the artifact ``hf_model``.
@@ -19,11 +19,11 @@ and the Hugging Face directory is the artifact ``hf_model``.
     model.predict(pd.DataFrame({"sign": ["aries"], "category": ["love"], "date": ["2026-11-25"]}),
                   params={"top_p": 0.95, "seed": 7})
 
-A row is decoded with a seed derived from ``seed``, its sign, category and date whenever
-``seed`` is set (≥ 0) or the row has a date, so the same request gives the same text. Rows
-are generated in batches; each row draws its sampling noise from its own generator, so its
-text does not depend on the other rows of the request, and the process-wide torch RNG is
-left alone.
+A row is decoded with its own ``seed`` column when the input has one, else with a seed
+derived from ``seed``, its sign, category and date whenever ``seed`` is set (≥ 0) or the
+row has a date, so the same request gives the same text. Rows are generated in batches;
+each row draws its sampling noise from its own generator, so its text does not depend on
+the other rows of the request, and the process-wide torch RNG is left alone.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class Row:
     category: str
     date: str | None
     prompt: str
+    #: The row's own seed (a ``seed`` column); ``None``: derived from the request's seed.
+    seed: int | None = None
 
 
 class HoroscopeModel(mlflow.pyfunc.PythonModel):
@@ -75,10 +77,11 @@ class HoroscopeModel(mlflow.pyfunc.PythonModel):
         self.tokenizer = AutoTokenizer.from_pretrained(directory)
         self.model = AutoModelForSeq2SeqLM.from_pretrained(directory).eval()
 
-    # No annotations: MLflow would read them as a schema to enforce on requests.
-    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
+    # ``pd.DataFrame`` is the one input hint from which MLflow infers no schema to enforce:
+    # a list of slugs and a dict pass too. Without a hint MLflow warns on every import.
+    def predict(self, context, model_input: pd.DataFrame, params=None):  # type: ignore[no-untyped-def]
         """Texts for ``model_input``: a list of sign slugs, or a DataFrame (or dict) with a
-        ``sign`` column and optional ``category`` and ``date`` columns."""
+        ``sign`` column and optional ``category``, ``date`` and ``seed`` columns."""
         options = {**self.config["generation"], **(params or {})}
         rows = rows_of(model_input, self.config["prompts"], self.config["default_category"])
         texts: list[str] = []
@@ -88,32 +91,50 @@ class HoroscopeModel(mlflow.pyfunc.PythonModel):
 
     def generate(self, rows: list[Row], options: dict[str, Any]) -> list[str]:
         """One ``generate`` call for ``rows``, which share the decoding ``options``."""
-        import torch
-        from transformers import LogitsProcessorList
-
-        encoded = self.tokenizer(
-            [row.prompt for row in rows],
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=int(self.config["max_source_length"]),
-        ).to(self.model.device)
         seed = int(options["seed"])
-        generators = []
-        for row in rows:
-            generator = torch.Generator()
-            seeded = seed >= 0 or row.date is not None
-            generator.manual_seed(
-                row_seed(seed, row.sign, row.category, row.date) if seeded else secrets.randbits(63)
-            )
-            generators.append(generator)
-        processors = LogitsProcessorList(sampling_processors(options, generators))
-        with torch.inference_mode():
-            output = self.model.generate(
-                **encoded, **generation_kwargs(options), logits_processor=processors
-            )
-        texts = self.tokenizer.batch_decode(output, skip_special_tokens=True)
-        return [text.strip() for text in texts]
+        return generate_texts(
+            self.model,
+            self.tokenizer,
+            [row.prompt for row in rows],
+            [seed_of(row, seed) for row in rows],
+            options,
+            max_source_length=int(self.config["max_source_length"]),
+        )
+
+
+def generate_texts(
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    seeds: list[int | None],
+    options: dict[str, Any],
+    *,
+    max_source_length: int,
+) -> list[str]:
+    """One batched ``generate`` call: a text per prompt, each sampled with noise from its
+    own seed (``None``: a random one), so a text does not depend on the rest of the batch."""
+    import torch
+    from transformers import LogitsProcessorList
+
+    encoded = tokenizer(
+        prompts,
+        return_tensors="pt",
+        padding=True,
+        truncation=True,
+        max_length=max_source_length,
+    ).to(model.device)
+    generators = []
+    for seed in seeds:
+        generator = torch.Generator()
+        generator.manual_seed(seed if seed is not None else secrets.randbits(63))
+        generators.append(generator)
+    processors = LogitsProcessorList(sampling_processors(options, generators))
+    with torch.inference_mode():
+        output = model.generate(
+            **encoded, **generation_kwargs(options), logits_processor=processors
+        )
+    texts = tokenizer.batch_decode(output, skip_special_tokens=True)
+    return [text.strip() for text in texts]
 
 
 class RowNoise:
@@ -145,6 +166,7 @@ def generation_kwargs(options: dict[str, Any]) -> dict[str, Any]:
     return {
         "max_new_tokens": int(options["max_new_tokens"]),
         "repetition_penalty": float(options["repetition_penalty"]),
+        "no_repeat_ngram_size": int(options.get("no_repeat_ngram_size", 0)),
         "do_sample": False,
     }
 
@@ -193,10 +215,27 @@ def rows_of(
             valid = ", ".join(prompts[sign])
             raise ValueError(f"unknown category {record['category']!r}; expected one of: {valid}")
         date = record.get("date")
+        seed = record.get("seed")
         rows.append(
-            Row(sign, category, _iso_date(date) if _given(date) else None, prompts[sign][category])
+            Row(
+                sign,
+                category,
+                _iso_date(date) if _given(date) else None,
+                prompts[sign][category],
+                int(seed) if _given(seed) else None,
+            )
         )
     return rows
+
+
+def seed_of(row: Row, seed: int) -> int | None:
+    """The seed of ``row``'s noise: its own, else one derived from the request's ``seed``
+    and the row when ``seed`` is set or the row has a date, else ``None`` (random)."""
+    if row.seed is not None:
+        return row.seed
+    if seed >= 0 or row.date is not None:
+        return row_seed(seed, row.sign, row.category, row.date)
+    return None
 
 
 def row_seed(seed: int, sign: str, category: str, date: str | None) -> int:

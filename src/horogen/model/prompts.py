@@ -33,6 +33,14 @@ def build_prompt(sign: Sign | str, category: Category | str = Category.GENERAL) 
     return f"гороскоп: {sign.ru}; тема: {CATEGORY_RU[parse_category(category)]}"
 
 
+def prompt_table() -> dict[str, dict[str, str]]:
+    """Every prompt, ``{sign slug: {category: prompt}}``: what a version freezes."""
+    return {
+        sign.value: {category.value: build_prompt(sign, category) for category in Category}
+        for sign in Sign
+    }
+
+
 def parse_category(category: Category | str) -> Category:
     """The category for a value such as ``"love"``; ``ValueError`` names the valid ones."""
     if isinstance(category, Category):

@@ -1,29 +1,24 @@
-"""Thin helpers over the MLflow tracking server and model registry.
+"""The model registry: versions of the registered model, their aliases and tags.
 
-Where MLflow runs: ``settings.train.tracking_uri``, else ``$MLFLOW_TRACKING_URI``, else a
-SQLite store beside a local lake (``<lake>/mlflow.db``, artifacts in ``<lake>/mlartifacts``).
-Versions are told apart by aliases (``champion``, ``challenger``), never stages.
+Versions are told apart by aliases (``champion``, ``challenger``), never stages. Every
+function works on the registry MLflow points at: call :func:`horogen.model.tracking.connect`
+first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from horogen.errors import ConfigError, TrackingError
+from pydantic import BaseModel, computed_field
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
-
-    from horogen.config import Settings
+    from mlflow.entities.model_registry import ModelVersion
 
 #: The alias of the version that serves; also the ``--base`` that warm-starts from it.
 CHAMPION = "champion"
-#: The alias a new version gets until it beats the champion. Not used by training: the
-#: evaluation and promotion stage (to come) sets it.
+#: The alias of the newest version until evaluation decides whether it beats the champion.
 CHALLENGER = "challenger"
 #: Metrics of a version's run that ``horogen models`` shows.
 KEY_METRICS = ("best_eval_loss", "best_eval_perplexity", "train_loss")
@@ -31,88 +26,12 @@ KEY_METRICS = ("best_eval_loss", "best_eval_perplexity", "train_loss")
 _RUNS_PER_SEARCH = 100
 
 
-@dataclass(frozen=True)
-class Tracking:
-    """Where runs and models are tracked."""
-
-    uri: str
-    #: Artifact location for new experiments: beside a SQLite store; else the server decides.
-    artifact_root: str | None
-
-
-def tracking(settings: Settings) -> Tracking:
-    """The tracking URI and artifact root these settings point to."""
-    uri = settings.train.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
-    if not uri:
-        lake = settings.open_lake()
-        if not lake.is_local:
-            raise ConfigError(
-                f"the lake {lake.uri} is not local, so there is no default MLflow store: set "
-                "HOROGEN_TRAIN__TRACKING_URI (or MLFLOW_TRACKING_URI) to your tracking server"
-            )
-        root = Path(lake.root).resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        uri = f"sqlite:///{root / 'mlflow.db'}"
-    artifact_root = None
-    if uri.startswith("sqlite:///"):  # artifacts beside the database, not in ./mlruns
-        database = Path(uri.removeprefix("sqlite:///")).resolve()
-        artifact_root = (database.parent / "mlartifacts").as_uri()
-    return Tracking(uri, artifact_root)
-
-
-def connect(settings: Settings, *, check: bool = True) -> Tracking:
-    """Point MLflow (tracking and registry) at these settings' store and return it.
-
-    With ``check``, a tracking server that does not answer raises :class:`TrackingError`
-    at once rather than after MLflow's minutes of retries.
-    """
-    import mlflow
-
-    target = tracking(settings)
-    if check:
-        check_reachable(target.uri)
-    mlflow.set_tracking_uri(target.uri)
-    mlflow.set_registry_uri(target.uri)
-    return target
-
-
-def check_reachable(uri: str, timeout: float = 5.0) -> None:
-    """Raise :class:`TrackingError` when ``uri`` is an HTTP server that does not answer.
-
-    Any HTTP response counts as an answer, an error status included: a proxy in front of
-    the server may answer ``/health`` with 401, 403 or 404 and still pass MLflow's
-    requests. Only a failed connection or a timeout means the server is down.
-    """
-    if not uri.startswith(("http://", "https://")):
-        return
-    import httpx
-
-    try:
-        httpx.get(f"{uri.rstrip('/')}/health", timeout=timeout)
-    except (httpx.TransportError, httpx.InvalidURL) as error:
-        raise TrackingError(
-            f"the MLflow tracking server at {uri} does not answer: {error}"
-        ) from None
-
-
-def ensure_experiment(name: str, target: Tracking) -> str:
-    """The id of experiment ``name``, created (with the store's artifact root) if missing."""
-    import mlflow
-
-    experiment = mlflow.get_experiment_by_name(name)
-    if experiment is not None:
-        return experiment.experiment_id
-    location = f"{target.artifact_root}/{name}" if target.artifact_root else None
-    return mlflow.create_experiment(name, artifact_location=location)
-
-
 def models_uri(name: str, version: int | str) -> str:
     return f"models:/{name}/{version}"
 
 
-@dataclass(frozen=True)
-class VersionInfo:
-    """A registered model version as ``horogen models`` shows it."""
+class VersionInfo(BaseModel):
+    """A registered model version: what ``horogen models`` shows and ``--json`` prints."""
 
     name: str
     version: int
@@ -120,14 +39,12 @@ class VersionInfo:
     created_at: dt.datetime
     run_id: str | None
     tags: dict[str, str]
-    metrics: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, float] = {}
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def uri(self) -> str:
         return models_uri(self.name, self.version)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"created_at": self.created_at.isoformat(), "uri": self.uri}
 
 
 def _client() -> MlflowClient:
@@ -199,8 +116,45 @@ def champion(name: str) -> VersionInfo | None:
     return get_version(name, CHAMPION)
 
 
+def newest(name: str) -> VersionInfo | None:
+    """The highest-numbered version of ``name``, if any."""
+    versions = list_versions(name)
+    return versions[0] if versions else None
+
+
 def set_alias(name: str, alias: str, version: int | str) -> None:
     _client().set_registered_model_alias(name, alias, str(version))
+
+
+def delete_alias(name: str, alias: str) -> None:
+    """Remove ``alias`` from whichever version holds it (nothing if none does)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        _client().delete_registered_model_alias(name, alias)
+    except MlflowException as error:
+        if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+
+
+def set_tags(name: str, version: int | str, tags: dict[str, str]) -> None:
+    client = _client()
+    for key, value in tags.items():
+        client.set_model_version_tag(name, str(version), key, value)
+
+
+def version_of_run(name: str, run_id: str) -> ModelVersion | None:
+    """The newest version of registered model ``name`` made from run ``run_id``, if any."""
+    versions = _client().search_model_versions(f"name='{name}' and run_id='{run_id}'")
+    return max(versions, key=lambda version: int(version.version), default=None)
+
+
+def register(model_uri: str, name: str, tags: dict[str, str]) -> ModelVersion:
+    """Register the logged model ``model_uri`` as a new version of ``name`` with ``tags``
+    (see :func:`version_of_run` to find one made already)."""
+    import mlflow
+
+    return mlflow.register_model(model_uri, name, tags=tags)
 
 
 def _run_metrics(client: MlflowClient, run_id: str | None) -> dict[str, float]:

@@ -1,0 +1,198 @@
+"""``horogen generate`` and ``horogen models``: texts from a version, and the versions.
+
+mlflow, torch and the backends are imported inside the commands so that ``horogen --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import textwrap
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from horogen.cli.app import DateOption, LakeOption, app, console, quiet_libraries, settings_from
+from horogen.errors import HorogenError
+from horogen.model.prompts import parse_category
+from horogen.model.settings import Backend
+from horogen.signs import Sign, lookup_sign
+
+if TYPE_CHECKING:
+    from horogen.model.generate import GeneratedText
+    from horogen.model.registry import VersionInfo
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="champion, challenger, a version number, models:/NAME/VERSION, "
+        "models:/NAME@ALIAS or a model directory (default: the champion, else the newest).",
+        show_default=False,
+    ),
+]
+
+
+class BadInput(HorogenError):
+    """A sign or category a person typed that does not exist."""
+
+
+@app.command("generate")
+def generate_command(
+    signs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Signs, as slugs or Russian names (default: all twelve).", show_default=False
+        ),
+    ] = None,
+    model: ModelOption = None,
+    category: Annotated[
+        str, typer.Option("--category", help="general, love, business, …")
+    ] = "general",
+    date: DateOption = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Texts per sign.")] = 1,
+    top_p: Annotated[float | None, typer.Option("--top-p", min=0.0, max=1.0)] = None,
+    temperature: Annotated[
+        float | None, typer.Option("--temperature", min=0.0, help="0: greedy.")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Base seed (default: generation.seed).")
+    ] = None,
+    backend: Annotated[
+        Backend | None, typer.Option("--backend", help="Default: generation.backend.")
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option("--batch-size", min=1, help="1: one text at a time.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per text.")] = False,
+    lake: LakeOption = None,
+) -> None:
+    """Generate horoscopes with a registered version (or a model directory).
+
+    The same command prints the same texts: every text is seeded from --seed, its sign,
+    category, date and sample. The strategy is the one evaluation chose for the version,
+    else generation.strategy; --top-p and --temperature override it.
+
+    Example: horogen generate leo Дева --category love --samples 2 --backend transformers
+    """
+    from horogen.model.generate import HoroscopeGenerator, requests_for
+    from horogen.model.store import ModelStore
+
+    quiet_libraries()
+    chosen = _signs(signs)
+    try:
+        wanted = parse_category(category)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    overrides = {"backend": backend, "batch_size": batch_size}
+    settings = settings_from(lake, generation={k: v for k, v in overrides.items() if v})
+    resolved = ModelStore.from_settings(settings).resolve(model)
+    strategy = resolved.strategy(settings.generation.strategy).with_overrides(
+        top_p=top_p, temperature=temperature
+    )
+    generator = HoroscopeGenerator.load(resolved, settings.generation)
+    day = date.date() if date else dt.date.today()
+    texts = generator.generate(
+        requests_for(chosen, [wanted], day, samples),
+        strategy,
+        seed=settings.generation.seed if seed is None else seed,
+    )
+    if as_json:
+        for text in texts:
+            typer.echo(json.dumps(_record(text), ensure_ascii=False))
+        return
+    console.print(
+        f"[dim]{resolved.label} · {generator.backend.name} · top_p {strategy.top_p:g} · "
+        f"temperature {strategy.temperature:g}[/dim]",
+        highlight=False,
+    )
+    for text in texts:
+        sample = f" · {text.sample + 1}/{samples}" if samples > 1 else ""
+        console.print(
+            f"\n[bold]{text.sign.emoji} {text.sign.ru}[/bold] · {text.category.value} · "
+            f"{text.date}{sample}",
+            highlight=False,
+        )
+        console.print(textwrap.fill(text.text, width=min(console.width, 100)), highlight=False)
+
+
+def _signs(given: list[str] | None) -> list[Sign]:
+    if not given:
+        return list(Sign)
+    try:
+        return [lookup_sign(name) for name in given]
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+
+
+def _record(text: GeneratedText) -> dict:
+    """The JSON line of a text."""
+    return text.model_dump(
+        mode="json",
+        include={
+            "sign",
+            "category",
+            "date",
+            "sample",
+            "text",
+            "version",
+            "backend",
+            "seed",
+            "strategy",
+        },
+    )
+
+
+@app.command("models")
+def models_command(
+    lake: LakeOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List the registered versions: aliases, creation date, data window, validation loss
+    (--json: everything, with tags, metrics and models:/ URIs).
+
+    Example: horogen models --json
+    """
+    from horogen.model import registry
+    from horogen.model.store import ModelStore
+
+    quiet_libraries()
+    store = ModelStore.from_settings(settings_from(lake))
+    target = store.connect()
+    versions = registry.list_versions(store.name)
+    if as_json:
+        payload = {
+            "tracking_uri": target.uri,
+            "registered_model": store.name,
+            "versions": [version.model_dump(mode="json") for version in versions],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console.print(f"{store.name} at {target.uri}", soft_wrap=True, highlight=False)
+    if not versions:
+        console.print(f"no versions of {store.name!r} yet: run `horogen train`")
+        return
+    console.print(versions_table(versions))
+
+
+def versions_table(versions: list[VersionInfo]) -> Table:
+    """The versions in at most 80 columns; ``--json`` has the rest."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("version", justify="right")
+    table.add_column("aliases", max_width=20, overflow="ellipsis")
+    table.add_column("created", no_wrap=True)
+    table.add_column("data window", no_wrap=True)
+    table.add_column("eval loss", justify="right")
+    for version in versions:
+        loss = version.metrics.get("best_eval_loss")
+        table.add_row(
+            str(version.version),
+            ", ".join(version.aliases),
+            f"{version.created_at:%Y-%m-%d}",
+            version.tags.get("data_window", ""),
+            "" if loss is None else f"{loss:.3f}",
+        )
+    return table
