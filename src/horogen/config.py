@@ -19,6 +19,7 @@ from pydantic_settings import (
 
 from horogen.collect.settings import CollectSettings
 from horogen.errors import ConfigError
+from horogen.evaluate.settings import EvaluateSettings
 from horogen.lake import Lake
 from horogen.process.settings import ProcessSettings
 from horogen.train.settings import TrainSettings
@@ -61,6 +62,7 @@ class Settings(BaseSettings):
     collect: CollectSettings = CollectSettings()
     process: ProcessSettings = ProcessSettings()
     train: TrainSettings = TrainSettings()
+    evaluate: EvaluateSettings = EvaluateSettings()
 
     @classmethod
     def settings_customise_sources(
