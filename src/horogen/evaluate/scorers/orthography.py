@@ -15,7 +15,7 @@ from typing import ClassVar
 from razdel import sentenize
 
 from horogen.evaluate.scorers.base import Metric, Scorer
-from horogen.evaluate.scorers.russian import is_known, is_russian_word, is_word, tokens
+from horogen.evaluate.scorers.russian import is_known, is_russian_word, is_word, tokens, words
 
 #: What may close a sentence, and what may follow that mark (closing quotes, brackets).
 TERMINAL = ".!?…"
@@ -40,9 +40,9 @@ def problems(text: str) -> list[str]:
 
 def _unknown_words(text: str) -> list[str]:
     unknown: list[str] = []
-    for token in tokens(text):
-        if is_russian_word(token) and not is_known(token) and token not in unknown:
-            unknown.append(token)
+    for word in words(text):
+        if is_russian_word(word) and not is_known(word) and word not in unknown:
+            unknown.append(word)
     return unknown
 
 

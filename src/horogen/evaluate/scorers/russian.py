@@ -9,8 +9,8 @@ from functools import cache
 import pymorphy3
 from razdel import tokenize
 
-#: A token that is a word: letters, possibly joined by hyphens (``кое-что``).
-WORD = re.compile(r"^[^\W\d_]+(?:-[^\W\d_]+)*$")
+#: A word: letters, possibly joined by hyphens (``кое-что``).
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
@@ -25,8 +25,14 @@ def tokens(text: str) -> list[str]:
     return [token.text for token in tokenize(text)]
 
 
+def words(text: str) -> list[str]:
+    """The words of a text, whatever their script (razdel would split "cолнце", with a
+    Latin c, in two)."""
+    return WORD.findall(text)
+
+
 def is_word(token: str) -> bool:
-    return WORD.match(token) is not None
+    return WORD.fullmatch(token) is not None
 
 
 def is_russian_word(token: str) -> bool:
