@@ -31,7 +31,8 @@ class CharTfidfDiversityScorer(Scorer):
     def similarity(self, texts: Sequence[str]) -> np.ndarray:
         """Cosine similarities; identical texts are similar (1) even when they have no
         n-grams (empty texts), which have a zero vector."""
-        same = np.array([[a == b for b in texts] for a in texts], dtype=float)
+        ids = np.unique(np.asarray(texts, dtype=object), return_inverse=True)[1]
+        same = (ids[:, None] == ids[None, :]).astype(float)
         vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=self.ngram_range)
         try:
             vectors = vectorizer.fit_transform(texts)  # rows are L2-normalized

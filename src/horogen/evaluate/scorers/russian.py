@@ -4,7 +4,7 @@ dictionary, razdel's tokenizer)."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import pymorphy3
 from razdel import tokenize
@@ -41,6 +41,11 @@ def is_russian_word(token: str) -> bool:
     return is_word(token) and CYRILLIC.search(token) is not None
 
 
+#: Words recur across texts: caching their analysis makes scoring several times faster.
+_WORDS_CACHED = 200_000
+
+
+@lru_cache(maxsize=_WORDS_CACHED)
 def is_known(word: str) -> bool:
     """Whether the dictionary has this word form (a hyphenated word: whole, or each part)."""
     morph = analyzer()
@@ -51,6 +56,7 @@ def is_known(word: str) -> bool:
     return len(parts) > 1 and all(morph.word_is_known(part) for part in parts)
 
 
+@lru_cache(maxsize=_WORDS_CACHED)
 def lemma(word: str) -> str:
     """The most likely normal form, with ё written as е (texts spell it either way)."""
     return analyzer().parse(word.lower())[0].normal_form.replace("ё", "е")
