@@ -19,6 +19,7 @@ from pydantic_settings import (
 
 from horogen.collect.settings import CollectSettings
 from horogen.errors import ConfigError
+from horogen.evaluate.settings import EvaluateSettings
 from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings, MlflowSettings
 from horogen.process.settings import ProcessSettings
@@ -64,6 +65,7 @@ class Settings(BaseSettings):
     train: TrainSettings = TrainSettings()
     mlflow: MlflowSettings = MlflowSettings()
     generation: GenerationSettings = GenerationSettings()
+    evaluate: EvaluateSettings = EvaluateSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 from horogen.model import registry
 from horogen.model.strategy import Strategy
 from model_support import register_versions, save_tiny_model
+
+pytestmark = pytest.mark.slow
 
 FIELDS = {"sign", "category", "date", "sample", "text", "version", "backend", "seed", "strategy"}
 

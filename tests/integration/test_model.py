@@ -113,7 +113,7 @@ def test_a_directory_without_a_model_is_refused(store: ModelStore, tmp_path: Pat
 def test_an_empty_registry_says_to_train(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     empty = ModelStore(MlflowSettings(), Lake(str(tmp_path / "lake")), tmp_path / "cache")
-    with pytest.raises(ModelNotFound, match=r"no version of 'horogen' is registered.*horogen train"):
+    with pytest.raises(ModelNotFound, match=r"no version of 'horogen' is registered.*train"):
         empty.resolve(None)
 
 

@@ -6,6 +6,7 @@ import sys
 
 from horogen.cli import (  # noqa: F401  (each registers commands)
     collect,
+    evaluate,
     model,
     pipeline,
     process,

@@ -1,0 +1,1 @@
+"""Evaluation: score generated texts on acceptability, diversity and sentiment."""

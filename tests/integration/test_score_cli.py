@@ -1,0 +1,121 @@
+"""``horogen score FILE [--json]`` on CSV, JSON lines and plain text, with offline and (tiny)
+hub backends, and every kind of bad input as a one-line error."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from horogen.cli.app import app
+from tiny_models import RUBERT_SENTIMENT_LABELS, bert_classifier
+
+GOOD = "Сегодня звёзды благоволят вам. Не бойтесь перемен, они к лучшему!"
+MADE_UP = "Сегодня облакаы благоволят вам."
+GLOOMY = "День будет тяжёлым: ссоры, обиды и разочарования. Вас ждут неудачи и потери."
+TEXTS = [GOOD, MADE_UP, GLOOMY]
+
+
+def write_all_formats(folder) -> dict[str, object]:
+    """The same three texts as CSV (with other columns, a comma inside a text), JSON lines
+    and plain text (with a blank line, skipped)."""
+    with (folder / "texts.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["sign", "text"])
+        writer.writerows([("aries", text) for text in TEXTS])
+    (folder / "texts.jsonl").write_text(
+        "".join(json.dumps({"sign": "aries", "text": text}) + "\n" for text in TEXTS)
+    )
+    (folder / "texts.txt").write_text(f"{GOOD}\n\n{MADE_UP}\n{GLOOMY}\n")
+    return {name: folder / f"texts.{name}" for name in ("csv", "jsonl", "txt")}
+
+
+@pytest.fixture
+def files(tmp_path):
+    return write_all_formats(tmp_path)
+
+
+def score(*args: str) -> dict:
+    result = CliRunner().invoke(app, ["score", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_every_format_gives_the_same_scores(files) -> None:
+    outputs = [score(str(path), "--json", "--offline") for path in files.values()]
+    assert outputs[0] == outputs[1] == outputs[2]
+    summary = outputs[0]
+    assert set(summary) == {"acceptability", "diversity", "sentiment", "n"}
+    # облакаы is not a word; the third text is gloomy
+    assert (summary["acceptability"], summary["sentiment"], summary["n"]) == (2 / 3, 2 / 3, 3)
+    assert 0 < summary["diversity"] < 1
+
+
+def test_the_table_names_metrics_values_and_backends(files) -> None:
+    result = CliRunner().invoke(app, ["score", str(files["txt"]), "--offline"])
+    assert result.exit_code == 0, result.output
+    for shown in ("acceptability", "0.667", "orthography", "char-tfidf", "lexicon", "3 texts"):
+        assert shown in result.stdout
+
+
+def test_the_backends_come_from_the_settings(files, monkeypatch, tmp_path) -> None:
+    """No --offline: the environment chooses, here a (tiny) hub sentiment model that
+    finds every text negative and the offline backends for the rest."""
+    model = bert_classifier(tmp_path / "rubert", RUBERT_SENTIMENT_LABELS, favoured=2)
+    monkeypatch.setenv("HOROGEN_EVALUATE__SCORERS__ACCEPTABILITY__BACKEND", "orthography")
+    monkeypatch.setenv("HOROGEN_EVALUATE__SCORERS__DIVERSITY__BACKEND", "char-tfidf")
+    monkeypatch.setenv("HOROGEN_EVALUATE__SCORERS__SENTIMENT__MODEL", str(model))
+    summary = score(str(files["jsonl"]), "--json")
+    assert (summary["acceptability"], summary["sentiment"]) == (2 / 3, 0.0)
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "horogen", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "1000", **(env or {})},
+    )
+
+
+def one_line_error(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.txt", None, "missing.txt: no such file"),
+        ("empty.txt", "", "empty.txt: no texts"),
+        ("blank.txt", "\n  \n", "blank.txt: no texts"),
+        ("empty.csv", "", "empty.csv: no texts"),
+        ("header.csv", "sign,text\n", "header.csv: no texts"),
+        ("columns.csv", "sign,body\naries,Текст.\n", "no 'text' column (columns: 'sign', 'body')"),
+        ("bad.jsonl", '{"text": "Текст."}\n\n{"text": "Тек\n', "bad.jsonl line 3: not valid JSON"),
+        ("field.jsonl", '{"text": "Текст."}\n{"body": "x"}\n', "field.jsonl line 2: not an object"),
+        ("latin1.txt", "Текст.".encode("cp1251"), "latin1.txt: not UTF-8 text"),
+    ],
+)
+def test_bad_input_is_a_one_line_error(tmp_path, name, content, message) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert message in one_line_error(cli("score", str(path), "--json", "--offline"))
+
+
+def test_a_hub_model_that_cannot_load_is_a_one_line_error(files) -> None:
+    line = one_line_error(cli("score", str(files["txt"]), env={"HF_HUB_OFFLINE": "1"}))
+    assert "RussianNLP/ruRoBERTa-large-rucola" in line
+    assert "HOROGEN_EVALUATE__SCORERS__ACCEPTABILITY__MODEL" in line
