@@ -19,7 +19,7 @@ from pydantic_settings import (
 
 from horogen.collect.settings import CollectSettings
 from horogen.errors import ConfigError
-from horogen.evaluate.settings import EvaluateSettings
+from horogen.evaluate.settings import EvaluateSettings, PublishSettings
 from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings, MlflowSettings
 from horogen.process.settings import ProcessSettings
@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     mlflow: MlflowSettings = MlflowSettings()
     generation: GenerationSettings = GenerationSettings()
     evaluate: EvaluateSettings = EvaluateSettings()
+    publish: PublishSettings = PublishSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,21 +1,25 @@
-"""``horogen score``: the evaluation metrics for any texts a user has.
+"""``horogen evaluate``, ``promote``, ``rollback``, ``publish`` and ``score``.
 
-The scorers (and torch, for the hub backends) are imported inside the command so that
-``horogen --help`` stays fast.
+The scorers, mlflow and torch are imported inside the commands so that ``horogen --help``
+stays fast.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from horogen.cli.app import app, console
+from horogen.cli.app import LakeOption, app, console, quiet_libraries, settings_from
 from horogen.config import load_settings
 from horogen.evaluate.settings import OFFLINE_BACKENDS
+
+if TYPE_CHECKING:
+    from horogen.evaluate.run import StrategyResult
+    from horogen.evaluate.stage import EvaluationRecord
 
 #: What each metric's value is, for the table.
 MEANING = {
@@ -63,7 +67,7 @@ def score_command(
     if offline:
         settings = scorers.offline(settings)
     if any(getattr(settings, metric).backend != OFFLINE_BACKENDS[metric] for metric in MEANING):
-        from horogen.cli.train import quiet_libraries
+        from horogen.cli.app import quiet_libraries
 
         quiet_libraries()
     result = scorers.score_texts(texts, scorers.build_scorers(settings))
@@ -78,3 +82,159 @@ def score_command(
         table.add_row(metric, shown, result.backends[metric], meaning)
     console.print(table)
     console.print(f"{result.summary.n} texts from {file}")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    reference: Annotated[
+        str | None,
+        typer.Argument(
+            help="The model: a version, champion, challenger, models:/… or a directory "
+            "(default: the challenger, else the newest version).",
+            show_default=False,
+        ),
+    ] = None,
+    grid: Annotated[
+        Path | None,
+        typer.Option(
+            "--grid",
+            help="A TOML or JSON file with the fields of [evaluate.grid] (pairs, top_p, "
+            "temperature, …).",
+            show_default=False,
+        ),
+    ] = None,
+    samples: Annotated[
+        int | None, typer.Option("--samples", min=2, help="Texts per sign and strategy.")
+    ] = None,
+    lake: LakeOption = None,
+) -> None:
+    """Generate with every strategy of the grid, score the texts on acceptability,
+    diversity and sentiment, log the report to MLflow (experiment horogen-evaluation) and
+    store the best strategy on the version.
+
+    Example: horogen evaluate challenger --samples 8
+    """
+    from horogen.evaluate.grid import load_grid
+    from horogen.evaluate.stage import evaluate_version
+    from horogen.model.store import ModelStore
+
+    quiet_libraries()
+    settings = settings_from(lake)
+    evaluate = settings.evaluate.model_copy(
+        update={
+            key: value
+            for key, value in (
+                ("grid", load_grid(grid) if grid else None),
+                ("samples", samples),
+            )
+            if value is not None
+        }
+    )
+
+    def shown(result: StrategyResult) -> None:
+        scores = result.scores
+        console.print(
+            f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "
+            f"{scores.acceptability:.3f}  diversity {scores.diversity or 0:.3f}  sentiment "
+            f"{scores.sentiment:.3f}  ({result.seconds_per_text * 1000:.0f} ms/text)",
+            highlight=False,
+        )
+
+    record = evaluate_version(
+        reference,
+        store=ModelStore.from_settings(settings),
+        settings=evaluate,
+        generation=settings.generation,
+        on_strategy=shown,
+    )
+    print_evaluation(record)
+
+
+def print_evaluation(record: EvaluationRecord) -> None:
+    best, reference = record.scores, record.reference
+    console.print(
+        f"[bold]{record.model}[/bold]: best {record.strategy.label()} (score {best.score:.3f}, "
+        f"acceptability {best.acceptability:.3f}, diversity {best.diversity or 0:.3f}, "
+        f"sentiment {best.sentiment:.3f}), {record.strategies} strategies in "
+        f"{record.seconds:.0f} s",
+        highlight=False,
+    )
+    if reference is not None:
+        console.print(
+            f"reference (held-back texts): score {reference.score:.3f}, acceptability "
+            f"{reference.acceptability:.3f}, diversity {reference.diversity or 0:.3f}, "
+            f"sentiment {reference.sentiment:.3f}",
+            highlight=False,
+        )
+    console.print(f"MLflow run {record.run_id}", highlight=False)
+
+
+@app.command("promote")
+def promote_command(
+    version: Annotated[
+        int | None,
+        typer.Argument(help="The version (default: the challenger).", show_default=False),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Make it the champion whatever the scores.")
+    ] = False,
+    lake: LakeOption = None,
+) -> None:
+    """Make a version the champion if it beats the current one on the same requests, seeds
+    and scorers by evaluate.margin (evaluating either first if needed); --force skips the
+    gate. The change is recorded: `horogen rollback` undoes it.
+
+    Example: horogen promote 4
+    """
+    from horogen.evaluate.stage import promote_version
+    from horogen.model.store import ModelStore
+
+    quiet_libraries()
+    settings = settings_from(lake)
+    decision = promote_version(
+        version,
+        store=ModelStore.from_settings(settings),
+        settings=settings.evaluate,
+        generation=settings.generation,
+        publish=settings.publish,
+        force=force,
+    )
+    verdict = "[bold green]promoted[/]" if decision.promoted else "[bold yellow]not promoted[/]"
+    console.print(f"version {decision.challenger} {verdict}: {decision.reason}")
+
+
+@app.command("rollback")
+def rollback_command(lake: LakeOption = None) -> None:
+    """Give the champion alias back to the previous champion.
+
+    Example: horogen rollback
+    """
+    from horogen.evaluate.stage import rollback
+    from horogen.model.store import ModelStore
+
+    quiet_libraries()
+    change = rollback(ModelStore.from_settings(settings_from(lake)))
+    console.print(f"champion: version {change.version} ({change.reason})")
+
+
+@app.command("publish")
+def publish_command(
+    reference: Annotated[
+        str | None,
+        typer.Argument(help="The version (default: the champion).", show_default=False),
+    ] = None,
+    lake: LakeOption = None,
+) -> None:
+    """Upload a version (model, tokenizer, model card) to the hub repository of
+    publish.repo_id, with the token of publish.token or HF_TOKEN.
+
+    Example: HOROGEN_PUBLISH__REPO_ID=me/horogen-ru horogen publish 3
+    """
+    from horogen.evaluate.publish import publish_model
+    from horogen.model.store import ModelStore
+
+    quiet_libraries()
+    settings = settings_from(lake)
+    model = ModelStore.from_settings(settings).resolve(reference or "champion")
+    published = publish_model(model, settings.publish)
+    console.print(f"published {model.label} to {published.repo_id}: {published.commit_url}")

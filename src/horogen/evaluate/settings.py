@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from horogen.schema import Category
 
 #: The backends of each metric: hub models first, then the offline ones.
 AcceptabilityBackend = Literal["rucola", "orthography"]
@@ -112,9 +114,99 @@ class ScorersSettings(BaseModel):
     sentiment: SentimentSettings = SentimentSettings()
 
 
+class GridSettings(BaseModel):
+    """The decoding strategies evaluated: ``pairs`` plus every ``top_p`` × ``temperature``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pairs: list[tuple[float, float]] = Field(
+        default=[(0.8, 0.7), (0.5, 0.5), (0.1, 0.2)],
+        description="(top_p, temperature) pairs; the default is the original system's three.",
+    )
+    top_p: list[float] = Field(default=[0.6, 0.8, 0.95], description="Grid rows.")
+    temperature: list[float] = Field(default=[0.5, 0.7, 0.9], description="Grid columns.")
+    top_k: int = Field(default=0, ge=0, description="Every strategy's top_k (0: off).")
+    no_repeat_ngram_size: int = Field(default=2, ge=0, description="As the original used.")
+    repetition_penalty: float = Field(default=1.2, gt=0)
+    max_new_tokens: int | None = Field(
+        default=None, ge=1, description="Default: generation.strategy.max_new_tokens."
+    )
+
+    @model_validator(mode="after")
+    def _in_range(self) -> GridSettings:
+        for top_p, temperature in [*self.pairs, *((p, 1.0) for p in self.top_p)]:
+            if not 0 < top_p <= 1 or temperature < 0:
+                raise ValueError(
+                    f"top_p must be in (0, 1], temperature ≥ 0: {top_p}, {temperature}"
+                )
+        if any(t < 0 for t in self.temperature):
+            raise ValueError(f"temperature must be ≥ 0: {self.temperature}")
+        return self
+
+
+class WeightsSettings(BaseModel):
+    """How the three metrics add up to a strategy's score (a weighted mean)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    acceptability: float = Field(default=0.5, ge=0)
+    diversity: float = Field(default=0.25, ge=0)
+    sentiment: float = Field(default=0.25, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> WeightsSettings:
+        if self.acceptability + self.diversity + self.sentiment <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+    def score(self, acceptability: float, diversity: float | None, sentiment: float) -> float:
+        """The weighted mean of the metrics (a missing diversity counts as 0)."""
+        total = self.acceptability + self.diversity + self.sentiment
+        weighted = (
+            self.acceptability * acceptability
+            + self.diversity * (diversity or 0.0)
+            + self.sentiment * sentiment
+        )
+        return weighted / total
+
+
 class EvaluateSettings(BaseModel):
-    """How generated texts are evaluated."""
+    """How versions are evaluated and promoted."""
 
     model_config = ConfigDict(extra="forbid")
 
     scorers: ScorersSettings = ScorersSettings()
+    grid: GridSettings = GridSettings()
+    samples: int = Field(
+        default=8, ge=2, description="Texts per sign and strategy (the original used 1)."
+    )
+    categories: list[Category] = Field(
+        default=[Category.GENERAL], description="Categories every sign is generated in."
+    )
+    seed: int = Field(default=2026, description="Base of every text's seed: same for all versions.")
+    weights: WeightsSettings = WeightsSettings()
+    margin: float = Field(
+        default=0.01, ge=0, description="How much a challenger's score must beat the champion's."
+    )
+    reference_texts: int = Field(
+        default=200, ge=2, description="Validation texts of the training set scored as reference."
+    )
+
+
+class PublishSettings(BaseModel):
+    """Where versions are published on a Hugging Face hub (``horogen publish``); publishing
+    is off while ``repo_id`` is unset."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repo_id: str | None = Field(
+        default=None, description="The hub repository, e.g. your-org/horogen-ru."
+    )
+    endpoint: str = Field(default="https://huggingface.co", description="The hub's URL.")
+    token: SecretStr | None = Field(
+        default=None, description="A write token (default: $HF_TOKEN); never printed or logged."
+    )
+    private: bool = Field(default=True, description="Create the repository private.")
+    on_promote: bool = Field(
+        default=True, description="Publish each new champion when repo_id is set."
+    )

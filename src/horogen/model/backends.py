@@ -16,7 +16,7 @@ seed per prompt, in batches of ``generation.batch_size``:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from horogen.errors import ConfigError
 from horogen.model.settings import Backend, GenerationSettings
@@ -29,6 +29,8 @@ class TextBackend(Protocol):
 
     #: ``transformers`` or ``ctranslate2``.
     name: str
+    #: The model's Hugging Face tokenizer (what counts a text's tokens).
+    tokenizer: Any
 
     def generate(
         self, prompts: Sequence[str], seeds: Sequence[int], strategy: Strategy

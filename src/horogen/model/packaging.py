@@ -18,6 +18,9 @@ from horogen.schema import Category
 MODEL_NAME = "model"
 #: The file MLflow logs as the model's code ("models from code"); it never imports horogen.
 MODEL_CODE = Path(__file__).with_name("pyfunc.py")
+#: The training run's table of held-back validation texts (sign, category, text): what
+#: evaluation scores as the reference for generated texts.
+VALIDATION_TABLE = "data/validation.json"
 #: Distributions the logged model needs, pinned to this environment's versions.
 MODEL_REQUIREMENTS = ("mlflow", "torch", "transformers", "tokenizers", "sentencepiece", "pandas")
 

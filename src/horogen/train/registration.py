@@ -29,7 +29,7 @@ def version_tags(record: RunRecord) -> dict[str, str]:
 
 def register_run(run_dir: Path | str, models: ModelStore, strategy: Strategy) -> RunRecord:
     """Log the trained model of ``run_dir`` (with ``strategy`` as its decoding defaults)
-    and register it as a new version.
+    and register it as a new version, the ``challenger`` until evaluation decides.
 
     Inside the run's own active MLflow run (during ``train``) it adds the model, summary
     metrics and any step metrics MLflow missed; later (``horogen register``) it reopens the
@@ -72,6 +72,7 @@ def register_run(run_dir: Path | str, models: ModelStore, strategy: Strategy) ->
                 ).model_uri
             )
             version = registry.register(model_uri, models.name, version_tags(record))
+            registry.set_alias(models.name, registry.CHALLENGER, version.version)
         record.model_version = int(version.version)
         record.model_uri = registry.models_uri(models.name, version.version)
         record.status = "registered"

@@ -20,9 +20,10 @@ from mlflow.exceptions import MlflowException
 from transformers import TrainerCallback
 
 from horogen.errors import TrackingError
+from horogen.model.packaging import VALIDATION_TABLE
 from horogen.model.store import ModelStore
 from horogen.model.tracking import ensure_experiment
-from horogen.train.data import TrainingSet
+from horogen.train.data import VALIDATION, TrainingSet
 from horogen.train.runs import RunDir, RunRecord
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,8 @@ def describe_run(run: RunDir, record: RunRecord, data: TrainingSet) -> None:
         mlflow.log_metrics(record.token_stats)
     mlflow.log_input(dataset_input(data, record.data_source), context="training")
     mlflow.log_dict(data.fingerprint.to_dict(), "data/fingerprint.json")
+    validation = data.split(VALIDATION).select("sign", "category", "text")
+    mlflow.log_table(validation.to_dict(as_series=False), VALIDATION_TABLE)
 
 
 class _FingerprintedDataset(PandasDataset):

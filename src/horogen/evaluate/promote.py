@@ -1,0 +1,180 @@
+"""Champion and challenger: what evaluation writes on a version, the promotion gate, and
+the champion's history (what ``horogen rollback`` goes back through).
+
+A version carries, once evaluated: ``strategy`` (the best strategy, JSON: serving and
+``horogen generate`` decode with it), ``evaluation.status`` (``passed`` or ``failed``),
+``evaluation.score``, ``evaluation.fingerprint`` and ``evaluation.run_id``. The registered
+model carries ``champion_history``: every change of champion, newest last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Literal
+
+from pydantic import BaseModel
+
+from horogen.errors import HorogenError
+from horogen.evaluate.report import metrics
+from horogen.evaluate.run import Evaluation
+from horogen.model import registry
+from horogen.model.strategy import STRATEGY_TAG
+
+STATUS_TAG = "evaluation.status"
+SCORE_TAG = "evaluation.score"
+FINGERPRINT_TAG = "evaluation.fingerprint"
+RUN_TAG = "evaluation.run_id"
+HISTORY_TAG = "champion_history"
+#: Changes of champion the history keeps (a tag holds a few thousand characters).
+HISTORY_LENGTH = 30
+
+
+class PromotionError(HorogenError):
+    """A promotion or rollback that cannot be done as asked."""
+
+
+class ChampionChange(BaseModel):
+    """One entry of the champion's history."""
+
+    version: int
+    previous: int | None
+    at: dt.datetime
+    how: Literal["gate", "forced", "rollback"]
+    reason: str
+
+
+class Decision(BaseModel):
+    """What the gate decided for a challenger, and why: JSON-safe for XCom and logs."""
+
+    challenger: int
+    champion: int | None
+    challenger_score: float | None
+    champion_score: float | None
+    margin: float
+    promoted: bool
+    reason: str
+
+
+def record_evaluation(name: str, version: int, evaluation: Evaluation, run_id: str) -> None:
+    """Write the evaluation's outcome onto ``version``: its best strategy and score."""
+    best = evaluation.best
+    tags = {
+        STRATEGY_TAG: best.strategy.to_tag(),
+        STATUS_TAG: "passed",
+        SCORE_TAG: f"{best.scores.score:.6f}",
+        FINGERPRINT_TAG: evaluation.fingerprint,
+        RUN_TAG: run_id,
+    }
+    tags |= {f"evaluation.{key}": f"{value:.4f}" for key, value in metrics(best.scores).items()}
+    registry.set_tags(name, version, tags)
+
+
+def record_failure(name: str, version: int, error: BaseException) -> None:
+    """Mark ``version`` as failed evaluation: the gate never promotes it."""
+    registry.set_tags(name, version, {STATUS_TAG: "failed", "evaluation.error": str(error)[:500]})
+
+
+def stored_score(version: registry.VersionInfo, fingerprint: str) -> float | None:
+    """The score evaluation stored on ``version`` if it was evaluated exactly as now
+    (same ``fingerprint``) and passed."""
+    tags = version.tags
+    if tags.get(STATUS_TAG) != "passed" or tags.get(FINGERPRINT_TAG) != fingerprint:
+        return None
+    return float(tags[SCORE_TAG])
+
+
+def decide(
+    challenger: registry.VersionInfo,
+    champion: registry.VersionInfo | None,
+    challenger_score: float | None,
+    champion_score: float | None,
+    margin: float,
+) -> Decision:
+    """Whether ``challenger`` takes over: it passed evaluation and there is no champion, or
+    its score beats the champion's (same requests, seeds and scorers) by ``margin``."""
+
+    def decision(promoted: bool, reason: str) -> Decision:
+        return Decision(
+            challenger=challenger.version,
+            champion=champion.version if champion else None,
+            challenger_score=challenger_score,
+            champion_score=champion_score,
+            margin=margin,
+            promoted=promoted,
+            reason=reason,
+        )
+
+    if challenger.tags.get(STATUS_TAG) != "passed" or challenger_score is None:
+        return decision(False, f"version {challenger.version} has not passed evaluation")
+    if champion is None:
+        return decision(True, "there is no champion yet")
+    if champion.version == challenger.version:
+        return decision(False, f"version {challenger.version} is the champion already")
+    if champion_score is None:
+        return decision(False, f"the champion, version {champion.version}, has no comparable score")
+    beats = challenger_score > champion_score + margin
+    verb = "beats" if beats else "does not beat"
+    return decision(
+        beats,
+        f"score {challenger_score:.4f} {verb} the champion's {champion_score:.4f} "
+        f"by more than {margin}",
+    )
+
+
+def history(name: str) -> list[ChampionChange]:
+    """The changes of champion of ``name``, oldest first."""
+    from mlflow import MlflowClient
+
+    value = MlflowClient().get_registered_model(name).tags.get(HISTORY_TAG)
+    return [ChampionChange.model_validate(entry) for entry in json.loads(value)] if value else []
+
+
+def make_champion(
+    name: str, version: int, how: Literal["gate", "forced", "rollback"], reason: str
+) -> ChampionChange:
+    """Give ``version`` the champion alias (taking the challenger alias off it) and record
+    the change."""
+    from mlflow import MlflowClient
+
+    current = registry.champion(name)
+    change = ChampionChange(
+        version=version,
+        previous=current.version if current else None,
+        at=dt.datetime.now(dt.UTC),
+        how=how,
+        reason=reason,
+    )
+    registry.set_alias(name, registry.CHAMPION, version)
+    challenger = registry.get_version(name, registry.CHALLENGER)
+    if challenger is not None and challenger.version == version:
+        registry.delete_alias(name, registry.CHALLENGER)
+    entries = [*history(name), change][-HISTORY_LENGTH:]
+    MlflowClient().set_registered_model_tag(
+        name, HISTORY_TAG, json.dumps([entry.model_dump(mode="json") for entry in entries])
+    )
+    return change
+
+
+def previous_champion(name: str) -> int:
+    """The version that was champion before the current one: the history replayed as a
+    stack (a promotion pushes, a rollback pops), skipping versions since deleted.
+    :class:`PromotionError` when there is none."""
+    current = registry.champion(name)
+    if current is None:
+        raise PromotionError(f"{name!r} has no champion to roll back from: see `horogen models`")
+    stack: list[int] = []
+    for change in history(name):
+        if change.how == "rollback" and stack:
+            stack.pop()
+        if not stack or stack[-1] != change.version:
+            stack.append(change.version)
+    if stack and stack[-1] == current.version:
+        stack.pop()
+    for version in reversed(stack):
+        if version != current.version and registry.get_version(name, version) is not None:
+            return version
+    raise PromotionError(
+        f"no earlier champion of {name!r} is recorded before version {current.version}: "
+        "name the version with `horogen promote VERSION --force`"
+    )

@@ -1,0 +1,165 @@
+"""Evaluate a model: generate with every strategy of the grid, score the texts, and read them
+against the reference (the training set's held-back validation texts, same scorers).
+
+Every version is evaluated on the same requests (each sign × category × sample, on one
+fixed date) with the same seeds, so versions compare text for text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel
+
+from horogen.evaluate.scorers import Scorers, ScoreSummary, score_texts
+from horogen.evaluate.settings import EvaluateSettings, WeightsSettings
+from horogen.model.generate import HoroscopeGenerator, requests_for
+from horogen.model.settings import GenerationSettings
+from horogen.model.strategy import Strategy
+from horogen.signs import Sign
+
+log = logging.getLogger(__name__)
+
+#: The date of every evaluation request: part of each text's seed, the same for all versions.
+EVALUATION_DATE = dt.date(2000, 1, 1)
+
+
+class TextRow(BaseModel):
+    """One generated text and its scores: a row of the per-text table."""
+
+    sign: str
+    category: str
+    sample: int
+    prompt: str
+    text: str
+    acceptability: float
+    diversity: float | None
+    sentiment: float
+
+
+class Scores(BaseModel):
+    """A set's three metrics and their weighted score."""
+
+    acceptability: float
+    diversity: float | None
+    sentiment: float
+    score: float
+    n: int
+
+    @classmethod
+    def of(cls, summary: ScoreSummary, weights: WeightsSettings) -> Scores:
+        return cls(
+            **summary.model_dump(),
+            score=weights.score(summary.acceptability, summary.diversity, summary.sentiment),
+        )
+
+
+class StrategyResult(BaseModel):
+    strategy: Strategy
+    scores: Scores
+    seconds_per_text: float
+    tokens_per_s: float
+    texts: list[TextRow]
+
+
+class Evaluation(BaseModel):
+    """What evaluating one model found."""
+
+    model: str
+    version: int | None
+    #: Identifies what was compared: requests, seeds, strategies, scorers, weights and the
+    #: generation backend. Two evaluations with the same fingerprint compare fairly.
+    fingerprint: str
+    backends: dict[str, str]
+    reference: Scores | None
+    results: list[StrategyResult]
+
+    @property
+    def best(self) -> StrategyResult:
+        """The strategy with the highest score (the first of equals)."""
+        return max(self.results, key=lambda result: result.scores.score)
+
+
+def fingerprint(
+    settings: EvaluateSettings, strategies: Sequence[Strategy], generation: GenerationSettings
+) -> str:
+    """A hash of everything that decides which texts are generated and how they score."""
+    scorers = settings.scorers.model_dump(mode="json", exclude={"device"})
+    decided = {
+        "samples": settings.samples,
+        "categories": [str(category) for category in settings.categories],
+        "seed": settings.seed,
+        "date": EVALUATION_DATE.isoformat(),
+        "strategies": [strategy.model_dump() for strategy in strategies],
+        "scorers": scorers,
+        "weights": settings.weights.model_dump(),
+        # CTranslate2's texts depend on how rows are batched.
+        "generation": generation.model_dump(
+            mode="json", include={"backend", "quantization", "batch_size"}
+        ),
+    }
+    return hashlib.sha256(json.dumps(decided, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def evaluate_model(
+    generator: HoroscopeGenerator,
+    scorers: Scorers,
+    settings: EvaluateSettings,
+    strategies: Sequence[Strategy],
+    *,
+    reference_texts: Sequence[str],
+    fingerprint: str,
+    on_strategy: Callable[[StrategyResult], None] | None = None,
+) -> Evaluation:
+    """Generate ``settings.samples`` texts per sign and category with each strategy, score
+    each set, and score ``reference_texts`` (if any) as the reference."""
+    requests = requests_for(list(Sign), settings.categories, EVALUATION_DATE, settings.samples)
+    model = generator.model
+    results = []
+    for strategy in strategies:
+        started = time.perf_counter()
+        texts = generator.generate(requests, strategy, seed=settings.seed)
+        elapsed = time.perf_counter() - started
+        scored = score_texts([text.text for text in texts], scorers)
+        tokenizer = generator.backend.tokenizer
+        tokens = sum(len(tokenizer(t.text, add_special_tokens=False)["input_ids"]) for t in texts)
+        result = StrategyResult(
+            strategy=strategy,
+            scores=Scores.of(scored.summary, settings.weights),
+            seconds_per_text=elapsed / len(texts),
+            tokens_per_s=tokens / elapsed if elapsed else 0.0,
+            texts=[
+                TextRow(
+                    sign=text.sign.value,
+                    category=text.category.value,
+                    sample=text.sample,
+                    prompt=model.prompt(text.sign.value, text.category.value),
+                    text=text.text,
+                    acceptability=row.acceptability,
+                    diversity=row.diversity,
+                    sentiment=row.sentiment,
+                )
+                for text, row in zip(texts, scored.rows, strict=True)
+            ],
+        )
+        log.info("%s: score %.3f", strategy.label(), result.scores.score)
+        if on_strategy is not None:
+            on_strategy(result)
+        results.append(result)
+    reference = None
+    if len(reference_texts) >= 2:
+        summary = score_texts(list(reference_texts), scorers).summary
+        reference = Scores.of(summary, settings.weights)
+    return Evaluation(
+        model=model.label,
+        version=model.version.version if model.version else None,
+        fingerprint=fingerprint,
+        backends=scorers.backends(),
+        reference=reference,
+        results=results,
+    )

@@ -1,0 +1,272 @@
+"""The evaluation stage's entry points: evaluate a version, promote it through the gate (or
+by force), roll the champion back, publish a version. The CLI, the pipeline and the DAG
+call these; each returns a small JSON-safe record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from horogen.errors import ModelNotFound
+from horogen.evaluate import promote
+from horogen.evaluate.grid import strategies
+from horogen.evaluate.report import log_evaluation
+from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
+from horogen.evaluate.scorers import Scorers, build_scorers
+from horogen.evaluate.settings import EvaluateSettings, PublishSettings
+from horogen.model import registry
+from horogen.model.generate import HoroscopeGenerator
+from horogen.model.packaging import VALIDATION_TABLE
+from horogen.model.settings import GenerationSettings
+from horogen.model.store import ModelStore, ResolvedModel
+from horogen.model.strategy import Strategy
+from horogen.model.tracking import ensure_experiment
+
+log = logging.getLogger(__name__)
+
+
+class EvaluationRecord(BaseModel):
+    """What ``evaluate_version`` did: the best strategy and how it compares."""
+
+    model: str
+    version: int | None
+    run_id: str
+    fingerprint: str
+    strategy: Strategy
+    scores: Scores
+    reference: Scores | None
+    strategies: int
+    seconds: float
+
+
+def evaluate_version(
+    reference: str | None,
+    *,
+    store: ModelStore,
+    settings: EvaluateSettings,
+    generation: GenerationSettings,
+    scorers: Scorers | None = None,
+    on_strategy: Callable[[StrategyResult], None] | None = None,
+) -> EvaluationRecord:
+    """Evaluate the model ``reference`` names (default: the challenger, else the newest
+    version) on the strategy grid, log the report to MLflow and write the best strategy
+    onto the version. A failure marks the version ``failed``: it is never promoted."""
+    started = time.perf_counter()
+    target = store.connect()
+    model = store.resolve(reference or _default_reference(store))
+    grid = strategies(settings.grid, generation.strategy.max_new_tokens)
+    stamp = fingerprint(settings, grid, generation)
+    try:
+        generator = HoroscopeGenerator.load(model, generation)
+        evaluation = evaluate_model(
+            generator,
+            scorers or build_scorers(settings.scorers),
+            settings,
+            grid,
+            reference_texts=reference_texts(model, settings),
+            fingerprint=stamp,
+            on_strategy=on_strategy,
+        )
+    except Exception as error:
+        if model.version is not None:
+            promote.record_failure(store.name, model.version.version, error)
+        raise
+    experiment = ensure_experiment(store.mlflow.evaluation_experiment, target)
+    run_id = log_evaluation(evaluation, experiment, params=_params(settings, generation))
+    if model.version is not None:
+        promote.record_evaluation(store.name, model.version.version, evaluation, run_id)
+    return _record(evaluation, run_id, time.perf_counter() - started)
+
+
+def promote_version(
+    version: int | None = None,
+    *,
+    store: ModelStore,
+    settings: EvaluateSettings,
+    generation: GenerationSettings,
+    publish: PublishSettings | None = None,
+    force: bool = False,
+    scorers: Scorers | None = None,
+) -> promote.Decision:
+    """Make ``version`` (default: the challenger) the champion if it beats the current one on
+    the same requests, seeds and scorers by ``settings.margin``; with ``force``, whatever
+    the scores. A version evaluated otherwise than ``settings`` say (or not at all) is
+    evaluated first, and so is the champion; one that failed evaluation stays out. The
+    decision is logged in the challenger's evaluation run; a new champion is published
+    when ``publish`` says so."""
+    store.connect()
+    challenger = _version(store, version)
+    champion = registry.champion(store.name)
+    if force:
+        change = promote.make_champion(
+            store.name, challenger.version, "forced", "promoted by hand (--force)"
+        )
+        decision = promote.Decision(
+            challenger=challenger.version,
+            champion=change.previous,
+            challenger_score=None,
+            champion_score=None,
+            margin=settings.margin,
+            promoted=True,
+            reason=change.reason,
+        )
+    else:
+        stamp = fingerprint(
+            settings, strategies(settings.grid, generation.strategy.max_new_tokens), generation
+        )
+        scorers_of = _lazy_scorers(settings, scorers)
+        challenger, challenger_score = _comparable_score(
+            store, challenger, stamp, settings, generation, scorers_of
+        )
+        champion_score = None
+        if champion is not None and champion.version != challenger.version:
+            champion, champion_score = _comparable_score(
+                store, champion, stamp, settings, generation, scorers_of
+            )
+        decision = promote.decide(
+            challenger, champion, challenger_score, champion_score, settings.margin
+        )
+        if decision.promoted:
+            promote.make_champion(store.name, challenger.version, "gate", decision.reason)
+        _log_decision(challenger, decision)
+    log.info("version %s: %s", challenger.version, decision.reason)
+    if decision.promoted and publish is not None and publish.repo_id and publish.on_promote:
+        from horogen.evaluate.publish import publish_model
+
+        publish_model(store.resolve(str(challenger.version)), publish)
+    return decision
+
+
+def rollback(store: ModelStore) -> promote.ChampionChange:
+    """Give the champion alias back to the previous champion, and record it."""
+    store.connect()
+    current = registry.champion(store.name)
+    previous = promote.previous_champion(store.name)
+    return promote.make_champion(
+        store.name, previous, "rollback", f"rolled back from version {current.version}"
+    )
+
+
+def reference_texts(model: ResolvedModel, settings: EvaluateSettings) -> list[str]:
+    """Up to ``settings.reference_texts`` held-back validation texts of the version's
+    training run, in the evaluated categories (all of them if too few); none for a model
+    without a run or a run that logged none."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    run_id = model.tags.get("run_id")
+    if not run_id:
+        return []
+    try:
+        table = mlflow.artifacts.load_dict(f"runs:/{run_id}/{VALIDATION_TABLE}")
+        rows = [dict(zip(table["columns"], row, strict=True)) for row in table["data"]]
+    except (MlflowException, OSError, KeyError, ValueError) as error:
+        log.warning("no reference texts for %s: %s", model.label, error)
+        return []
+    wanted = {str(category) for category in settings.categories}
+    chosen = [row for row in rows if row["category"] in wanted]
+    texts = [row["text"] for row in (chosen if len(chosen) >= 2 else rows)]
+    texts.sort(key=lambda text: hashlib.sha256(text.encode()).hexdigest())
+    return texts[: settings.reference_texts]
+
+
+def _default_reference(store: ModelStore) -> str | None:
+    """The challenger if there is one, else ``None`` (the champion, else the newest)."""
+    challenger = registry.get_version(store.name, registry.CHALLENGER)
+    return str(challenger.version) if challenger else None
+
+
+def _version(store: ModelStore, version: int | None) -> registry.VersionInfo:
+    found = registry.get_version(store.name, version or registry.CHALLENGER)
+    if found is None:
+        what = f"version {version}" if version else "a challenger (train a version first)"
+        raise ModelNotFound(f"{store.name!r} has no {what}; `horogen models` lists them")
+    return found
+
+
+def _lazy_scorers(settings: EvaluateSettings, scorers: Scorers | None) -> Callable[[], Scorers]:
+    """The scorers, built on first use (a gate whose scores are stored needs none)."""
+    built: list[Scorers] = [scorers] if scorers else []
+
+    def get() -> Scorers:
+        if not built:
+            built.append(build_scorers(settings.scorers))
+        return built[0]
+
+    return get
+
+
+def _comparable_score(
+    store: ModelStore,
+    version: registry.VersionInfo,
+    stamp: str,
+    settings: EvaluateSettings,
+    generation: GenerationSettings,
+    scorers: Callable[[], Scorers],
+) -> tuple[registry.VersionInfo, float | None]:
+    """``version`` and its score under today's evaluation settings: stored, or evaluated
+    now. A version that failed evaluation keeps its status and gets no score."""
+    if version.tags.get(promote.STATUS_TAG) == "failed":
+        return version, None
+    score = promote.stored_score(version, stamp)
+    if score is None:
+        log.info("evaluating version %s as the gate compares it", version.version)
+        evaluate_version(
+            str(version.version),
+            store=store,
+            settings=settings,
+            generation=generation,
+            scorers=scorers(),
+        )
+        version = registry.get_version(store.name, version.version) or version
+        score = promote.stored_score(version, stamp)
+    return version, score
+
+
+def _log_decision(challenger: registry.VersionInfo, decision: promote.Decision) -> None:
+    """The decision, in the challenger's evaluation run."""
+    from mlflow import MlflowClient
+
+    run_id = challenger.tags.get(promote.RUN_TAG)
+    if not run_id:
+        return
+    client = MlflowClient()
+    for key in ("challenger_score", "champion_score"):
+        value = getattr(decision, key)
+        if value is not None:
+            client.log_metric(run_id, f"gate_{key}", value)
+    client.set_tag(run_id, "gate.promoted", str(decision.promoted).lower())
+    client.set_tag(run_id, "gate.champion", str(decision.champion or ""))
+    client.set_tag(run_id, "gate.reason", decision.reason)
+
+
+def _params(settings: EvaluateSettings, generation: GenerationSettings) -> dict[str, object]:
+    return {
+        "samples": settings.samples,
+        "categories": ",".join(str(category) for category in settings.categories),
+        "seed": settings.seed,
+        "backend": str(generation.backend),
+        "batch_size": generation.batch_size,
+        "margin": settings.margin,
+        **{f"weight_{key}": value for key, value in settings.weights.model_dump().items()},
+    }
+
+
+def _record(evaluation: Evaluation, run_id: str, seconds: float) -> EvaluationRecord:
+    best = evaluation.best
+    return EvaluationRecord(
+        model=evaluation.model,
+        version=evaluation.version,
+        run_id=run_id,
+        fingerprint=evaluation.fingerprint,
+        strategy=best.strategy,
+        scores=best.scores,
+        reference=evaluation.reference,
+        strategies=len(evaluation.results),
+        seconds=round(seconds, 1),
+    )

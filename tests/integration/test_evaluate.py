@@ -1,0 +1,174 @@
+"""Evaluation and promotion on tiny versions: a trained one and an untrained one.
+
+The trained version writes real words (it learned the corpus), the untrained one strings
+random pieces together: the offline scorers tell them apart, the gate keeps the worse one
+out, --force and rollback move the champion by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import mlflow
+import pytest
+from PIL import Image
+
+from horogen.config import Settings
+from horogen.evaluate import promote
+from horogen.evaluate.scorers import build_scorers, offline
+from horogen.evaluate.settings import EvaluateSettings, GridSettings, ScorersSettings
+from horogen.evaluate.stage import evaluate_version, promote_version, rollback
+from horogen.lake import Lake
+from horogen.model import registry
+from horogen.model.packaging import log_model
+from horogen.model.settings import GenerationSettings
+from horogen.model.store import ModelStore
+from horogen.model.strategy import Strategy
+from horogen.model.tracking import ensure_experiment
+from model_support import save_tiny_model
+from train_corpus import tiny_settings, tiny_train_settings, train_with, write_corpus
+
+pytestmark = pytest.mark.slow
+
+#: Three strategies, four samples per sign: enough to compare, quick to run.
+EVALUATE = EvaluateSettings(
+    scorers=offline(ScorersSettings()),
+    grid=GridSettings(pairs=[(0.8, 0.7)], top_p=[0.5, 0.95], temperature=[0.7]),
+    samples=4,
+    reference_texts=60,
+)
+GENERATION = GenerationSettings(
+    backend="ctranslate2", batch_size=16, strategy=Strategy(max_new_tokens=64)
+)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Settings, ModelStore]:
+    """A lake whose version 1 is a tiny model trained on 6 days of the corpus."""
+    root = tmp_path_factory.mktemp("evaluate")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)
+        lake = Lake(str(root / "lake"))
+        write_corpus(lake, dt.date(2026, 11, 1), 6, categories=("general",))
+        settings = tiny_settings(
+            lake.uri,
+            train=tiny_train_settings(epochs=12, max_target_length=128, learning_rate=3e-3),
+            generation=GENERATION,
+            evaluate=EVALUATE,
+        )
+        train_with(settings, progress=False)
+        yield settings, ModelStore.from_settings(settings)
+
+
+def register_untrained(store: ModelStore, folder: Path) -> int:
+    """A new version whose weights were never trained: the challenger."""
+    store.connect()
+    experiment = ensure_experiment("horogen-training", store.tracking())
+    with mlflow.start_run(experiment_id=experiment) as run:
+        info = log_model(save_tiny_model(folder), GENERATION.strategy, max_source_length=16)
+    version = registry.register(info.model_uri, store.name, {"run_id": run.info.run_id})
+    registry.set_alias(store.name, registry.CHALLENGER, version.version)
+    return int(version.version)
+
+
+def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
+    settings, store = trained
+    assert registry.get_version(store.name, registry.CHALLENGER).version == 1
+    seen: list[str] = []
+    record = evaluate_version(
+        None,
+        store=store,
+        settings=settings.evaluate,
+        generation=settings.generation,
+        on_strategy=lambda result: seen.append(result.strategy.label()),
+    )
+    assert seen == ["p0.8-t0.7", "p0.5-t0.7", "p0.95-t0.7"]
+    assert record.version == 1 and record.strategies == 3
+    # The reference: held-back texts of the corpus, real Russian, nearly all acceptable.
+    assert record.reference is not None and record.reference.acceptability > 0.9
+    # A trained model writes words the dictionary knows.
+    assert record.scores.acceptability >= 0.5, record
+
+    client = mlflow.MlflowClient()
+    parent = client.get_run(record.run_id)
+    assert parent.data.tags["fingerprint"] == record.fingerprint
+    assert parent.data.metrics["best_score"] == pytest.approx(record.scores.score)
+    assert parent.data.metrics["reference_acceptability"] == record.reference.acceptability
+    children = client.search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{record.run_id}'"
+    )
+    assert sorted(child.data.params["top_p"] for child in children) == ["0.5", "0.8", "0.95"]
+    child = children[0]
+    assert {"acceptability", "diversity", "sentiment", "score", "tokens_per_s"} <= set(
+        child.data.metrics
+    )
+    texts = mlflow.load_table("texts.json", run_ids=[child.info.run_id])
+    assert len(texts) == 12 * 4
+    assert set(texts.columns) >= {"sign", "prompt", "text", "acceptability", "sentiment"}
+    assert texts["prompt"].iloc[0].startswith("гороскоп: ")
+    heatmaps = Path(
+        mlflow.artifacts.download_artifacts(run_id=record.run_id, artifact_path="heatmaps.png")
+    )
+    assert Image.open(heatmaps).size[0] > 1000
+
+    version = registry.get_version(store.name, 1)
+    assert Strategy.from_tag(version.tags["strategy"]) == record.strategy
+    assert version.tags[promote.STATUS_TAG] == "passed"
+    # Evaluating again reproduces every text and score.
+    again = evaluate_version(
+        "1", store=store, settings=settings.evaluate, generation=settings.generation
+    )
+    assert again.scores == record.scores
+
+
+def test_the_gate_keeps_a_worse_version_out_and_rollback_restores(trained, tmp_path) -> None:
+    settings, store = trained
+    arguments = {"store": store, "settings": settings.evaluate, "generation": settings.generation}
+    first = promote_version(**arguments)  # version 1, the challenger: no champion yet
+    assert first.promoted and first.reason == "there is no champion yet"
+    assert registry.champion(store.name).version == 1
+    assert registry.get_version(store.name, registry.CHALLENGER) is None
+
+    untrained = register_untrained(store, tmp_path / "untrained")
+    decision = promote_version(**arguments)  # evaluates the challenger first
+    assert (decision.challenger, decision.champion, decision.promoted) == (untrained, 1, False)
+    assert decision.challenger_score < decision.champion_score
+    assert registry.champion(store.name).version == 1
+    logged = mlflow.MlflowClient().get_run(
+        registry.get_version(store.name, untrained).tags[promote.RUN_TAG]
+    )
+    assert logged.data.tags["gate.promoted"] == "false"
+    assert logged.data.metrics["gate_champion_score"] == pytest.approx(decision.champion_score)
+
+    forced = promote_version(untrained, force=True, **arguments)
+    assert forced.promoted and registry.champion(store.name).version == untrained
+    back = rollback(store)
+    assert back.version == 1 and registry.champion(store.name).version == 1
+    hows = [(change.version, change.how) for change in promote.history(store.name)]
+    assert hows == [(1, "gate"), (untrained, "forced"), (1, "rollback")]
+    with pytest.raises(promote.PromotionError, match="no earlier champion"):
+        rollback(store)
+
+
+def test_a_version_that_failed_evaluation_is_never_promoted(trained, tmp_path, monkeypatch) -> None:
+    settings, store = trained
+    version = register_untrained(store, tmp_path / "broken")
+    from horogen.evaluate import run
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the scorer ran out of memory")
+
+    monkeypatch.setattr(run, "score_texts", broken)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        evaluate_version(
+            str(version), store=store, settings=settings.evaluate, generation=settings.generation
+        )
+    assert registry.get_version(store.name, version).tags[promote.STATUS_TAG] == "failed"
+    decision = promote_version(
+        version, store=store, settings=settings.evaluate, generation=settings.generation
+    )
+    assert not decision.promoted and "has not passed evaluation" in decision.reason
+    assert json.loads(decision.model_dump_json())["promoted"] is False
+    assert build_scorers is not None
