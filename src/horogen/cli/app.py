@@ -8,16 +8,47 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from horogen.cli import logs
 from horogen.config import Settings, load_settings
+from horogen.errors import ConfigError
 
 app = typer.Typer(
     name="horogen",
-    help="Keep a Russian horoscope generator fresh: collect, process, train, serve.",
+    help="Keep a Russian horoscope generator fresh: collect, process, train, serve.\n\n"
+    "Exit codes: 0 success, 1 failed, 2 usage error, 3 configuration error, 4 data error, "
+    "5 partial failure (some sources failed, under collect.failure_threshold).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also debug messages, other libraries' messages, tracebacks."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")
+    ] = False,
+) -> None:
+    """Options every command shares: how much it prints."""
+    if verbose and quiet:
+        raise typer.BadParameter("give --verbose or --quiet, not both")
+    logs.setup("debug" if verbose else "warning" if quiet else _configured_level(), err_console)
+
+
+def _configured_level() -> str:
+    """The ``log_level`` setting; a broken settings file is left for the command to report."""
+    try:
+        return load_settings().log_level
+    except ConfigError:
+        return "info"
+
 
 LakeOption = Annotated[
     str | None,

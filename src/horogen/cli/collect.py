@@ -12,6 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from horogen.cli import logs
 from horogen.cli.app import (
     DateOption,
     FromOption,
@@ -33,10 +34,11 @@ from horogen.collect.run import (
 )
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings
-from horogen.errors import LayoutChanged
+from horogen.errors import ExitCode, LayoutChanged
 from horogen.lake import Lake
 from horogen.mirror.faults import parse_faults
 from horogen.mirror.run import DEFAULT_PORT, serve
+from horogen.mirror.sites import MIRRORS
 from horogen.signs import Sign, sign_from_slug
 
 MirrorOption = Annotated[
@@ -80,29 +82,45 @@ def collect_command(
 ) -> None:
     """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv.
 
-    Exits with code 1 when the configured share of sources failed (default: all).
+    Exits with code 1 when at least collect.failure_threshold of the source-days failed
+    (default: half; a day no source serves counts as failed), 5 when fewer failed.
     """
+    unknown = [name for name in source or [] if name not in SOURCES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}",
+            param_hint="--source",
+        )
     settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
     days = days_between(date, start, end, today=site_today(settings.collect))
     result = run_collection(settings, days, source)
     print_report(result)
     console.print(f"lake: {settings.open_lake().url()}")
-    if not result.succeeded(settings.collect.failure_threshold):
-        err_console.print(
-            f"[red]{result.failed_share:.0%} of source-days failed "
-            f"(threshold {settings.collect.failure_threshold:.0%})[/red]"
-        )
-        raise typer.Exit(1)
+    threshold = settings.collect.failure_threshold
+    outcome = result.outcome(threshold)
+    if outcome == "ok":
+        return
+    summary = (
+        f"{result.failed_share:.0%} of source-days failed (collect.failure_threshold: "
+        f"{threshold:.0%})"
+    )
+    if result.unserved_days:
+        summary += f"; no source serves {', '.join(map(str, result.unserved_days))}"
+    if outcome == "failed":
+        err_console.print(f"[red]failed:[/red] {summary}", highlight=False)
+        raise typer.Exit(ExitCode.FAILURE)
+    err_console.print(f"[yellow]partial:[/yellow] {summary}", highlight=False)
+    raise typer.Exit(ExitCode.PARTIAL)
 
 
 def run_collection(
     settings: Settings, days: list[dt.date], sources: list[str] | None
 ) -> CollectionResult:
     """Collect with a progress bar when there is more than one day."""
-    if len(days) == 1:
+    if len(days) == 1 or not logs.progress_bars():
         return collect(settings, days, sources=sources)
     columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("days", total=len(days))
         return collect(
             settings, days, sources=sources, on_day_done=lambda _: progress.advance(task)
@@ -117,6 +135,7 @@ def print_report(result: CollectionResult) -> None:
         total.pages += report.pages
         total.records += report.records
         total.quarantined += report.quarantined
+        total.not_attempted += report.not_attempted
         total.errors += report.errors
         total.problems += report.problems
         total.duration_s += report.duration_s
@@ -245,7 +264,8 @@ def mirror_command(
         typer.Option(
             "--fault",
             help="Inject a fault: SOURCE=ITEM[,ITEM…], e.g. 74ru=500, mailru=500x2, "
-            "rambler=delay:2, ignio=hang, newsler=layout:changed, retrofm=disallow.",
+            "rambler=delay:2, ignio=hang, newsler=layout:changed, mailru=lag:1, "
+            "retrofm=disallow.",
         ),
     ] = None,
 ) -> None:
@@ -254,7 +274,7 @@ def mirror_command(
     Point collection at it with `horogen collect --mirror http://127.0.0.1:PORT`.
     """
     try:
-        faults = parse_faults(fault or [])
+        faults = parse_faults(fault or [], known=list(MIRRORS))
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--fault") from error
     console.print(f"mirror on http://{host}:{port} (Ctrl+C stops it)")

@@ -10,8 +10,9 @@ import typer
 from horogen import registry
 from horogen.cli.app import LakeOption, app, console, settings_from
 from horogen.cli.collect import print_report
+from horogen.cli.logs import quiet_training_libraries
 from horogen.cli.process import report_table
-from horogen.cli.train import end_runs_on_sigterm, quiet_libraries
+from horogen.cli.train import end_runs_on_sigterm
 from horogen.collect.run import site_today
 from horogen.pipeline import collect_step, last_days, process_step, train_step
 
@@ -30,7 +31,7 @@ def demo_command(
 
     Settings: horogen/scenarios/demo.toml, under HOROGEN_* variables and these options.
     """
-    quiet_libraries()
+    quiet_training_libraries()
     end_runs_on_sigterm()
     settings = settings_from(lake, scenario="demo", train={"epochs": epochs} if epochs else None)
     window = last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))

@@ -7,16 +7,14 @@ stays fast.
 from __future__ import annotations
 
 import json
-import logging
-import os
 import signal
-import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from horogen.cli import logs
 from horogen.cli.app import (
     FromOption,
     LakeOption,
@@ -25,6 +23,7 @@ from horogen.cli.app import (
     console,
     settings_from,
 )
+from horogen.cli.logs import quiet_training_libraries
 
 BaseOption = Annotated[
     str | None,
@@ -66,12 +65,18 @@ def train_command(
     from horogen.train.data import DataWindow
     from horogen.train.trainer import train
 
-    quiet_libraries()
+    quiet_training_libraries()
     settings = settings_from(lake)
     window = DataWindow(start.date() if start else None, end.date() if end else None)
     end_runs_on_sigterm()
     result = train(
-        settings, window=window, base=base, epochs=epochs, resume=resume, run_name=run_name
+        settings,
+        window=window,
+        base=base,
+        epochs=epochs,
+        resume=resume,
+        run_name=run_name,
+        progress=logs.progress_bars(),
     )
     record = result.record
     metrics = ", ".join(f"{key} {value:.4g}" for key, value in record.metrics.items())
@@ -80,19 +85,6 @@ def train_command(
         f"registered [bold]{record.model_uri}[/] (base {record.base_model}, "
         f"data {record.data_window}, run {record.mlflow_run_id})"
     )
-
-
-def quiet_libraries() -> None:
-    """Keep the Trainer's progress bar and log lines; drop the libraries' chatter around it
-    (per-file progress bars, notes about tied weights and pickling, pandas 3 warnings)."""
-    import transformers
-
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
-    warnings.filterwarnings("ignore", message=r".*type hints to the `predict` method")
 
 
 def end_runs_on_sigterm() -> None:
@@ -116,7 +108,7 @@ def register_command(
     """
     from horogen.train.tracking import register_run
 
-    quiet_libraries()
+    quiet_training_libraries()
     record = register_run(run_dir, settings_from(lake))
     console.print(
         f"registered [bold]{record.model_uri}[/] from {run_dir} (run {record.mlflow_run_id})"
