@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_support import horogen, one_error_line
 from horogen import raw
 from horogen.collect.run import collect
 from horogen.collect.sites import SOURCES
@@ -345,38 +345,6 @@ def test_an_s3_lake(mirror, s3_endpoint, s3_bucket):
     assert len(rows(settings.open_lake(), "ignio")) == 96
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "horogen", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-    )
-
-
-def test_cli_exits_non_zero_when_every_source_fails(lake, mirror):
-    for source in EXPECTED_RECORDS:
-        mirror.faults.set(source, status=404)
-    done = cli("collect", "--date", str(DAY), "--lake", lake.uri, "--mirror", mirror.url)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "100% of source-days failed" in done.stderr
-
-
-def test_cli_collects_and_reports(lake, mirror):
-    done = cli(
-        "collect",
-        "--date",
-        str(DAY),
-        "-s",
-        "74ru",
-        env={"HOROGEN_MIRROR": mirror.url, "HOROGEN_LAKE": lake.uri},
-    )
-    assert done.returncode == 0, done.stderr
-    assert "74ru" in done.stdout and "12" in done.stdout
-    assert len(rows(lake, "74ru")) == 12
-
-
 def test_a_collection_killed_while_writing_leaves_the_partition_as_it_was(lake, mirror):
     settings = settings_for(lake, mirror)
     collect(settings, [DAY], sources=["rambler"])
@@ -405,62 +373,15 @@ def test_a_collection_killed_while_writing_leaves_the_partition_as_it_was(lake, 
     assert all(row["text"].startswith("Новый выпуск.") for row in rows(lake, "rambler"))
 
 
-def test_cli_parse_prints_records_as_json_lines():
-    done = cli("parse", "74ru", str(FIXTURES / "74ru" / "good.html"), "--date", "2024-03-15")
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 12
-    first = json.loads(lines[0])
-    assert set(first) == {"date", "sign", "category", "source", "text", "url", "collected_at"}
-    assert first["source"] == "74ru"
-
-
-RAMBLER_ARIES = "https://horoscopes.rambler.ru/aries/"
-MAILRU_ARIES = "https://horo.mail.ru/prediction/aries/today/"
-IGNIO_LOVE = "https://ignio.com/r/export/utf/xml/daily/lov.xml"
-
-
-@pytest.mark.parametrize(
-    ("source", "fixture", "options", "sign", "category"),
-    [
-        ("rambler", "current_today.html", ["--url", RAMBLER_ARIES], "aries", "general"),
-        ("mailru", "current.html", ["--url", MAILRU_ARIES], "aries", "general"),
-        ("ignio", "com.xml", ["--url", IGNIO_LOVE], None, "love"),
-        (
-            "astroscope",
-            "sign_oven.html",
-            ["--url", "https://x/oven.html", "--sign", "aries"],
-            "aries",
-            "general",
-        ),
-    ],
-)
-def test_cli_parse_of_pages_about_one_sign_or_category(source, fixture, options, sign, category):
-    page = str(FIXTURES / source / fixture)
-    done = cli("parse", source, page, "--date", "2026-11-25", *options)
-    assert done.returncode == 0, done.stderr
-    records = [json.loads(line) for line in done.stdout.splitlines()]
-    assert records
-    assert {r["category"] for r in records} == {category}
-    if sign:
-        assert {r["sign"] for r in records} == {sign}
-    else:
-        assert len({r["sign"] for r in records}) == 12
-
-
-def test_cli_parse_of_a_changed_layout_exits_non_zero_with_the_reason():
-    done = cli("parse", "newsler", str(FIXTURES / "newsler" / "changed.html"))
-    assert done.returncode == 1
-    assert "cannot parse" in done.stderr
-
-
 def test_cli_parse_reads_a_quarantined_page_from_the_lake_with_its_record(lake, mirror):
     TEXTS.empty.add(("newsler", Sign.LEO))
     collect(settings_for(lake, mirror), [DAY], sources=["newsler"])
     saved = lake.read_json(f"quarantine/date={DAY}/newsler/love.json")
     assert saved["url"] == "https://www.newsler.ru/horoscope/love"  # the real site's URL
 
-    done = cli("parse", "newsler", f"quarantine/date={DAY}/newsler/love.html", "--lake", lake.uri)
+    done = horogen(
+        "parse", "newsler", f"quarantine/date={DAY}/newsler/love.html", "--lake", lake.uri
+    )
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stdout.splitlines()]
     assert len(records) == 12
@@ -469,6 +390,8 @@ def test_cli_parse_reads_a_quarantined_page_from_the_lake_with_its_record(lake, 
 
 
 def test_cli_parse_of_a_path_that_is_nowhere_names_the_lake(lake):
-    done = cli("parse", "newsler", "quarantine/date=2026-01-01/newsler/x.html", "--lake", lake.uri)
+    done = horogen(
+        "parse", "newsler", "quarantine/date=2026-01-01/newsler/x.html", "--lake", lake.uri
+    )
     assert done.returncode == 2
-    assert "neither a file nor in the lake" in done.stderr
+    assert "neither a file nor in the lake" in one_error_line(done)

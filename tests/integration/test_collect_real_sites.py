@@ -96,14 +96,16 @@ def test_a_day_no_site_serves_counts_as_failed(lake, mirror):
 
 
 def test_a_page_for_another_day_is_quarantined_with_the_reason(lake, mirror):
-    mirror.faults.set("74ru", lag=1)  # the sites were not updated: yesterday's pages
-    mirror.faults.set("mailru", lag=1)
-    result = collect(settings_for(lake, mirror), [TODAY], sources=["74ru", "mailru"])
+    stale = ["74ru", "mailru", "newsler", "astroscope"]  # each page states its date
+    for source in stale:
+        mirror.faults.set(source, lag=1)  # not updated: yesterday's pages
+    result = collect(settings_for(lake, mirror), [TODAY], sources=stale)
 
     yesterday = TODAY - dt.timedelta(days=1)
     for report in result.reports:
         assert (report.status, report.records) == ("failed", 0), report.source
-    assert result.reports[1].quarantined == 12  # every sign's page of mail.ru
+    quarantined = {report.source: report.quarantined for report in result.reports}
+    assert quarantined == {"74ru": 1, "mailru": 12, "newsler": 8, "astroscope": 12}
     reason = f"page is for {yesterday}, asked for {TODAY}"
     assert lake.read_json(f"quarantine/date={TODAY}/74ru/daily.json")["reasons"] == [reason]
     saved = lake.read_json(f"quarantine/date={TODAY}/mailru/leo.json")

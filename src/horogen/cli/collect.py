@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -24,7 +23,7 @@ from horogen.cli.app import (
     err_console,
     settings_from,
 )
-from horogen.collect.base import Page, PageRequest, Source
+from horogen.collect.base import Page
 from horogen.collect.run import (
     CollectionResult,
     SourceReport,
@@ -32,9 +31,10 @@ from horogen.collect.run import (
     collect,
     site_today,
 )
+from horogen.collect.saved import decode_page, saved_request
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings
-from horogen.errors import ExitCode, LayoutChanged
+from horogen.errors import ExitCode, HorogenError, LayoutChanged
 from horogen.lake import Lake
 from horogen.mirror.faults import parse_faults
 from horogen.mirror.run import DEFAULT_PORT, serve
@@ -107,9 +107,9 @@ def collect_command(
     if result.unserved_days:
         summary += f"; no source serves {', '.join(map(str, result.unserved_days))}"
     if outcome == "failed":
-        err_console.print(f"[red]failed:[/red] {summary}", highlight=False)
+        err_console.print(f"[red]failed:[/red] {summary}", highlight=False, soft_wrap=True)
         raise typer.Exit(ExitCode.FAILURE)
-    err_console.print(f"[yellow]partial:[/yellow] {summary}", highlight=False)
+    err_console.print(f"[yellow]partial:[/yellow] {summary}", highlight=False, soft_wrap=True)
     raise typer.Exit(ExitCode.PARTIAL)
 
 
@@ -158,7 +158,7 @@ def print_report(result: CollectionResult) -> None:
     console.print(table)
     for name, total in totals.items():
         for line in (total.errors + total.problems)[:5]:
-            console.print(f"  [yellow]{name}[/yellow]: {line}")
+            console.print(f"  [yellow]{name}[/yellow]: {line}", soft_wrap=True, highlight=False)
         hidden = len(total.errors) + len(total.problems) - 5
         if hidden > 0:
             console.print(f"  [yellow]{name}[/yellow]: … and {hidden} more (see reports/collect/)")
@@ -175,50 +175,85 @@ def parse_command(
             "quarantine/date=2026-11-25/newsler/love.html."
         ),
     ],
-    date: DateOption = None,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            help="The day the page is for (default: the day it states, else the day "
+            "recorded beside a quarantined page, else today).",
+            show_default=False,
+        ),
+    ] = None,
     url: Annotated[
         str | None,
         typer.Option(
             help="The URL the page was saved from: tells the page's sign or category "
-            "(default: from the quarantine record beside the page, else the source's "
-            "first page).",
+            "(default: the quarantine record beside the page, else the page's canonical "
+            "link, else what the page shows).",
             show_default=False,
         ),
     ] = None,
     sign: Annotated[
         str | None,
-        typer.Option(help="The sign a one-sign page is about, when its URL does not say."),
+        typer.Option(
+            help="The sign a one-sign page is about (default: the sign its heading or URL names).",
+            show_default=False,
+        ),
     ] = None,
     lake: LakeOption = None,
 ) -> None:
     """Parse a saved page (HTML, or XML for a feed) and print its records as JSON lines.
 
-    A quarantined page is read from the lake with the URL, date and sign recorded beside
-    it. Exits 1 with the reason when the page cannot be parsed.
+    What the page states about itself (its heading's sign, its canonical link, its date, a
+    feed's "today") tells what it is; a quarantined page is read from the lake with the
+    URL, date and sign recorded beside it. Options win over both; an option that
+    contradicts the page, or a page that cannot be parsed, exits 1 with the reason.
 
-    Example: horogen parse newsler quarantine/date=2026-11-25/newsler/love.html
+    Example: horogen parse mailru saved/scorpio.html
     """
     if source not in SOURCES:
-        raise typer.BadParameter(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+        raise typer.BadParameter(
+            f"unknown source {source!r}; known: {', '.join(SOURCES)}", param_hint="SOURCE"
+        )
+    asked = _sign_option(sign)
     settings = settings_from(lake)
     body, saved = _read_saved_page(file, settings.open_lake())
     adapter = SOURCES[source]()
-    day = date.date() if date else _saved_day(saved) or site_today(settings.collect)
-    url = url or saved.get("url")
-    sign = sign or saved.get("sign")
-    request = _planned_request(adapter, day, url, sign_from_slug(sign) if sign else None)
+    request = saved_request(
+        adapter,
+        body,
+        today=site_today(settings.collect),
+        url=url or saved.get("url"),
+        day=date.date() if date else _saved_day(saved),
+        sign=asked or (Sign(saved["sign"]) if saved.get("sign") else None),
+    )
     page = Page(request=request, url=request.url, body=body, collected_at=dt.datetime.now(dt.UTC))
     try:
         parsed = adapter.parse(page)
     except LayoutChanged as error:
-        err_console.print(f"[red]cannot parse {file} as {source}:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise LayoutChanged(f"cannot parse {file} as {source}: {error}") from None
+    stated = sorted({record.date for record in parsed.records} - {request.day})
+    if date is not None and stated:
+        raise HorogenError(
+            f"{file} is for {', '.join(map(str, stated))}, not {request.day} (--date): "
+            "drop --date to take the page's own date"
+        )
     for record in parsed.records:
         print(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
     for follow in parsed.follow:
-        err_console.print(f"links to: {follow.url}")
+        err_console.print(f"links to: {follow.url}", highlight=False)
     for problem in parsed.problems:
-        err_console.print(f"[yellow]problem:[/yellow] {problem}")
+        err_console.print(f"[yellow]problem:[/yellow] {problem}", highlight=False)
+
+
+def _sign_option(value: str | None) -> Sign | None:
+    if value is None:
+        return None
+    try:
+        return sign_from_slug(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--sign") from None
 
 
 def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
@@ -228,31 +263,18 @@ def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
     if local.is_file():
         record = local.with_suffix(".json")
         saved = json.loads(record.read_text()) if record.is_file() else {}
-        return local.read_text(encoding="utf-8"), saved
+        return decode_page(local.read_bytes()), saved
     if not lake.exists(file):
-        raise typer.BadParameter(f"{file} is neither a file nor in the lake {lake.uri}")
+        raise typer.BadParameter(
+            f"{file} is neither a file nor in the lake {lake.uri}", param_hint="FILE"
+        )
     record_path = str(Path(file).with_suffix(".json"))
     saved = lake.read_json(record_path) if lake.exists(record_path) else {}
-    return lake.read_bytes(file).decode("utf-8"), saved
+    return decode_page(lake.read_bytes(file)), saved
 
 
 def _saved_day(saved: dict[str, Any]) -> dt.date | None:
     return dt.date.fromisoformat(saved["date"]) if saved.get("date") else None
-
-
-def _planned_request(
-    adapter: Source, day: dt.date, url: str | None, sign: Sign | None
-) -> PageRequest:
-    """The request ``adapter`` plans for ``url`` (its first page without a URL); a page
-    reached by a link (astroscope's sign pages) gets a request for ``url`` itself."""
-    planned = adapter.plan(day, day)
-    request = planned[0] if url is None else None
-    for candidate in planned:
-        if url is not None and candidate.url.rstrip("/") == url.rstrip("/"):
-            request = candidate
-    if request is None:
-        request = PageRequest(url=str(url), day=day, name="page")
-    return request if sign is None else dataclasses.replace(request, sign=sign)
 
 
 @app.command("mirror")

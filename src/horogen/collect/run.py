@@ -95,9 +95,10 @@ class Collector:
                 given_up: set[str] = set()
                 requests = source.plan(day, site_today)
                 records = await self._gather(source, requests, report, given_up)
-                if given_up:
-                    report.errors.append(
-                        f"{report.not_attempted} page(s) not attempted: {'; '.join(given_up)}"
+                if given_up:  # first: the one line that explains the rest
+                    report.errors.insert(
+                        0,
+                        f"{report.not_attempted} page(s) not attempted: {'; '.join(given_up)}",
                     )
                 self._write(source, day, records, report)
             else:
