@@ -17,7 +17,6 @@ from horogen.errors import ConfigError, ModelLoadError
 from horogen.signs import Sign
 from horogen.train import trainer
 from horogen.train.model import build_fresh, load_base, train_tokenizer
-from horogen.train.prompts import build_prompt
 from horogen.train.pyfunc import (
     HoroscopeModel,
     Row,
@@ -116,12 +115,13 @@ def loaded_model(directory: Path) -> HoroscopeModel:
 
 
 def test_requests_become_rows_with_prompts_from_the_table() -> None:
-    aries = build_prompt("aries")
     assert rows_of(["aries", "LEO"], PROMPTS) == [
-        Row("aries", "general", None, aries),
-        Row("leo", "general", None, build_prompt("leo")),
+        Row("aries", "general", None, "гороскоп: Овен; тема: общий"),
+        Row("leo", "general", None, "гороскоп: Лев; тема: общий"),
     ]
-    assert rows_of("virgo", PROMPTS) == [Row("virgo", "general", None, build_prompt("virgo"))]
+    assert rows_of("virgo", PROMPTS) == [
+        Row("virgo", "general", None, "гороскоп: Дева; тема: общий")
+    ]
     frame = pd.DataFrame(
         {"sign": ["aries", "leo"], "category": ["love", None], "date": ["2026-11-25", None]}
     )
@@ -129,7 +129,7 @@ def test_requests_become_rows_with_prompts_from_the_table() -> None:
         ("aries", "love", "2026-11-25"),
         ("leo", "general", None),
     ]
-    assert rows_of(frame, PROMPTS)[0].prompt == build_prompt("aries", "love")
+    assert rows_of(frame, PROMPTS)[0].prompt == "гороскоп: Овен; тема: любовь"
     dated = rows_of({"sign": ["leo"], "date": [pd.Timestamp("2026-11-25 10:00")]}, PROMPTS)
     assert dated[0].date == "2026-11-25"
     with pytest.raises(ValueError, match="'sign' column"):
@@ -145,7 +145,8 @@ def test_the_prompt_table_covers_every_sign_and_category() -> None:
 
     assert set(PROMPTS) == {sign.value for sign in Sign}
     assert all(set(row) == {c.value for c in Category} for row in PROMPTS.values())
-    assert PROMPTS["aries"]["love"] == build_prompt(Sign.ARIES, Category.LOVE)
+    assert PROMPTS["aries"]["love"] == "гороскоп: Овен; тема: любовь"
+    assert PROMPTS["pisces"]["general"] == "гороскоп: Рыбы; тема: общий"
 
 
 def test_decoding_options() -> None:
