@@ -106,8 +106,10 @@ def progress_bars() -> bool:
 
 def quiet_training_libraries() -> None:
     """transformers logs through a handler of its own and shows tqdm bars; MLflow prints
-    ("Successfully registered model …") past logging. Route the first through the root
-    handler and keep both quiet unless verbose. Imports them: call it where training runs."""
+    notes ("Successfully registered model …") to a stream of its own, which its helpers
+    switch back on whenever they like. Send both through the root handler, as records of
+    their libraries (so they show only when verbose). Imports them: call it where training
+    runs."""
     import mlflow.utils.logging_utils
     import transformers
 
@@ -115,5 +117,7 @@ def quiet_training_libraries() -> None:
     transformers.logging.enable_propagation()
     transformers.logging.set_verbosity(logging.INFO if verbose() else logging.ERROR)
     transformers.logging.disable_progress_bar()
-    if not verbose():
-        mlflow.utils.logging_utils.disable_logging()
+    mlflow_notes = logging.getLogger("mlflow")
+    stream = mlflow.utils.logging_utils.MLFLOW_LOGGING_STREAM
+    stream.write = lambda text: mlflow_notes.info(text.strip()) if text.strip() else None
+    stream.flush = lambda: None
