@@ -53,17 +53,14 @@ class _Once(logging.Filter):
 
 
 class _Message(logging.Formatter):
-    """The message alone; a traceback only when debugging (a user gets the one line)."""
+    """The message alone; with its traceback only when debugging (a user gets one line)."""
 
     def __init__(self, tracebacks: bool) -> None:
         super().__init__("%(message)s")
         self.tracebacks = tracebacks
 
-    def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]
-        return super().formatException(ei) if self.tracebacks else ""
-
-    def formatStack(self, stack_info: str) -> str:
-        return stack_info if self.tracebacks else ""
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record) if self.tracebacks else record.getMessage()
 
 
 def setup(level: str, console: Console) -> None:
