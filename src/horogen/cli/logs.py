@@ -114,7 +114,9 @@ def quiet_training_libraries() -> None:
     transformers.logging.enable_propagation()
     transformers.logging.set_verbosity(logging.INFO if verbose() else logging.ERROR)
     transformers.logging.disable_progress_bar()
-    mlflow_notes = logging.getLogger("mlflow")
+    # Named like Python's "py.warnings", and outside the "mlflow" logger: when MLflow set up
+    # its own logging (imported before the CLI's setup), that logger writes to this stream.
+    mlflow_notes = logging.getLogger("py.mlflow")
     stream = mlflow.utils.logging_utils.MLFLOW_LOGGING_STREAM
     stream.write = lambda text: mlflow_notes.info(text.strip()) if text.strip() else None
     stream.flush = lambda: None
