@@ -3,6 +3,7 @@
     python bench/process.py                      # 1,000,000 rows, every engine, print
     python bench/process.py --update-docs        # … and rewrite the section in docs/benchmarks.md
     python bench/process.py --rows 100000 --engines polars,spark
+    python bench/process.py --repeat 3           # each one-machine engine 3 times: best time
 
 Generates raw partitions with ``horogen.process.synthetic`` (the parity test's generator:
 realistic dirt, boundary lengths, duplicates across sources, CSV quoting) — ``--days``
@@ -254,7 +255,13 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
         f"Input: {args.rows:,} raw rows from `horogen.process.synthetic` (the parity test's "
         f"generator), {args.days} days × {args.sources} source files, {size_mb:,.0f} MB of "
         "CSV. Each engine runs in its own process; peak memory is that process tree's RSS "
-        "(for Spark: the Python driver, the JVM and its Python workers).",
+        "(for Spark: the Python driver, the JVM and its Python workers)."
+        + (
+            f" Every engine but Spark ran {args.repeat} times, interleaved: its fastest time "
+            "and highest peak are shown."
+            if args.repeat > 1
+            else ""
+        ),
         "",
         "| engine | rules | rows in | rows out | seconds | rows/s | vs pandas | peak RSS GiB |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -391,6 +398,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--sources", type=int, default=20)
     parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the one-machine engines this many times, interleaved, keeping each one's "
+        "fastest time and highest peak (on a shared machine the load drifts; Spark runs once)",
+    )
     parser.add_argument("--data", help="where the raw data goes (reused when it matches)")
     parser.add_argument("--update-docs", action="store_true")
     parser.add_argument(
@@ -414,10 +428,17 @@ def main() -> None:
     size = sum(os.path.getsize(path) for path in glob.glob(f"{lake}/raw/date=*/*.csv"))
     load_before = os.getloadavg()[0]
     results = {}
-    for engine in args.engines.split(","):
+    engines = args.engines.split(",")
+    rounds = [[e for e in engines if r == 0 or e != "spark"] for r in range(args.repeat)]
+    for engine in (engine for round_ in rounds for engine in round_):
         shutil.rmtree(os.path.join(lake, "processed"), ignore_errors=True)
-        results[engine] = measure(engine, lake)
-        result = results[engine]
+        result = measure(engine, lake)
+        if engine in results:  # a repeat: the fastest time, the highest peak
+            best = results[engine]
+            result["peak"] = max(result["peak"], best["peak"])
+            if best["seconds"] < result["seconds"]:
+                result["seconds"], result["startup"] = best["seconds"], best["startup"]
+        results[engine] = result
         print(
             f"{engine:16s} {result['seconds']:7.2f} s  "
             f"{result['rows_in'] / result['seconds']:>10,.0f} rows/s  "
@@ -440,6 +461,8 @@ def report(
     command = "python bench/process.py" + (" --update-docs" if args.update_docs else "")
     if args.rows != 1_000_000:
         command += f" --rows {args.rows}"
+    if args.repeat != 1:
+        command += f" --repeat {args.repeat}"
     context = {
         "command": command,
         "machine": machine(),

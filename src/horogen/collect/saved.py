@@ -3,9 +3,9 @@ answers, from what the caller knows and, for the rest, from what the page itself
 
 ``horogen parse`` reads saved pages through :func:`saved_request`: given values win; the
 page's own facts (its canonical link, the sign its heading names, the day it states, a
-feed's "today") fill the gaps; the source's first page for today is the last resort. A
-given value that contradicts the page is left for the adapter to refuse (a heading that
-names another sign) or for the caller to report (records of another day).
+feed's "today") fill the gaps; the source's first page for today is the last resort.
+Given values that contradict the page are errors: a sign here, the sign of a given URL in
+the adapter (its heading check), a given day in the caller (records of another day).
 """
 
 from __future__ import annotations
