@@ -3,6 +3,7 @@
     python bench/process.py                      # 1,000,000 rows, every engine, print
     python bench/process.py --update-docs        # … and rewrite the section in docs/benchmarks.md
     python bench/process.py --rows 100000 --engines polars,spark
+    python bench/process.py --repeat 3           # each one-machine engine 3 times: best time
 
 Generates raw partitions with ``horogen.process.synthetic`` (the parity test's generator:
 realistic dirt, boundary lengths, duplicates across sources, CSV quoting) — ``--days``
@@ -22,6 +23,8 @@ Engines:
 - ``polars-original``: the same original rules in polars (the engine alone, same work).
 - ``polars``: ``horogen process --engine polars`` (``process_days``): the full rules,
   malformed-row checks, de-duplication on text, hashes, data tests, atomic writes.
+- ``polars-half``: the same on the first half of the days, to show that peak memory does
+  not grow with the number of days (it processes a day at a time).
 - ``spark``: ``horogen process --engine spark`` on ``local[2]``, the same path.
 """
 
@@ -46,7 +49,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
-ENGINES = ("pandas", "polars-original", "polars", "spark")
+ENGINES = ("pandas", "polars-original", "polars", "polars-half", "spark")
 ORIGINAL_STRIP = r'[^\w\s.,!?:;\-–—«»"()…]'
 
 
@@ -101,6 +104,7 @@ def run_polars_original(lake: str, out: str) -> tuple[int, int]:
 
 def run_horogen(lake: str, engine: str) -> tuple[int, int, float]:
     from horogen.config import load_settings
+    from horogen.process import rawcsv
     from horogen.process.run import process_days
 
     process: dict = {}
@@ -114,7 +118,11 @@ def run_horogen(lake: str, engine: str) -> tuple[int, int, float]:
         spark.session(settings.process)
         startup = time.perf_counter() - began
     settings = load_settings(lake=lake, process=process or None)
-    reports = process_days(settings, None, engine)
+    days = None
+    if engine == "polars-half":
+        every_day = rawcsv.raw_days(settings.open_lake())
+        days, engine = every_day[: len(every_day) // 2], "polars"
+    reports = process_days(settings, days, engine)
     return sum(r.rows_in for r in reports), sum(r.rows_out for r in reports), startup
 
 
@@ -247,7 +255,13 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
         f"Input: {args.rows:,} raw rows from `horogen.process.synthetic` (the parity test's "
         f"generator), {args.days} days × {args.sources} source files, {size_mb:,.0f} MB of "
         "CSV. Each engine runs in its own process; peak memory is that process tree's RSS "
-        "(for Spark: the Python driver, the JVM and its Python workers).",
+        "(for Spark: the Python driver, the JVM and its Python workers)."
+        + (
+            f" Every engine but Spark ran {args.repeat} times, interleaved: its fastest time "
+            "and highest peak are shown."
+            if args.repeat > 1
+            else ""
+        ),
         "",
         "| engine | rules | rows in | rows out | seconds | rows/s | vs pandas | peak RSS GiB |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -256,17 +270,17 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
         "pandas": "original",
         "polars-original": "original",
         "polars": "horogen",
+        "polars-half": "horogen",
         "spark": "horogen",
     }
     base = results.get("pandas")
     for engine, result in results.items():
         rate = result["rows_in"] / result["seconds"]
         speedup = f"{base['seconds'] / result['seconds']:.1f}×" if base else "–"
-        name = (
-            f"spark local[2] (+{result['startup']:.1f} s session start)"
-            if (engine == "spark")
-            else engine
-        )
+        name = {
+            "spark": f"spark local[2] (+{result['startup']:.1f} s session start)",
+            "polars-half": f"polars, first {args.days // 2} of the {args.days} days",
+        }.get(engine, engine)
         lines.append(
             f"| {name} | {rules_of[engine]} | {result['rows_in']:,} | {result['rows_out']:,} | "
             f"{result['seconds']:.1f} | {rate:,.0f} | {speedup} | {result['peak'] / 2**30:.2f} |"
@@ -275,7 +289,7 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
     return "\n".join(lines) + "\n"
 
 
-def notes(results: dict[str, dict], size: int) -> list[str]:
+def notes(results: dict[str, dict], size: int, days: int) -> list[str]:
     out = [
         "*Original rules*: drop empty texts and rows duplicated in every column, cut at the "
         "first no-break space, strip non-letters/digits/punctuation, collapse whitespace, "
@@ -289,6 +303,29 @@ def notes(results: dict[str, dict], size: int) -> list[str]:
     polars = results.get("polars")
     spark = results.get("spark")
     pandas = results.get("pandas")
+    original = results.get("polars-original")
+    half = results.get("polars-half")
+    if polars and original:
+        memory = polars["peak"] / original["peak"]
+        time_ratio = polars["seconds"] / original["seconds"]
+        met = "met" if memory <= 1.5 and time_ratio <= 1.3 else "not met"
+        out += [
+            f"**Bounded memory** (horogen's polars run within 1.5× the peak memory and 1.3× "
+            f"the time of polars doing the original rules, not growing with the days): {met}. "
+            f"Peak {polars['peak'] / 2**30:.2f} GiB against {original['peak'] / 2**30:.2f} "
+            f"GiB ({memory:.2f}×), {polars['seconds']:.1f} s against "
+            f"{original['seconds']:.1f} s ({time_ratio:.2f}×). horogen processes a day at a "
+            "time, each raw file read, cleaned and judged on its own with only its candidate "
+            "rows kept, so the peak is about one day's candidates and a few files' raw rows"
+            + (
+                f": the first {days // 2} days alone peak at "
+                f"{half['peak'] / 2**30:.2f} GiB, all {days} at "
+                f"{polars['peak'] / 2**30:.2f} GiB."
+                if half
+                else "."
+            ),
+            "",
+        ]
     if polars and pandas:
         speedup = pandas["seconds"] / polars["seconds"]
         original = results.get("polars-original")
@@ -296,13 +333,15 @@ def notes(results: dict[str, dict], size: int) -> list[str]:
             out += [f"**Target** (polars ≥ 10× pandas): met, {speedup:.1f}×.", ""]
         else:
             same_work = ""
+            cost = "which cost"
             if original:
                 ratio = pandas["seconds"] / original["seconds"]
                 same_work = f" polars doing exactly pandas' work is {ratio:.1f}×,"
+                cost = f"which take {polars['seconds'] / original['seconds']:.2f}× the time"
             out += [
                 f"**Target** (polars ≥ 10× pandas): not met here, {speedup:.1f}×.{same_work} "
-                "so the gap is the engine on this machine, not horogen's longer rules "
-                "(which cost about as much as the original's, thanks to the shortcuts in "
+                "so the gap is mostly the engine on this machine, not horogen's longer rules "
+                f"({cost} of the original's in polars, thanks to the shortcuts in "
                 "`local.py`: steps run only on the rows their trigger finds). The work is "
                 "regex-bound — every engine scans each text a few times — and Rust's regex "
                 "runs those scans only a few times faster than Python's `re` per core "
@@ -317,7 +356,8 @@ def notes(results: dict[str, dict], size: int) -> list[str]:
         spark_rate = spark["rows_in"] / spark["seconds"]
         per_core = spark_rate / 2
         cores = polars_rate / per_core
-        gib_per_million = polars["peak"] / 2**30 / (polars["rows_in"] / 1e6)
+        rows_per_day = polars["rows_in"] / days
+        gib_per_million = polars["peak"] / 2**30 / (rows_per_day / 1e6)
         rows_in_64 = 48 / gib_per_million * 1e6
         bytes_per_row = size / polars["rows_in"]
         out += [
@@ -327,14 +367,13 @@ def notes(results: dict[str, dict], size: int) -> list[str]:
             f"{spark['startup']:.0f} s session start. Spark scales out at about "
             f"{per_core:,.0f} rows/s per core here, so a cluster needs roughly "
             f"{cores:.0f} executor cores just to match one polars process. What polars "
-            f"cannot do is exceed one machine's memory: it peaked at {gib_per_million:.1f} "
-            f"GiB per million raw rows ({bytes_per_row * 1e6 / 1e9:.2f} GB of CSV), so a "
-            "64 GiB machine (48 GiB usable) processes up to about "
-            f"{rows_in_64 / 1e6:.0f} million raw rows (~{rows_in_64 * bytes_per_row / 1e9:.0f} "
-            "GB of CSV) per run. A cluster pays off when "
-            "a day's raw data is beyond that, or when a backfill of many days must finish "
-            "faster than one machine can go (Spark processes a range in one job; polars "
-            "holds the whole range in memory, so back-fill in chunks of days).",
+            f"cannot do is exceed one machine's memory for one day: it peaked at "
+            f"{gib_per_million:.1f} GiB per million raw rows a day "
+            f"({bytes_per_row * 1e6 / 1e9:.2f} GB of CSV), so a 64 GiB machine (48 GiB "
+            f"usable) processes days of up to about {rows_in_64 / 1e6:.0f} million raw rows "
+            f"(~{rows_in_64 * bytes_per_row / 1e9:.0f} GB of CSV) each, however many days a "
+            "backfill has. A cluster pays off when a day's raw data is beyond that, or when "
+            "a backfill of many days must finish faster than one machine can go.",
             "",
             "For scale: the seven sources give about 250 raw rows a day "
             "([collection](#collection-365-days-from-the-mirror)), a few hundred KB — four "
@@ -361,6 +400,13 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--sources", type=int, default=20)
     parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the one-machine engines this many times, interleaved, keeping each one's "
+        "fastest time and highest peak (on a shared machine the load drifts; Spark runs once)",
+    )
     parser.add_argument("--data", help="where the raw data goes (reused when it matches)")
     parser.add_argument("--update-docs", action="store_true")
     parser.add_argument(
@@ -384,10 +430,17 @@ def main() -> None:
     size = sum(os.path.getsize(path) for path in glob.glob(f"{lake}/raw/date=*/*.csv"))
     load_before = os.getloadavg()[0]
     results = {}
-    for engine in args.engines.split(","):
+    engines = args.engines.split(",")
+    rounds = [[e for e in engines if r == 0 or e != "spark"] for r in range(args.repeat)]
+    for engine in (engine for round_ in rounds for engine in round_):
         shutil.rmtree(os.path.join(lake, "processed"), ignore_errors=True)
-        results[engine] = measure(engine, lake)
-        result = results[engine]
+        result = measure(engine, lake)
+        if engine in results:  # a repeat: the fastest time, the highest peak
+            best = results[engine]
+            result["peak"] = max(result["peak"], best["peak"])
+            if best["seconds"] < result["seconds"]:
+                result["seconds"], result["startup"] = best["seconds"], best["startup"]
+        results[engine] = result
         print(
             f"{engine:16s} {result['seconds']:7.2f} s  "
             f"{result['rows_in'] / result['seconds']:>10,.0f} rows/s  "
@@ -410,6 +463,8 @@ def report(
     command = "python bench/process.py" + (" --update-docs" if args.update_docs else "")
     if args.rows != 1_000_000:
         command += f" --rows {args.rows}"
+    if args.repeat != 1:
+        command += f" --repeat {args.repeat}"
     context = {
         "command": command,
         "machine": machine(),
@@ -418,7 +473,7 @@ def report(
         "load_before": load_before,
         "load_after": load_after,
         "size": size,
-        "notes": notes(results, size),
+        "notes": notes(results, size, args.days),
     }
     section = render(results, args, context)
     print(section)

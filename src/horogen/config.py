@@ -5,11 +5,12 @@ then explicit overrides such as command-line options."""
 from __future__ import annotations
 
 import os
+import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -59,6 +60,11 @@ class Settings(BaseSettings):
     )
 
     lake: str = "./horogen-data"
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="What the command line prints: horogen's messages from this level up "
+        "(other libraries' only with debug); -v/--verbose and -q/--quiet override it.",
+    )
     s3: S3Settings = S3Settings()
     collect: CollectSettings = CollectSettings()
     process: ProcessSettings = ProcessSettings()
@@ -127,7 +133,28 @@ def load_settings(*, scenario: str | None = None, **overrides: Any) -> Settings:
     token = _scenario.set(SCENARIOS / f"{scenario}.toml" if scenario else None)
     try:
         return Settings(**given)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"{config_path()} is not valid TOML: {error}; fix that line (see https://toml.io)"
+        ) from None
     except ValidationError as error:
-        raise ConfigError(f"invalid settings:\n{error}") from error
+        raise ConfigError(_one_line(error, config_path())) from None
     finally:
         _scenario.reset(token)
+
+
+def _one_line(error: ValidationError, file: Path | None) -> str:
+    """A settings validation error as one line: each bad setting, what is wrong with it and
+    where settings come from."""
+    problems = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"])
+        if item["type"] == "extra_forbidden":
+            problems.append(f"{name} is not a setting (misspelt?)")
+        else:
+            problems.append(f"{name} = {item.get('input')!r}: {item['msg']}")
+    where = f"{file}, " if file else ""
+    return (
+        f"invalid settings: {'; '.join(problems)}; fix them in {where}the HOROGEN_* "
+        "variables or the options (every setting: README, Configuration)"
+    )

@@ -123,6 +123,11 @@ def parse_sign(heading: str | None) -> Sign | None:
     return None
 
 
+def is_sign_word(word: str) -> bool:
+    """Whether ``word`` is a sign's name in some case form ("Овен", "овнам") or a slug."""
+    return word.lower().replace("ё", "е") in _WORD_TO_SIGN
+
+
 def sign_from_slug(slug: str) -> Sign:
     """The sign for a slug such as ``"aries"``; raises ``ValueError`` naming the valid slugs."""
     try:

@@ -9,23 +9,26 @@ import sys
 
 import pytest
 
+from cli_support import horogen
+
 pytestmark = pytest.mark.slow
 
 
 def test_demo_collects_processes_trains_and_registers(tmp_path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("HOROGEN_")}
     env.pop("MLFLOW_TRACKING_URI", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "horogen", "demo", "--days", "3", "--epochs", "1"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    done = horogen("demo", "--days", "3", "--epochs", "1", cwd=tmp_path, env=env, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for step in ("1/3 collect", "2/3 process", "3/3 train", "registered: models:/horogen/1"):
         assert step in done.stdout
+    # Training shows one bar with the loss: no tqdm lines, no log dicts, no library chatter,
+    # and nothing printed twice.
+    printed = done.stdout + done.stderr
+    assert "it/s]" not in printed and "{'loss'" not in printed and "{'eval_loss'" not in printed
+    assert "training" in printed and "loss" in printed
+    assert "Successfully registered model" not in printed and "UserWarning" not in printed
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), done.stderr
 
     lake = tmp_path / "horogen-data"
     days = sorted(path.name for path in (lake / "raw").iterdir())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -45,16 +44,18 @@ def database() -> Iterator[str]:
         admin.close()
 
 
+#: How uvicorn, which serves MLflow, reports the port it bound.
+LISTENING = re.compile(r"Uvicorn running on (http://127\.0\.0\.1:\d+)")
+
+
 @pytest.fixture
 def mlflow_server(
     database: str, s3_endpoint: str, s3_bucket: str, tmp_path: Path, monkeypatch
 ) -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", s3_endpoint)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port)]
+    # Port 0: the server binds a free port and says which in its log (uvicorn's line).
+    command = [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", "0"]
     command += ["--workers", "1"]
     command += ["--backend-store-uri", f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}"]
     command += ["--artifacts-destination", f"s3://{s3_bucket}/mlflow"]
@@ -63,14 +64,16 @@ def mlflow_server(
         server = subprocess.Popen(
             command, env=os.environ.copy(), stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path
         )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
+        url = None
         while True:
             assert server.poll() is None, log.read_text()[-3000:]
             assert time.monotonic() < deadline, log.read_text()[-3000:]
+            listening = LISTENING.search(log.read_text(errors="replace"))
+            url = listening.group(1) if listening else None
             try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                if url and httpx.get(f"{url}/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -15,7 +15,7 @@ from processing_support import spark  # noqa: F401  (fixture)
 
 from horogen.config import load_settings
 from horogen.lake import Lake, processed_path
-from horogen.process import rawcsv, run, synthetic
+from horogen.process import rawcsv, synthetic
 from horogen.process.run import process_days, read_processed, read_report
 
 pytestmark = [
@@ -76,4 +76,3 @@ def test_polars_and_spark_write_the_same_rows_and_reports(
         assert lakes["polars"].read_bytes(processed_path(day)) == lakes["spark"].read_bytes(
             processed_path(day)
         )
-    assert run.ENGINES == ("polars", "spark")

@@ -9,6 +9,7 @@ import pytest
 from processing_support import assert_same_results, spark  # noqa: F401  (fixture)
 
 from horogen.config import load_settings
+from horogen.errors import ExitCode
 from horogen.lake import Lake, processed_path
 from horogen.process import reference, rules, run, spark_job, synthetic
 from horogen.process import spark as spark_engine
@@ -75,7 +76,7 @@ def test_process_days_with_spark_and_the_spark_submit_entry_point(
     assert {day: lake.read_bytes(processed_path(day)) for day in days} == first
     assert read_processed(lake, DAY).num_rows == read_report(lake, DAY).rows_out
 
-    assert spark_job.main(["--lake", lake.uri, "--date", "2020-01-01"]) == 2
+    assert spark_job.main(["--lake", lake.uri, "--date", "2020-01-01"]) == ExitCode.DATA
     assert "no raw data for 2020-01-01" in capsys.readouterr().err
 
 

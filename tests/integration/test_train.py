@@ -27,7 +27,6 @@ from horogen.config import Settings
 from horogen.errors import TrackingError
 from horogen.lake import Lake
 from horogen.model import registry
-from horogen.model.prompts import build_prompt
 from horogen.model.store import ModelStore
 from horogen.train import trainer
 from horogen.train.registration import register_run
@@ -117,7 +116,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     assert run.data.metrics["target_tokens_p95"] > 64
     assert run.data.metrics["prompts_truncated_share"] == 0.0
     # The prompt table frozen into the model (MLflow logs a model_config as params too).
-    assert run.data.params["prompts/aries/love"] == build_prompt("aries", "love")
+    assert run.data.params["prompts/aries/love"] == "гороскоп: Овен; тема: любовь"
     (dataset_input,) = run.inputs.dataset_inputs
     assert dataset_input.dataset.digest == record.fingerprint["content_hash"][:32]
     profile = json.loads(dataset_input.dataset.profile)
@@ -200,18 +199,14 @@ def test_a_crash_ends_the_run_failed(settings: Settings, monkeypatch) -> None:
 
 
 def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    down = settings.model_copy(
-        update={
-            "mlflow": settings.mlflow.model_copy(
-                update={"tracking_uri": f"http://127.0.0.1:{closed}"}
-            )
-        }
-    )
-    with pytest.raises(TrackingError, match="horogen register") as caught:
-        train_with(down, epochs=2, run_name="offline", progress=False)
+    with socket.socket() as refusing:  # bound and held, never listening: connections fail
+        refusing.bind(("127.0.0.1", 0))
+        down_uri = f"http://127.0.0.1:{refusing.getsockname()[1]}"
+        down = settings.model_copy(
+            update={"mlflow": settings.mlflow.model_copy(update={"tracking_uri": down_uri})}
+        )
+        with pytest.raises(TrackingError, match="horogen register") as caught:
+            train_with(down, epochs=2, run_name="offline", progress=False)
     run_dir = Path(settings.lake) / "runs" / "offline"
     assert str(run_dir) in str(caught.value)
     assert (run_dir / "model" / "config.json").is_file()

@@ -6,7 +6,7 @@ import pytest
 
 from horogen.collect.fetch import Fetcher, retry_after_seconds
 from horogen.collect.settings import CollectSettings
-from horogen.errors import FetchError
+from horogen.errors import FetchError, SiteGivenUp
 
 FAST = CollectSettings(retries=3, backoff_base=0.01, backoff_max=0.05, respect_robots=False)
 
@@ -191,3 +191,73 @@ def test_concurrency_per_site_is_limited() -> None:
 
     asyncio.run(run())
     assert peak == 2
+
+
+# --- the circuit breaker -----------------------------------------------------------------
+
+
+async def fetch_all(site: Site, paths: list[str], settings: CollectSettings) -> list[object]:
+    """Fetch ``paths`` from one site one after another: each outcome, response or error."""
+    outcomes: list[object] = []
+    async with Fetcher(settings, transport=httpx.MockTransport(site)) as fetcher:
+        for path in paths:
+            try:
+                outcomes.append(await fetcher.get(f"https://example.test{path}", site="test"))
+            except FetchError as error:
+                outcomes.append(error)
+    return outcomes
+
+
+def test_a_site_failing_requests_in_a_row_is_given_up_without_asking_it_again() -> None:
+    request = httpx.Request("GET", "https://example.test/")
+    site = Site({f"/{n}": [httpx.ConnectError("refused", request=request)] for n in range(5)})
+    settings = FAST.model_copy(update={"retries": 1, "breaker_threshold": 2})
+    outcomes = asyncio.run(fetch_all(site, [f"/{n}" for n in range(5)], settings))
+
+    assert site.calls == {"/0": 2, "/1": 2}  # two requests of two attempts each, then none
+    assert [type(outcome) for outcome in outcomes] == [FetchError] * 2 + [SiteGivenUp] * 3
+    assert str(outcomes[2]) == (
+        "test failed 2 request(s) in a row (last: ConnectError on https://example.test/1: "
+        "refused); not asked again in this run"
+    )
+
+
+def test_an_answer_between_failures_keeps_the_site_in() -> None:
+    # A 404 is the site answering: only failures in a row (5xx, timeouts, …) count.
+    script = {"/a": [httpx.Response(500)], "/b": [httpx.Response(404)], "/c": [httpx.Response(500)]}
+    site = Site(script | {"/d": [httpx.Response(200)]})
+    settings = FAST.model_copy(update={"retries": 0, "breaker_threshold": 2})
+    outcomes = asyncio.run(fetch_all(site, ["/a", "/b", "/c", "/d"], settings))
+    assert isinstance(outcomes[-1], httpx.Response)
+    assert site.calls == {"/a": 1, "/b": 1, "/c": 1, "/d": 1}
+
+
+def test_threshold_zero_never_gives_up() -> None:
+    site = Site({f"/{n}": [httpx.Response(503)] for n in range(4)})
+    settings = FAST.model_copy(update={"retries": 0, "breaker_threshold": 0})
+    outcomes = asyncio.run(fetch_all(site, [f"/{n}" for n in range(4)], settings))
+    assert not any(isinstance(outcome, SiteGivenUp) for outcome in outcomes)
+    assert sum(site.calls.values()) == 4
+
+
+def test_a_request_still_retrying_stops_once_the_breaker_opens() -> None:
+    site = Site({"/slow": [httpx.Response(503, headers={"Retry-After": "0.2"})]})
+    site.script["/fast"] = [httpx.Response(500)]
+    settings = FAST.model_copy(update={"retries": 5, "backoff_max": 1, "breaker_threshold": 1})
+    attempts_when_open = 0
+
+    async def both() -> None:
+        nonlocal attempts_when_open
+        async with Fetcher(settings, transport=httpx.MockTransport(site)) as fetcher:
+            slow = asyncio.create_task(fetcher.get("https://example.test/slow", site="test"))
+            while not site.calls.get("/slow"):
+                await asyncio.sleep(0.01)
+            with pytest.raises(FetchError):  # its sixth failed attempt opens the breaker
+                await fetcher.get("https://example.test/fast", site="test")
+            attempts_when_open = site.calls["/slow"]
+            with pytest.raises(FetchError, match="HTTP 503"):
+                await slow
+
+    asyncio.run(both())
+    assert site.calls["/fast"] == 6
+    assert site.calls["/slow"] <= attempts_when_open + 1  # the attempt under way, no more

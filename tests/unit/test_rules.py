@@ -180,19 +180,26 @@ def test_text_hash_is_sha256_of_utf8() -> None:
     )
 
 
-def test_drop_rules_and_order_are_declared() -> None:
-    assert rules.DROP_RULES == (
-        "malformed",
-        "missing_sign",
-        "unknown_sign",
-        "empty_text",
-        "mixed_script",
-        "too_short",
-        "too_long",
-        "duplicate",
-    )
-    assert rules.describe()["steps"] == [
-        step.name for step in rules.cleaning_steps(ProcessSettings())
+def test_a_row_breaking_two_text_rules_is_dropped_by_the_earlier_one() -> None:
+    # The documented order: … mixed_script, then the length bounds.
+    settings = ProcessSettings(min_length=50, max_length=60)
+    assert classify("leo", "Cегодня", settings)[0] == "mixed_script"  # and too short
+    assert classify("leo", "Cегодня " + "звёзды " * 20, settings)[0] == "mixed_script"  # long
+
+
+def test_the_report_names_the_settings_and_the_steps_in_the_documented_order() -> None:
+    settings = ProcessSettings(min_length=10, max_length=20, keep_latin=True)
+    described = rules.describe(settings)
+    assert (described["min_length"], described["max_length"]) == (10, 20)
+    assert (described["keep_latin"], described["keep_digits"]) == (True, False)
+    assert described["steps"] == [  # rules.py, "What the rules do to a text, in order"
+        "compose",
+        "normalize",
+        "disallowed",
+        "tails",
+        "space_before_closing",
+        "space_after_opening",
+        "strip",
     ]
 
 

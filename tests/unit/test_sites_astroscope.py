@@ -187,3 +187,31 @@ def test_mirror_links_are_protocol_relative_and_other_paths_are_missing() -> Non
     )
     for path in ("horoskop/ejednevniy_goroskop/zmeenosec.html", "horoskop/", "oven.html"):
         assert mirror.render(path, DAY, BASE, "current", fake_texts) is None
+
+
+def test_a_saved_sign_page_states_its_sign_address_and_day() -> None:
+    body = fixture_text("astroscope", "sign_skorpion.html")
+    facts = Astroscope().page_facts(body, dt.date(2026, 11, 30))
+    assert facts.sign is Sign.SCORPIO
+    assert facts.url == SIGN_URL.format("skorpion")
+    assert facts.day == DAY  # "25.11.2024" under the heading
+    assert Astroscope().page_facts(fixture_text("astroscope", "index.html"), DAY).sign is None
+
+
+def test_the_sign_and_its_dates_leading_the_text_are_not_text() -> None:
+    page = sign_page("sign_skorpion.html", Sign.SCORPIO, "skorpion")
+    [record] = Astroscope().parse(page).records
+    assert record.text == (
+        "Скорпионам день принесёт ясность в делах, которые давно не давали покоя.\n"
+        "Не откладывайте важный разговор на\xa0вечер."
+    )
+
+
+def test_a_sign_page_for_another_day_gives_its_own_date() -> None:
+    page = body_page(
+        fixture_text("astroscope", "sign_oven.html"),
+        url=SIGN_URL.format("oven"),
+        day=DAY + dt.timedelta(days=1),
+        sign=Sign.ARIES,
+    )
+    assert [r.date for r in Astroscope().parse(page).records] == [DAY]

@@ -302,3 +302,17 @@ def test_mirror_empty_texts_become_empty_records() -> None:
 )
 def test_mirror_unknown_paths(path: str) -> None:
     assert IgnioMirror().render(path, TODAY, MIRROR_BASE, "current", fake_texts) is None
+
+
+def test_a_feed_states_its_today() -> None:
+    assert Ignio().page_facts(fixture("com.xml"), dt.date(2030, 1, 1)).day == dt.date(2026, 11, 25)
+    assert Ignio().page_facts("not xml", TODAY).day is None
+
+
+def test_a_sign_label_leading_an_item_is_not_text() -> None:
+    body = fixture("com.xml").replace(
+        "Сегодня Овнам звёзды советуют", "Овен (21.03 – 20.04):\nСегодня Овнам звёзды советуют"
+    )
+    assert body != fixture("com.xml")
+    texts = {r.sign: r.text for r in Ignio().parse(feed_page(body)).records}
+    assert texts[Sign.ARIES].startswith("Сегодня Овнам звёзды советуют: не спешить с выводами")

@@ -18,6 +18,7 @@ from unit.sites_support import (
     FakeTexts,
     expected_record,
     fixture_page,
+    fixture_text,
     request_page,
     round_trip,
 )
@@ -240,3 +241,13 @@ def test_mirror_escapes_markup_in_texts() -> None:
 )
 def test_mirror_unknown_paths(path: str) -> None:
     assert MailRuMirror().render(path, TODAY, MIRROR_BASE, "current", fake_texts) is None
+
+
+def test_a_saved_page_states_its_sign_address_and_day() -> None:
+    facts = MailRu().page_facts(fixture_text("mailru", "saved_scorpio.html"), TODAY)
+    assert facts.sign is Sign.SCORPIO
+    assert facts.url == f"{BASE}/prediction/scorpio/today/"
+    assert facts.day == dt.date(2026, 11, 24)
+    # the older layout: the sign in the heading, no date beside it
+    legacy = MailRu().page_facts(fixture_text("mailru", "legacy.html"), TODAY)
+    assert (legacy.sign, legacy.day) == (Sign.PISCES, None)

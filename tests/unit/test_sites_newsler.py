@@ -151,3 +151,23 @@ def test_mirror_has_no_other_pages() -> None:
     assert mirror.render("horoscope/love/", DAY, BASE, "current", fake_texts) is not None
     assert mirror.render("horoscope/weekly", DAY, BASE, "current", fake_texts) is None
     assert mirror.render("news", DAY, BASE, "current", fake_texts) is None
+
+
+def test_the_sign_dates_printed_in_the_text_are_not_text() -> None:
+    parsed = Newsler().parse(fixture("dates_in_text.html"))
+    texts = {r.sign: r.text for r in parsed.records}
+    assert texts[Sign.CANCER] == (
+        "Ракам звёзды советуют заняться домом: уборка и мелкий ремонт принесут удовлетворение."
+    )
+    assert texts == {r.sign: r.text for r in Newsler().parse(fixture("good.html")).records}
+
+
+def test_the_title_states_the_day_and_the_heading_the_category() -> None:
+    body = fixture_text("newsler", "good.html")
+    facts = Newsler().page_facts(body, dt.date(2026, 11, 30))
+    assert (facts.day, facts.category) == (dt.date(2024, 11, 25), Category.GENERAL)
+    love = body.replace("<h1>Гороскоп на сегодня</h1>", "<h1>Любовный гороскоп</h1>")
+    assert Newsler().page_facts(love, DAY).category is Category.LOVE
+    # A page asked for another day states its own: every record has the title's date.
+    later = body_page(body, url=BASE_URL + "/horoscope", day=dt.date(2024, 11, 26))
+    assert {r.date for r in Newsler().parse(later).records} == {DAY}

@@ -148,3 +148,19 @@ def test_changed_layout_of_the_mirror_raises() -> None:
 def test_mirror_has_no_other_pages() -> None:
     assert RetroFMMirror().render("goroskop/", DAY, BASE, "current", fake_texts) is not None
     assert RetroFMMirror().render("efir", DAY, BASE, "current", fake_texts) is None
+
+
+def test_the_sign_dates_after_the_heading_are_not_text() -> None:
+    parsed = RetroFM().parse(fixture("dates_in_text.html"))
+    texts = {r.sign: r.text for r in parsed.records}
+    assert texts[Sign.CANCER] == (
+        "Ракам звёзды советуют заняться домом: уборка и мелкий ремонт принесут удовлетворение."
+    )
+    assert texts == {r.sign: r.text for r in RetroFM().parse(fixture("good.html")).records}
+    assert parsed.problems == []
+
+
+def test_a_second_heading_in_an_item_is_not_text() -> None:
+    body = '<div class="text_box"><h6>Телец</h6><h5>Телец (21.04 – 21.05)</h5>Текст дня.</div>'
+    [record] = RetroFM().parse(page(body)).records
+    assert (record.sign, record.text) == (Sign.TAURUS, "Текст дня.")

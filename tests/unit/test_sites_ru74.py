@@ -206,3 +206,21 @@ def test_mirror_has_no_other_pages() -> None:
     assert mirror.render("horoscope/daily/", DAY, BASE, "current", fake_texts) is not None
     assert mirror.render("horoscope/weekly/", DAY, BASE, "current", fake_texts) is None
     assert mirror.render("", DAY, BASE, "current", fake_texts) is None
+
+
+def test_a_sign_dates_line_and_a_heading_inside_the_text_are_not_text() -> None:
+    # Each item's text opens with the sign's dates ("21 марта — 20 апреля"); Лев's also
+    # with an <h3> repeating the name: the texts are those of the same page without them.
+    parsed = Ru74().parse(fixture("dates_in_text.html"))
+    texts = {r.sign: r.text for r in parsed.records}
+    assert texts[Sign.LEO] == (
+        "Львы окажутся в центре внимания. Используйте это, чтобы продвинуть свои идеи на работе."
+    )
+    assert texts == {r.sign: r.text for r in Ru74().parse(fixture("good.html")).records}
+    assert parsed.problems == []
+
+
+def test_page_facts_take_the_year_from_the_title() -> None:
+    # The heading says "25 ноября", the title "25 ноября 2024 года": the page is for 2024.
+    facts = Ru74().page_facts(fixture_text("74ru", "good.html"), dt.date(2026, 11, 30))
+    assert (facts.day, facts.sign, facts.url) == (dt.date(2024, 11, 25), None, None)

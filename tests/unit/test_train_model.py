@@ -130,3 +130,29 @@ def test_a_base_that_fails_to_load_leaves_no_run_behind(tmp_path: Path) -> None:
         train_with(chosen, resume=True, epochs=2)
     with pytest.raises(ConfigError, match="no training run under"):
         train_with(chosen, resume=True)
+
+
+def test_training_shows_one_bar_with_the_latest_losses() -> None:
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from horogen.train.trainer import LossBar
+
+    out = io.StringIO()
+    bar = LossBar(Console(file=out, width=80, force_terminal=False))
+    state = SimpleNamespace(max_steps=8, global_step=0, epoch=0.0, is_world_process_zero=True)
+    bar.on_train_begin(None, state, None)
+    for step in range(1, 9):
+        state.global_step, state.epoch = step, step / 4
+        bar.on_step_end(None, state, None)
+        bar.on_log(None, state, None, logs={"loss": 5.0 - step / 4, "learning_rate": 1e-3})
+    bar.on_log(None, state, None, logs={"eval_loss": 2.875, "eval_runtime": 1.0})
+    bar.on_train_end(None, state, None)
+
+    lines = out.getvalue().strip().splitlines()
+    assert len(lines) == 1, out.getvalue()
+    assert "8/8" in lines[0] and "epoch 2.00" in lines[0]
+    assert "loss 3.000" in lines[0] and "val 2.875" in lines[0]
+    assert "learning_rate" not in lines[0]

@@ -3,25 +3,53 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 import signal
-import warnings
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from horogen.cli import logs
 from horogen.config import Settings, load_settings
+from horogen.errors import ConfigError
 
 app = typer.Typer(
     name="horogen",
-    help="Keep a Russian horoscope generator fresh: collect, process, train, serve.",
+    help="Keep a Russian horoscope generator fresh: collect, process, train, serve.\n\n"
+    "Exit codes: 0 success, 1 failed, 2 usage error, 3 configuration error, 4 data error, "
+    "5 partial failure (some sources failed, under collect.failure_threshold).",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Also debug messages, other libraries' messages, tracebacks."
+        ),
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Only warnings and errors; no progress bars.")
+    ] = False,
+) -> None:
+    """Options every command shares: how much it prints."""
+    if verbose and quiet:
+        raise typer.BadParameter("give --verbose or --quiet, not both")
+    logs.setup("debug" if verbose else "warning" if quiet else _configured_level(), err_console)
+
+
+def _configured_level() -> str:
+    """The ``log_level`` setting; a broken settings file is left for the command to report."""
+    try:
+        return load_settings().log_level
+    except ConfigError:
+        return "info"
+
 
 LakeOption = Annotated[
     str | None,
@@ -71,21 +99,6 @@ def days_between(
     if first > last:
         raise typer.BadParameter(f"--from {first} is after --to {last}")
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
-
-
-def quiet_libraries() -> None:
-    """Keep the Trainer's progress bar and log lines; drop the libraries' chatter around it
-    (per-file progress bars, notes about tied weights and pickling, pandas 3 warnings)."""
-    import mlflow  # noqa: F401  (sets up its loggers on import: quiet them after that)
-    import transformers
-
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    transformers.logging.set_verbosity_error()
-    transformers.logging.disable_progress_bar()
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
-    logging.getLogger("mlflow.pyfunc").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
-    warnings.filterwarnings("ignore", message=r".*type hints to the `predict` method")
 
 
 def end_runs_on_sigterm() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -12,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from horogen.cli import logs
 from horogen.cli.app import (
     DateOption,
     FromOption,
@@ -23,7 +23,7 @@ from horogen.cli.app import (
     err_console,
     settings_from,
 )
-from horogen.collect.base import Page, PageRequest, Source
+from horogen.collect.base import Page
 from horogen.collect.run import (
     CollectionResult,
     SourceReport,
@@ -31,12 +31,14 @@ from horogen.collect.run import (
     collect,
     site_today,
 )
+from horogen.collect.saved import decode_page, saved_request
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings
-from horogen.errors import LayoutChanged
+from horogen.errors import ExitCode, HorogenError, LayoutChanged
 from horogen.lake import Lake
 from horogen.mirror.faults import parse_faults
 from horogen.mirror.run import DEFAULT_PORT, serve
+from horogen.mirror.sites import MIRRORS
 from horogen.signs import Sign, sign_from_slug
 
 MirrorOption = Annotated[
@@ -80,29 +82,45 @@ def collect_command(
 ) -> None:
     """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv.
 
-    Exits with code 1 when the configured share of sources failed (default: all).
+    Exits with code 1 when at least collect.failure_threshold of the source-days failed
+    (default: half; a day no source serves counts as failed), 5 when fewer failed.
     """
+    unknown = [name for name in source or [] if name not in SOURCES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}",
+            param_hint="--source",
+        )
     settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
     days = days_between(date, start, end, today=site_today(settings.collect))
     result = run_collection(settings, days, source)
     print_report(result)
     console.print(f"lake: {settings.open_lake().url()}")
-    if not result.succeeded(settings.collect.failure_threshold):
-        err_console.print(
-            f"[red]{result.failed_share:.0%} of source-days failed "
-            f"(threshold {settings.collect.failure_threshold:.0%})[/red]"
-        )
-        raise typer.Exit(1)
+    threshold = settings.collect.failure_threshold
+    outcome = result.outcome(threshold)
+    if outcome == "ok":
+        return
+    summary = (
+        f"{result.failed_share:.0%} of source-days failed (collect.failure_threshold: "
+        f"{threshold:.0%})"
+    )
+    if result.unserved_days:
+        summary += f"; no source serves {', '.join(map(str, result.unserved_days))}"
+    if outcome == "failed":
+        err_console.print(f"[red]failed:[/red] {summary}", highlight=False, soft_wrap=True)
+        raise typer.Exit(ExitCode.FAILURE)
+    err_console.print(f"[yellow]partial:[/yellow] {summary}", highlight=False, soft_wrap=True)
+    raise typer.Exit(ExitCode.PARTIAL)
 
 
 def run_collection(
     settings: Settings, days: list[dt.date], sources: list[str] | None
 ) -> CollectionResult:
     """Collect with a progress bar when there is more than one day."""
-    if len(days) == 1:
+    if len(days) == 1 or not logs.progress_bars():
         return collect(settings, days, sources=sources)
     columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
+    with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("days", total=len(days))
         return collect(
             settings, days, sources=sources, on_day_done=lambda _: progress.advance(task)
@@ -117,6 +135,7 @@ def print_report(result: CollectionResult) -> None:
         total.pages += report.pages
         total.records += report.records
         total.quarantined += report.quarantined
+        total.not_attempted += report.not_attempted
         total.errors += report.errors
         total.problems += report.problems
         total.duration_s += report.duration_s
@@ -139,7 +158,7 @@ def print_report(result: CollectionResult) -> None:
     console.print(table)
     for name, total in totals.items():
         for line in (total.errors + total.problems)[:5]:
-            console.print(f"  [yellow]{name}[/yellow]: {line}")
+            console.print(f"  [yellow]{name}[/yellow]: {line}", soft_wrap=True, highlight=False)
         hidden = len(total.errors) + len(total.problems) - 5
         if hidden > 0:
             console.print(f"  [yellow]{name}[/yellow]: … and {hidden} more (see reports/collect/)")
@@ -156,50 +175,85 @@ def parse_command(
             "quarantine/date=2026-11-25/newsler/love.html."
         ),
     ],
-    date: DateOption = None,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            help="The day the page is for (default: the day it states, else the day "
+            "recorded beside a quarantined page, else today).",
+            show_default=False,
+        ),
+    ] = None,
     url: Annotated[
         str | None,
         typer.Option(
             help="The URL the page was saved from: tells the page's sign or category "
-            "(default: from the quarantine record beside the page, else the source's "
-            "first page).",
+            "(default: the quarantine record beside the page, else the page's canonical "
+            "link, else what the page shows).",
             show_default=False,
         ),
     ] = None,
     sign: Annotated[
         str | None,
-        typer.Option(help="The sign a one-sign page is about, when its URL does not say."),
+        typer.Option(
+            help="The sign a one-sign page is about (default: the sign its heading or URL names).",
+            show_default=False,
+        ),
     ] = None,
     lake: LakeOption = None,
 ) -> None:
     """Parse a saved page (HTML, or XML for a feed) and print its records as JSON lines.
 
-    A quarantined page is read from the lake with the URL, date and sign recorded beside
-    it. Exits 1 with the reason when the page cannot be parsed.
+    What the page states about itself (its heading's sign, its canonical link, its date, a
+    feed's "today") tells what it is; a quarantined page is read from the lake with the
+    URL, date and sign recorded beside it. Options win over both; an option that
+    contradicts the page, or a page that cannot be parsed, exits 1 with the reason.
 
-    Example: horogen parse newsler quarantine/date=2026-11-25/newsler/love.html
+    Example: horogen parse mailru saved/scorpio.html
     """
     if source not in SOURCES:
-        raise typer.BadParameter(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+        raise typer.BadParameter(
+            f"unknown source {source!r}; known: {', '.join(SOURCES)}", param_hint="SOURCE"
+        )
+    asked = _sign_option(sign)
     settings = settings_from(lake)
     body, saved = _read_saved_page(file, settings.open_lake())
     adapter = SOURCES[source]()
-    day = date.date() if date else _saved_day(saved) or site_today(settings.collect)
-    url = url or saved.get("url")
-    sign = sign or saved.get("sign")
-    request = _planned_request(adapter, day, url, sign_from_slug(sign) if sign else None)
+    request = saved_request(
+        adapter,
+        body,
+        today=site_today(settings.collect),
+        url=url or saved.get("url"),
+        day=date.date() if date else _saved_day(saved),
+        sign=asked or (Sign(saved["sign"]) if saved.get("sign") else None),
+    )
     page = Page(request=request, url=request.url, body=body, collected_at=dt.datetime.now(dt.UTC))
     try:
         parsed = adapter.parse(page)
     except LayoutChanged as error:
-        err_console.print(f"[red]cannot parse {file} as {source}:[/red] {error}")
-        raise typer.Exit(1) from error
+        raise LayoutChanged(f"cannot parse {file} as {source}: {error}") from None
+    stated = sorted({record.date for record in parsed.records} - {request.day})
+    if date is not None and stated:
+        raise HorogenError(
+            f"{file} is for {', '.join(map(str, stated))}, not {request.day} (--date): "
+            "drop --date to take the page's own date"
+        )
     for record in parsed.records:
         print(json.dumps(record.model_dump(mode="json"), ensure_ascii=False))
     for follow in parsed.follow:
-        err_console.print(f"links to: {follow.url}")
+        err_console.print(f"links to: {follow.url}", highlight=False)
     for problem in parsed.problems:
-        err_console.print(f"[yellow]problem:[/yellow] {problem}")
+        err_console.print(f"[yellow]problem:[/yellow] {problem}", highlight=False)
+
+
+def _sign_option(value: str | None) -> Sign | None:
+    if value is None:
+        return None
+    try:
+        return sign_from_slug(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--sign") from None
 
 
 def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
@@ -209,31 +263,18 @@ def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
     if local.is_file():
         record = local.with_suffix(".json")
         saved = json.loads(record.read_text()) if record.is_file() else {}
-        return local.read_text(encoding="utf-8"), saved
+        return decode_page(local.read_bytes()), saved
     if not lake.exists(file):
-        raise typer.BadParameter(f"{file} is neither a file nor in the lake {lake.uri}")
+        raise typer.BadParameter(
+            f"{file} is neither a file nor in the lake {lake.uri}", param_hint="FILE"
+        )
     record_path = str(Path(file).with_suffix(".json"))
     saved = lake.read_json(record_path) if lake.exists(record_path) else {}
-    return lake.read_bytes(file).decode("utf-8"), saved
+    return decode_page(lake.read_bytes(file)), saved
 
 
 def _saved_day(saved: dict[str, Any]) -> dt.date | None:
     return dt.date.fromisoformat(saved["date"]) if saved.get("date") else None
-
-
-def _planned_request(
-    adapter: Source, day: dt.date, url: str | None, sign: Sign | None
-) -> PageRequest:
-    """The request ``adapter`` plans for ``url`` (its first page without a URL); a page
-    reached by a link (astroscope's sign pages) gets a request for ``url`` itself."""
-    planned = adapter.plan(day, day)
-    request = planned[0] if url is None else None
-    for candidate in planned:
-        if url is not None and candidate.url.rstrip("/") == url.rstrip("/"):
-            request = candidate
-    if request is None:
-        request = PageRequest(url=str(url), day=day, name="page")
-    return request if sign is None else dataclasses.replace(request, sign=sign)
 
 
 @app.command("mirror")
@@ -245,7 +286,8 @@ def mirror_command(
         typer.Option(
             "--fault",
             help="Inject a fault: SOURCE=ITEM[,ITEM…], e.g. 74ru=500, mailru=500x2, "
-            "rambler=delay:2, ignio=hang, newsler=layout:changed, retrofm=disallow.",
+            "rambler=delay:2, ignio=hang, newsler=layout:changed, mailru=lag:1, "
+            "retrofm=disallow.",
         ),
     ] = None,
 ) -> None:
@@ -254,7 +296,7 @@ def mirror_command(
     Point collection at it with `horogen collect --mirror http://127.0.0.1:PORT`.
     """
     try:
-        faults = parse_faults(fault or [])
+        faults = parse_faults(fault or [], known=list(MIRRORS))
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--fault") from error
     console.print(f"mirror on http://{host}:{port} (Ctrl+C stops it)")

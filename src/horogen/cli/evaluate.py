@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from horogen.cli.app import LakeOption, app, console, quiet_libraries, settings_from
+from horogen.cli.app import LakeOption, app, console, settings_from
+from horogen.cli.logs import quiet_model_libraries
 from horogen.config import load_settings
 from horogen.evaluate.settings import OFFLINE_BACKENDS
 
@@ -67,9 +68,9 @@ def score_command(
     if offline:
         settings = scorers.offline(settings)
     if any(getattr(settings, metric).backend != OFFLINE_BACKENDS[metric] for metric in MEANING):
-        from horogen.cli.app import quiet_libraries
+        from horogen.cli.logs import quiet_model_libraries
 
-        quiet_libraries()
+        quiet_model_libraries()
     result = scorers.score_texts(texts, scorers.build_scorers(settings))
     if as_json:
         typer.echo(json.dumps(result.summary.model_dump()))
@@ -118,7 +119,7 @@ def evaluate_command(
     from horogen.evaluate.stage import evaluate_version
     from horogen.model.store import ModelStore
 
-    quiet_libraries()
+    quiet_model_libraries()
     settings = settings_from(lake)
     evaluate = settings.evaluate.model_copy(
         update={
@@ -189,7 +190,7 @@ def promote_command(
     from horogen.evaluate.stage import promote_version
     from horogen.model.store import ModelStore
 
-    quiet_libraries()
+    quiet_model_libraries()
     settings = settings_from(lake)
     decision = promote_version(
         version,
@@ -212,7 +213,7 @@ def rollback_command(lake: LakeOption = None) -> None:
     from horogen.evaluate.stage import rollback
     from horogen.model.store import ModelStore
 
-    quiet_libraries()
+    quiet_model_libraries()
     change = rollback(ModelStore.from_settings(settings_from(lake)))
     console.print(f"champion: version {change.version} ({change.reason})")
 
@@ -233,7 +234,7 @@ def publish_command(
     from horogen.evaluate.publish import publish_model
     from horogen.model.store import ModelStore
 
-    quiet_libraries()
+    quiet_model_libraries()
     settings = settings_from(lake)
     model = ModelStore.from_settings(settings).resolve(reference or "champion")
     published = publish_model(model, settings.publish)

@@ -15,8 +15,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from horogen.cli.app import DateOption, LakeOption, app, console, quiet_libraries, settings_from
-from horogen.errors import HorogenError
+from horogen.cli.app import DateOption, LakeOption, app, console, settings_from
+from horogen.cli.logs import quiet_model_libraries
 from horogen.model.prompts import parse_category
 from horogen.model.settings import Backend
 from horogen.signs import Sign, lookup_sign
@@ -34,10 +34,6 @@ ModelOption = Annotated[
         show_default=False,
     ),
 ]
-
-
-class BadInput(HorogenError):
-    """A sign or category a person typed that does not exist."""
 
 
 @app.command("generate")
@@ -81,12 +77,12 @@ def generate_command(
     from horogen.model.generate import HoroscopeGenerator, requests_for
     from horogen.model.store import ModelStore
 
-    quiet_libraries()
+    quiet_model_libraries()
     chosen = _signs(signs)
     try:
         wanted = parse_category(category)
     except ValueError as error:
-        raise BadInput(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint="--category") from None
     overrides = {"backend": backend, "batch_size": batch_size}
     settings = settings_from(lake, generation={k: v for k, v in overrides.items() if v})
     resolved = ModelStore.from_settings(settings).resolve(model)
@@ -125,7 +121,7 @@ def _signs(given: list[str] | None) -> list[Sign]:
     try:
         return [lookup_sign(name) for name in given]
     except ValueError as error:
-        raise BadInput(str(error)) from None
+        raise typer.BadParameter(str(error), param_hint="SIGNS") from None
 
 
 def _record(text: GeneratedText) -> dict:
@@ -159,7 +155,7 @@ def models_command(
     from horogen.model import registry
     from horogen.model.store import ModelStore
 
-    quiet_libraries()
+    quiet_model_libraries()
     store = ModelStore.from_settings(settings_from(lake))
     target = store.connect()
     versions = registry.list_versions(store.name)

@@ -12,10 +12,10 @@ from horogen.cli.app import (
     app,
     console,
     end_runs_on_sigterm,
-    quiet_libraries,
     settings_from,
 )
 from horogen.cli.collect import print_report
+from horogen.cli.logs import quiet_model_libraries
 from horogen.cli.process import report_table
 from horogen.collect.run import site_today
 from horogen.model.tracking import tracking
@@ -36,7 +36,7 @@ def demo_command(
 
     Settings: horogen/scenarios/demo.toml, under HOROGEN_* variables and these options.
     """
-    quiet_libraries()
+    quiet_model_libraries()
     end_runs_on_sigterm()
     settings = settings_from(lake, scenario="demo", train={"epochs": epochs} if epochs else None)
     window = last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from horogen.cli import logs
 from horogen.cli.app import (
     FromOption,
     LakeOption,
@@ -18,9 +19,9 @@ from horogen.cli.app import (
     app,
     console,
     end_runs_on_sigterm,
-    quiet_libraries,
     settings_from,
 )
+from horogen.cli.logs import quiet_model_libraries
 
 BaseOption = Annotated[
     str | None,
@@ -63,7 +64,7 @@ def train_command(
     from horogen.train.data import DataWindow
     from horogen.train.trainer import train
 
-    quiet_libraries()
+    quiet_model_libraries()
     settings = settings_from(lake)
     window = DataWindow(start.date() if start else None, end.date() if end else None)
     end_runs_on_sigterm()
@@ -77,6 +78,7 @@ def train_command(
         epochs=epochs,
         resume=resume,
         run_name=run_name,
+        progress=logs.progress_bars(),
     )
     record = result.record
     metrics = ", ".join(f"{key} {value:.4g}" for key, value in record.metrics.items())
@@ -99,7 +101,7 @@ def register_command(
     from horogen.model.store import ModelStore
     from horogen.train.registration import register_run
 
-    quiet_libraries()
+    quiet_model_libraries()
     settings = settings_from(lake)
     record = register_run(run_dir, ModelStore.from_settings(settings), settings.generation.strategy)
     console.print(

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from horogen.collect.labels import without_labels
 from horogen.errors import LayoutChanged
 from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
@@ -62,6 +63,17 @@ class Page:
     collected_at: dt.datetime
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    """What a page states about itself (``None`` where it says nothing): enough to parse a
+    saved page without the request it answered (``collect/saved.py``)."""
+
+    url: str | None = None  # its address: the canonical link, or where the site serves it
+    sign: Sign | None = None  # the sign of a page about one sign
+    category: Category | None = None
+    day: dt.date | None = None  # the day it is for (a feed: its "today")
+
+
 @dataclass
 class ParsedPage:
     """What a page gave: records, pages to fetch next, and items that had to be skipped."""
@@ -95,6 +107,11 @@ class Source(ABC):
     def parse(self, page: Page) -> ParsedPage:
         """Records on ``page``; raises ``LayoutChanged`` when the page is not as expected."""
 
+    def page_facts(self, body: str, today: dt.date) -> PageFacts:
+        """What the page ``body`` states about itself: its address, sign, category, day
+        (a date without a year is taken nearest ``today``). Nothing, unless a site says."""
+        return PageFacts()
+
     def record(
         self,
         page: Page,
@@ -104,13 +121,14 @@ class Source(ABC):
         category: Category | None = None,
         day: dt.date | None = None,
     ) -> Record:
-        """A record from ``page``: the date the page states (``day``) or the requested day."""
+        """A record from ``page``: the date the page states (``day``) or the requested day,
+        and the text without the sign's name and dates printed beside it (labels.py)."""
         return Record(
             date=day or page.request.day,
             sign=sign,
             category=category or page.request.category,
             source=self.id,
-            text=normalize_whitespace(text),
+            text=normalize_whitespace(without_labels(normalize_whitespace(text))),
             url=page.url,
             collected_at=page.collected_at,
         )

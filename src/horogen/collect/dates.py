@@ -57,6 +57,14 @@ MONTHS_GENITIVE: tuple[str, ...] = (
 )
 
 _NUMERIC = r"(?P<nd>\d{1,2})\.(?P<nm>\d{1,2})\.(?P<ny>\d{4})"
+_MONTH_WORD = "|".join(sorted(MONTHS, key=len, reverse=True))
+_RANGE_END = rf"\d{{1,2}}\.\d{{1,2}}(?:\.\d{{2,4}})?|\d{{1,2}}\s+(?:{_MONTH_WORD})(?![а-яё])\.?"
+#: A sign's dates as pages print them beside its name: "21.03 – 20.04", "21.03-20.04.",
+#: "21 марта — 20 апреля", "с 21 марта по 20 апреля" (any case, any dash, any spaces).
+DATE_RANGE = re.compile(
+    rf"(?<![\d.])(?:\bс\s+)?(?:{_RANGE_END})\s*(?:[-–—]|по)\s*(?:{_RANGE_END})(?![\d])",
+    re.IGNORECASE,
+)
 _ISO = r"(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
 _WORDS = r"(?P<wd>\d{1,2})\s+(?P<wm>[а-я]+)\.?(?:,?\s+(?P<wy>\d{4}))?"
 _DATE = re.compile(rf"(?<![\d.\-])(?:{_NUMERIC}|{_ISO}|{_WORDS})(?![\d])")

@@ -18,8 +18,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from horogen.collect.breaker import Breaker
 from horogen.collect.settings import CollectSettings
-from horogen.errors import FetchError
+from horogen.errors import FetchError, SiteGivenUp
 
 
 def _is_retryable(error: BaseException) -> bool:
@@ -66,7 +67,10 @@ class Fetcher:
     retried on timeouts, broken connections, 5xx and 429 with exponential backoff and full
     jitter, or after the server's ``Retry-After`` (giving up at once when that is longer
     than ``backoff_max``), and never on other 4xx. robots.txt is read once per origin and
-    honoured unless ``respect_robots`` is off.
+    honoured unless ``respect_robots`` is off. A site that failed ``breaker_threshold``
+    requests in a row (timeouts, broken connections, 5xx, 429, each after its retries) is
+    not asked again: its other requests raise :class:`SiteGivenUp` without being sent, and
+    those retrying stop.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class Fetcher:
         self._site_limits: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.concurrency_per_site)
         )
+        self._breakers: dict[str, Breaker] = {}
         self._robots: dict[str, RobotFileParser] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._backoff = wait_random_exponential(
@@ -98,16 +103,28 @@ class Fetcher:
         self, url: str, *, site: str, params: dict[str, Any] | None = None
     ) -> httpx.Response:
         """GET ``url`` for ``site`` (the concurrency key); raises ``FetchError`` once retries
-        are spent, on a non-retryable status, or when robots.txt disallows the URL."""
+        are spent, on a non-retryable status, or when robots.txt disallows the URL, and
+        ``SiteGivenUp`` when the site's breaker is open."""
+        breaker = self.breaker(site)
+        _check(breaker)
         if self.settings.respect_robots and not await self._allowed(url, site):
             raise FetchError(f"robots.txt disallows {url} for {self.settings.user_agent!r}")
         async with self._site_limits[site]:
-            return await self._get_with_retries(url, params)
+            _check(breaker)  # it may have opened while this request waited for a slot
+            return await self._get_with_retries(url, params, breaker)
 
-    async def _get_with_retries(self, url: str, params: dict[str, Any] | None) -> httpx.Response:
+    def breaker(self, site: str) -> Breaker:
+        """``site``'s circuit breaker (open: the site is not asked again in this run)."""
+        if site not in self._breakers:
+            self._breakers[site] = Breaker(site, self.settings.breaker_threshold)
+        return self._breakers[site]
+
+    async def _get_with_retries(
+        self, url: str, params: dict[str, Any] | None, breaker: Breaker
+    ) -> httpx.Response:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
-            stop=self._stop,
+            stop=lambda state: self._stop(state) or breaker.open,
             wait=self._wait,
             reraise=True,
         )
@@ -124,7 +141,12 @@ class Fetcher:
                     f"; it asks to wait {asked:.0f} s, longer than backoff_max "
                     f"({self.settings.backoff_max:.0f} s)"
                 )
+            if _is_retryable(error):  # the site itself is unwell, not this one page
+                breaker.failed(reason)
+            else:
+                breaker.succeeded()
             raise FetchError(reason) from error
+        breaker.succeeded()
         return response
 
     def _stop(self, state: RetryCallState) -> bool:
@@ -152,9 +174,13 @@ class Fetcher:
         error after retries disallows everything for now, so the page's fetch fails with
         that reason (and is not remembered: the next page asks again)."""
         parser = RobotFileParser(f"{origin}/robots.txt")
+        breaker = self.breaker(site)
         try:
             async with self._site_limits[site]:
-                response = await self._get_with_retries(f"{origin}/robots.txt", None)
+                _check(breaker)
+                response = await self._get_with_retries(f"{origin}/robots.txt", None, breaker)
+        except SiteGivenUp:
+            raise
         except FetchError as error:
             cause = error.__cause__
             if isinstance(cause, httpx.HTTPStatusError) and cause.response.status_code < 500:
@@ -163,6 +189,11 @@ class Fetcher:
             raise FetchError(f"robots.txt unreachable: {error}") from error
         parser.parse(response.text.splitlines())
         return parser
+
+
+def _check(breaker: Breaker) -> None:
+    if breaker.reason is not None:
+        raise SiteGivenUp(breaker.reason)
 
 
 def _asked_delay(error: BaseException | None) -> float | None:

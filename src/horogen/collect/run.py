@@ -24,7 +24,7 @@ from horogen.collect.fetch import Fetcher
 from horogen.collect.settings import CollectSettings
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings
-from horogen.errors import ConfigError, FetchError, LayoutChanged
+from horogen.errors import ConfigError, FetchError, LayoutChanged, SiteGivenUp
 from horogen.lake import Lake, quarantine_path, raw_path, report_path
 from horogen.schema import Record
 
@@ -44,6 +44,7 @@ class SourceReport:
     pages: int = 0
     records: int = 0
     quarantined: int = 0
+    not_attempted: int = 0  # pages not asked for: their site's breaker was open
     errors: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     written: Written = "none"
@@ -91,7 +92,14 @@ class Collector:
         site_today = day if self.mirror else self.today
         try:
             if source.availability.serves(day, site_today):
-                records = await self._gather(source, source.plan(day, site_today), report)
+                given_up: set[str] = set()
+                requests = source.plan(day, site_today)
+                records = await self._gather(source, requests, report, given_up)
+                if given_up:  # first: the one line that explains the rest
+                    report.errors.insert(
+                        0,
+                        f"{report.not_attempted} page(s) not attempted: {'; '.join(given_up)}",
+                    )
                 self._write(source, day, records, report)
             else:
                 report.status = "skipped"
@@ -115,11 +123,17 @@ class Collector:
         return report
 
     async def _gather(
-        self, source: Source, requests: list[PageRequest], report: SourceReport
+        self,
+        source: Source,
+        requests: list[PageRequest],
+        report: SourceReport,
+        given_up: set[str],
     ) -> list[Record]:
         records: dict[tuple[object, ...], Record] = {}
         while requests:
-            pages = await asyncio.gather(*(self._fetch(source, r, report) for r in requests))
+            pages = await asyncio.gather(
+                *(self._fetch(source, r, report, given_up) for r in requests)
+            )
             requests = []
             for page in pages:
                 if page is None:
@@ -130,11 +144,17 @@ class Collector:
         return list(records.values())
 
     async def _fetch(
-        self, source: Source, request: PageRequest, report: SourceReport
+        self, source: Source, request: PageRequest, report: SourceReport, given_up: set[str]
     ) -> Page | None:
+        """The page, or ``None`` with the reason in ``report`` (and in ``given_up`` when the
+        site's breaker kept it from being asked)."""
         params = {"date": request.day.isoformat()} if self.mirror else None
         try:
             response = await self.fetcher.get(request.url, site=source.id, params=params)
+        except SiteGivenUp as error:
+            report.not_attempted += 1
+            given_up.add(str(error))
+            return None
         except FetchError as error:
             report.errors.append(str(error))
             return None
@@ -234,23 +254,42 @@ class Collector:
         self.lake.write_bytes(path, raw.to_csv(records))
 
 
+Outcome = Literal["ok", "partial", "failed"]
+
+
 @dataclass
 class CollectionResult:
     reports: list[SourceReport]
     seconds: float = 0.0
 
     @property
+    def unserved_days(self) -> list[dt.date]:
+        """Days that no source asked for could serve (every source-day ``skipped``)."""
+        days: dict[dt.date, bool] = {}
+        for report in self.reports:
+            days[report.date] = days.get(report.date, True) and report.status == "skipped"
+        return sorted(day for day, skipped in days.items() if skipped)
+
+    @property
     def failed_share(self) -> float:
-        """The share of attempted source-days that failed; 1.0 when none was attempted
-        (no source serves the days asked for)."""
-        attempted = [r for r in self.reports if r.status != "skipped"]
-        if not attempted:
+        """The share of source-days that failed, among those attempted and those of the
+        days that no source could serve (which count as failed: nothing was collected for
+        them); 1.0 when there are none."""
+        unserved = set(self.unserved_days)
+        counted = [r for r in self.reports if r.status != "skipped" or r.date in unserved]
+        if not counted:
             return 1.0
-        return sum(r.status == "failed" for r in attempted) / len(attempted)
+        return sum(r.status in ("failed", "skipped") for r in counted) / len(counted)
 
     def succeeded(self, threshold: float) -> bool:
-        """False when at least ``threshold`` of the attempted source-days failed."""
+        """False when at least ``threshold`` of the counted source-days failed."""
         return self.failed_share < threshold
+
+    def outcome(self, threshold: float) -> Outcome:
+        """``failed`` at or over ``threshold``, ``partial`` when anything failed below it."""
+        if not self.succeeded(threshold):
+            return "failed"
+        return "partial" if self.failed_share > 0 else "ok"
 
 
 class _GiveUp:

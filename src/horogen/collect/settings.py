@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from horogen.collect.sites import SOURCES
 
 
 class CollectSettings(BaseModel):
@@ -38,12 +41,33 @@ class CollectSettings(BaseModel):
     backoff_base: float = Field(default=0.5, gt=0, description="First retry delay, seconds.")
     backoff_max: float = Field(default=30.0, gt=0)
     concurrency_per_site: int = Field(default=4, ge=1)
+    breaker_threshold: int = Field(
+        default=3,
+        ge=0,
+        description="Give up on a site for the rest of the run once this many of its "
+        "requests in a row failed after their retries (timeouts, refused or broken "
+        "connections, 5xx, 429); its remaining pages are reported as not attempted "
+        "(0: never give up).",
+    )
     failure_threshold: float = Field(
-        default=1.0,
+        default=0.5,
         gt=0,
         le=1,
-        description="Share of failed sources at which `collect` exits non-zero.",
+        description="Share of failed source-days at which `collect` fails (exit code 1); "
+        "fewer failures are a partial failure (exit code 5).",
     )
+
+    @field_validator("sources")
+    @classmethod
+    def _known_sources(cls, value: list[str] | None) -> list[str] | None:
+        _check_sources(value or [])
+        return value
+
+    @field_validator("base_urls")
+    @classmethod
+    def _known_base_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        _check_sources(value)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -53,3 +77,9 @@ class CollectSettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (try Europe/Moscow)") from None
         return value
+
+
+def _check_sources(names: Iterable[str]) -> None:
+    unknown = [name for name in names if name not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from horogen.mirror.base import Layout
 
@@ -24,8 +24,8 @@ class Fault(BaseModel):
 
     ``status``, ``delay`` and ``hang`` are transient: they apply to the first ``times``
     requests after the fault is set (every request when ``times`` is None), then the source
-    answers normally again, so retries can be tested. ``layout`` and ``disallow`` last until
-    the fault is changed.
+    answers normally again, so retries can be tested. ``layout``, ``lag`` and ``disallow``
+    last until the fault is changed.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -35,11 +35,20 @@ class Fault(BaseModel):
         default=None, ge=0, description="Retry-After header (seconds) sent with `status`."
     )
     delay: float = Field(default=0.0, ge=0, description="Seconds to wait before answering.")
-    hang: bool = Field(default=False, description="Never answer (until the client gives up).")
+    hang: bool = Field(
+        default=False,
+        description="Never answer (until the client gives up or the fault is cleared).",
+    )
     times: int | None = Field(
         default=None, ge=0, description="Apply status/delay/hang to the first N requests only."
     )
     layout: Layout = Field(default="current", description="The page layout to serve.")
+    lag: int = Field(
+        default=0,
+        ge=0,
+        description="Serve the pages of this many days before the asked day, as a site that "
+        "has not been updated.",
+    )
     disallow: bool = Field(default=False, description="robots.txt disallows this source.")
 
     @property
@@ -56,13 +65,14 @@ class Fault(BaseModel):
             "hang" if self.hang else "",
             f"times:{self.times}" if self.times is not None else "",
             f"layout:{self.layout}" if self.layout != "current" else "",
+            f"lag:{self.lag}" if self.lag else "",
             "disallow" if self.disallow else "",
         ]
         return ",".join(item for item in items if item)
 
     def settled(self) -> Fault:
         """This fault once its ``times`` are used up: only the lasting parts remain."""
-        return Fault(layout=self.layout, disallow=self.disallow)
+        return Fault(layout=self.layout, lag=self.lag, disallow=self.disallow)
 
 
 NO_FAULT = Fault()
@@ -180,15 +190,11 @@ class RequestLog:
             self._entries.clear()
 
 
-_SYNTAX = """\
-fault syntax: SOURCE=ITEM[,ITEM…], where ITEM is one of
-  CODE[xN]         answer HTTP status CODE (400–599); xN: only the first N requests
-  retry-after:S    send Retry-After: S (seconds) with the status
-  delay:S[xN]      answer after S seconds
-  hang[xN]         never answer (the client times out)
-  times:N          status, delay and hang apply to the first N requests only
-  layout:NAME      serve the current, legacy or changed layout
-  disallow         robots.txt disallows the source"""
+#: The ``--fault`` syntax in one line, for error messages.
+SYNTAX = (
+    "SOURCE=ITEM[,ITEM…] with ITEM one of CODE[xN], retry-after:S, delay:S[xN], hang[xN], "
+    "times:N, layout:current|legacy|changed, lag:DAYS, disallow (e.g. 74ru=500x2, ignio=hang)"
+)
 
 
 def parse_fault(spec: str) -> tuple[str, Fault]:
@@ -202,18 +208,19 @@ def parse_fault(spec: str) -> tuple[str, Fault]:
     - ``hang[xN]``: never answer, so the client's read timeout fires;
     - ``times:N``: status, delay and hang apply to the first N requests only;
     - ``layout:NAME``: serve the ``current``, ``legacy`` or ``changed`` layout;
+    - ``lag:DAYS``: serve the pages of DAYS days earlier (a site that was not updated);
     - ``disallow``: robots.txt disallows the source.
 
     Examples: ``74ru=500``, ``mailru=500x2`` (the first 2 requests fail, then it recovers),
     ``74ru=429x1,retry-after:2``, ``rambler=delay:2``, ``ignio=hang``, ``ignio=hangx1``,
     ``newsler=layout:changed``, ``astroscope=disallow``.
 
-    Raises ``ValueError`` with this syntax in the message when ``spec`` does not parse.
+    Raises ``ValueError`` (one line, with the syntax) when ``spec`` does not parse.
     """
     source, sep, items = spec.partition("=")
     source = source.strip()
     if not sep or not source or not items.strip():
-        raise ValueError(f"bad fault {spec!r}\n{_SYNTAX}")
+        raise ValueError(f"bad fault {spec!r}: expected {SYNTAX}")
     fields: dict[str, object] = {}
 
     def put(name: str, value: object) -> None:
@@ -240,21 +247,31 @@ def parse_fault(spec: str) -> tuple[str, Fault]:
                 put("times", int(value))
             elif name == "layout" and value in _LAYOUTS and not times:
                 put("layout", value)
+            elif name == "lag" and value and not times:
+                put("lag", int(value))
             elif name == "disallow" and not value and not times:
                 put("disallow", True)
             else:
                 raise ValueError(f"unknown item {raw.strip()!r}")
         return source, Fault.model_validate(fields)
-    except ValueError as error:  # pydantic's ValidationError is a ValueError too
-        raise ValueError(f"bad fault {spec!r}: {error}\n{_SYNTAX}") from None
+    except ValidationError as error:
+        reasons = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ValueError(f"bad fault {spec!r}: {reasons}; expected {SYNTAX}") from None
+    except ValueError as error:
+        raise ValueError(f"bad fault {spec!r}: {error}; expected {SYNTAX}") from None
 
 
-def parse_faults(specs: Iterable[str]) -> Faults:
+def parse_faults(specs: Iterable[str], known: Collection[str] | None = None) -> Faults:
     """:class:`Faults` from several ``--fault`` options; options for one source combine
-    (``74ru=500x2`` and ``74ru=layout:changed``)."""
+    (``74ru=500x2`` and ``74ru=layout:changed``). A source not in ``known`` (when given) is
+    a ``ValueError``."""
     merged: dict[str, Fault] = {}
     for spec in specs:
         source, fault = parse_fault(spec)
+        if known is not None and source not in known:
+            raise ValueError(
+                f"bad fault {spec!r}: no source {source!r}; sources: {', '.join(known)}"
+            )
         if source in merged:
             given = fault.model_dump(exclude_defaults=True)
             fault = Fault.model_validate(merged[source].model_dump() | given)

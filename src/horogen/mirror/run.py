@@ -3,6 +3,7 @@ for ``horogen mirror``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
@@ -30,6 +31,8 @@ class MirrorServer:
             assert mirror.log.count("74ru") == 1
 
     ``port=0`` (the default) takes a free port; ``url`` has the real one once started.
+    ``today``: the day pages asked for without ``?date=`` show (default: the real today),
+    so a collector that takes the mirror for the live sites sees a known day.
     """
 
     def __init__(
@@ -40,10 +43,11 @@ class MirrorServer:
         texts: TextFn = horoscope_text,
         host: str = "127.0.0.1",
         port: int = 0,
+        today: dt.date | None = None,
     ) -> None:
         self.faults = Faults() if faults is None else faults
         self.log = RequestLog()
-        self.app = create_app(self.faults, mirrors, texts, log=self.log)
+        self.app = create_app(self.faults, mirrors, texts, log=self.log, today=today)
         self.host = host
         self.port = port
         self._server: uvicorn.Server | None = None
@@ -61,6 +65,7 @@ class MirrorServer:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(
             self.app,
+            log_config=None,  # uvicorn's loggers go through the host's logging setup
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -113,6 +118,14 @@ def serve(
     mirrors: Mapping[str, SiteMirror] | None = None,
     log_level: str = "info",
 ) -> None:
-    """Serve the mirror in the foreground until interrupted (``horogen mirror``)."""
+    """Serve the mirror in the foreground until interrupted (``horogen mirror``); uvicorn's
+    messages (access log included) go through the host's logging setup."""
     app = create_app(faults, mirrors)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=2)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=log_level,
+        timeout_graceful_shutdown=2,
+    )

@@ -3,7 +3,10 @@
 Routes (``create_app``):
 
 - ``GET /{source}/{path}?date=YYYY-MM-DD``: the site's page as the site shows it on that
-  day (the real today without ``date``); 404 for an unknown site or page, 400 for a bad date;
+  day; without ``date`` (a collector that takes the mirror for the live sites), on the
+  mirror's today: the real today, or the one it was started with. 404 for an unknown site
+  or page, 400 for a bad date;
+- ``GET /_redirect/{path}``: a 301 to ``/{path}`` (same query), as a site that moved;
 - ``GET /robots.txt`` (also ``/{source}/robots.txt``): allows everything unless a fault
   disallows a source's prefix;
 - ``GET /``: an index of the sites with links to today's pages;
@@ -19,10 +22,16 @@ import datetime as dt
 import html
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 
 from horogen.collect.sites import SOURCES
 from horogen.mirror.base import SiteMirror, TextFn
@@ -39,10 +48,12 @@ def create_app(
     mirrors: Mapping[str, SiteMirror] | None = None,
     texts: TextFn = horoscope_text,
     log: RequestLog | None = None,
+    today: dt.date | None = None,
 ) -> FastAPI:
     """The mirror as an ASGI app: ``mirrors`` (default: every site in
     ``horogen.mirror.sites.MIRRORS``) with ``texts``, faults from ``faults`` (changeable
-    while it runs), requests recorded in ``log``; both are also on ``app.state``.
+    while it runs), requests recorded in ``log``; both are also on ``app.state``. ``today``:
+    the day a page asked for without ``?date=`` shows (default: the real today).
 
     Setting ``app.state.stopping`` (a ``threading.Event``) ends hanging requests with a 503,
     so a server can stop at once."""
@@ -64,7 +75,7 @@ def create_app(
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> str:
-        return _index_html(_base_url(request), mirrors, faults)
+        return _index_html(_base_url(request), mirrors, faults, today or dt.date.today())
 
     @app.get("/robots.txt", response_class=PlainTextResponse)
     def robots() -> str:
@@ -89,6 +100,11 @@ def create_app(
     def requests() -> dict[str, int]:
         return log.counts()
 
+    @app.get("/_redirect/{path:path}", status_code=301)
+    def moved(path: str, request: Request) -> RedirectResponse:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{_base_url(request)}/{path}{query}", status_code=301)
+
     @app.get(
         "/{source_id}/{path:path}",
         responses={400: {"description": "Bad date"}, 404: {"description": "No such page"}},
@@ -102,18 +118,19 @@ def create_app(
             return PlainTextResponse(_robots_txt(faults))
         entry = log.record(source_id, path, date)
         try:
-            today = _parse_date(date)
+            day = _parse_date(date) if date is not None else today or dt.date.today()
         except ValueError as error:
             entry.status = 400
             return _error(400, str(error))
 
         fault = faults.consume(source_id)
         if fault.hang:
-            await _hang(request, stopping)
+            await _hang(request, stopping, lambda: not faults.get(source_id).hang)
             if stopping.is_set():
                 entry.status = 503
                 return _error(503, "the mirror is shutting down")
-            return _error(504, f"hung for up to {HANG_SECONDS:g} s")  # the client left
+            if await request.is_disconnected():
+                return _error(504, f"hung for up to {HANG_SECONDS:g} s")  # the client left
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.status is not None:
@@ -125,7 +142,8 @@ def create_app(
             )
         else:
             site_url = f"{_base_url(request)}/{source_id}"
-            rendered = mirror.render(path, today, site_url, fault.layout, texts)
+            shown = day - dt.timedelta(days=fault.lag)
+            rendered = mirror.render(path, shown, site_url, fault.layout, texts)
             if rendered is None:
                 response = _error(404, f"{source_id} has no page {path!r}")
             else:
@@ -136,9 +154,7 @@ def create_app(
     return app
 
 
-def _parse_date(value: str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
+def _parse_date(value: str) -> dt.date:
     try:
         if not _ISO_DATE.fullmatch(value):
             raise ValueError
@@ -147,11 +163,12 @@ def _parse_date(value: str | None) -> dt.date:
         raise ValueError(f"bad date {value!r}: expected ?date=YYYY-MM-DD") from None
 
 
-async def _hang(request: Request, stopping: threading.Event) -> None:
-    """Wait until the client gives up, the server stops or HANG_SECONDS pass."""
+async def _hang(request: Request, stopping: threading.Event, released: Callable[[], bool]) -> None:
+    """Wait until the client gives up, the server stops, the fault is ``released`` (the
+    request is then answered as usual) or HANG_SECONDS pass."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + HANG_SECONDS
-    while loop.time() < deadline and not stopping.is_set():
+    while loop.time() < deadline and not stopping.is_set() and not released():
         if await request.is_disconnected():
             return
         await asyncio.sleep(0.05)
@@ -170,8 +187,9 @@ def _robots_txt(faults: Faults) -> str:
     return "\n".join(["User-agent: *", *rules]) + "\n"
 
 
-def _index_html(base: str, mirrors: Mapping[str, SiteMirror], faults: Faults) -> str:
-    today = dt.date.today()
+def _index_html(
+    base: str, mirrors: Mapping[str, SiteMirror], faults: Faults, today: dt.date
+) -> str:
     pages = _todays_pages(base, mirrors, today)
     items = []
     for source_id in sorted(mirrors):

@@ -2,9 +2,14 @@
 
 Every step is a vectorized polars expression (no per-row Python) except the SHA-256 of the
 texts that are kept, which polars has no expression for (:func:`sha256_hex` hashes the bytes
-in place). Files are read in a thread pool; a step with a trigger runs only on the rows its
-trigger finds, and texts that hold only kept characters skip the normalize and removal
-steps — both are shortcuts that give the same text as running every step on every row.
+in place). A step with a trigger runs only on the rows its trigger finds, and texts that
+hold only kept characters skip the normalize and removal steps — both are shortcuts that
+give the same text as running every step on every row.
+
+Each raw file is read, cleaned and judged on its own, in a thread pool (:func:`judge_file`),
+and only its candidates (the rows no rule drops) and its counts are kept; a day's candidates
+are then de-duplicated together. Memory holds the day's candidates and one file's raw rows
+per thread, not the whole day's raw rows and their copies at each cleaning step.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
@@ -29,8 +36,9 @@ NAME = "polars"
 
 _RAW = {column: pl.String for column in RAW_COLUMNS}
 _HEADER_LENGTH = rawcsv.canonical_length(list(RAW_COLUMNS))
-#: Frames at least this long are cleaned in two halves, one thread each.
-_PARALLEL_ROWS = 100_000
+#: Files judged at once (the string steps of one file run on one core); each holds one
+#: file's raw rows and their cleaned copies.
+_WORKERS = min(8, os.cpu_count() or 2)
 
 
 def process(
@@ -38,20 +46,35 @@ def process(
 ) -> dict[dt.date, DayResult]:
     """Process the raw files of each day; returns a result per day of ``files``."""
     all_files = [file for day in sorted(files) for file in files[day]]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        reads = list(pool.map(lambda file: read_file(lake, file), all_files))
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        judged = list(pool.map(lambda file: judge_file(lake, file, settings), all_files))
+    return {day: deduplicate(day, [part for part in judged if part.day == day]) for day in files}
 
-    frames: list[pl.DataFrame] = []
-    malformed: dict[dt.date, list[Malformed]] = {day: [] for day in files}
-    for file, (frame, problems) in zip(all_files, reads, strict=True):
-        frames.append(frame.with_columns(day=pl.lit(file.day, dtype=pl.Date)))
-        malformed[file.day].extend(problems)
-    raw = (
-        pl.concat(frames, how="vertical")
-        if frames
-        else pl.DataFrame(schema=_RAW | {"day": pl.Date})
+
+@dataclass
+class JudgedFile:
+    """What a raw file leaves once judged: the rows no rule drops, and counts of the rest."""
+
+    day: dt.date
+    candidates: pl.DataFrame  # raw columns, cleaned ``text``, ``collected_at`` as a datetime
+    dropped: dict[str, int]  # rows each rule dropped
+    signs: set[str]  # the known signs among its readable rows
+    rows: int  # readable rows
+    malformed: list[Malformed]
+
+
+def judge_file(lake: Lake, file: RawFile, settings: ProcessSettings) -> JudgedFile:
+    """Read, clean and judge one raw file."""
+    frame, malformed = read_file(lake, file)
+    judged = classify(frame.with_columns(day=pl.lit(file.day, dtype=pl.Date)), settings)
+    del frame  # the raw texts: only their cleaned versions are needed from here on
+    dropped = dict(judged.filter(pl.col("_rule").is_not_null()).group_by("_rule").len().rows())
+    known = judged.filter(pl.col("sign").is_in(rules.SIGNS))["sign"].unique().to_list()
+    candidates = judged.filter(pl.col("_rule").is_null()).drop("_rule")
+    candidates = candidates.with_columns(
+        collected_at=_collected_at(pl.col("collected_at"), strict=True)
     )
-    return run_rules(raw, settings, malformed)
+    return JudgedFile(file.day, candidates, dropped, set(known), judged.height, malformed)
 
 
 def read_file(lake: Lake, file: RawFile) -> tuple[pl.DataFrame, list[Malformed]]:
@@ -180,13 +203,7 @@ def classify(frame: pl.DataFrame, settings: ProcessSettings) -> pl.DataFrame:
         pl.col("category", "source", "url").fill_null(""),
         _raw=pl.col("text").fill_null(""),
     ).drop("text")
-    if frame.height >= _PARALLEL_ROWS:  # the string steps run on one core per frame
-        half = frame.height // 2
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            parts = list(pool.map(lambda part: clean(part, settings), (frame[:half], frame[half:])))
-        cleaned = pl.concat(parts, rechunk=False)
-    else:
-        cleaned = clean(frame, settings)
+    cleaned = clean(frame, settings)
     sign = pl.col("sign")
     length = pl.col("text").str.len_chars()
     rule = (
@@ -207,61 +224,33 @@ def classify(frame: pl.DataFrame, settings: ProcessSettings) -> pl.DataFrame:
     return cleaned.with_columns(_rule=rule).drop("_raw", "_mixed")
 
 
-def run_rules(
-    raw: pl.DataFrame, settings: ProcessSettings, malformed: Mapping[dt.date, list[Malformed]]
-) -> dict[dt.date, DayResult]:
-    """Clean, judge and de-duplicate readable raw rows (with a ``day`` column)."""
-    judged = classify(raw, settings)
-    candidates = judged.filter(pl.col("_rule").is_null()).with_columns(
-        collected_at=_collected_at(pl.col("collected_at"), strict=True)
+def deduplicate(day: dt.date, parts: list[JudgedFile]) -> DayResult:
+    """A day's result from its judged files: among candidates with the same cleaned text,
+    the first by ``DEDUP_ORDER`` is kept and the others count as duplicates."""
+    candidates = pl.concat([part.candidates for part in parts], rechunk=False) if parts else None
+    dropped = dict.fromkeys(rules.DROP_RULES, 0)
+    for part in parts:
+        for rule, count in part.dropped.items():
+            dropped[rule] += count
+    malformed = [problem for part in parts for problem in part.malformed]
+    dropped["malformed"] = len(malformed)
+    kept = None
+    if candidates is not None and candidates.height:
+        # Only texts that occur more than once need the ordering that picks one.
+        repeated = candidates["text"].is_duplicated()
+        ordered = candidates.filter(repeated).sort(list(rules.DEDUP_ORDER))
+        first = ordered["text"].is_first_distinct()
+        dropped["duplicate"] = int((~first).sum())
+        kept = pl.concat([candidates.filter(~repeated), ordered.filter(first)], rechunk=False)
+        kept = kept.with_columns(text_hash=sha256_hex(kept["text"]))
+    return DayResult(
+        day=day,
+        table=_to_arrow(kept),
+        rows_in=sum(part.rows for part in parts) + len(malformed),
+        dropped=dropped,
+        malformed=sorted(malformed, key=lambda item: (item.file, item.line)),
+        signs_in=sorted(set().union(*(part.signs for part in parts))),
     )
-    # Only texts that occur more than once on a day need the ordering that picks one.
-    repeated = candidates.select(pl.struct("day", "text").is_duplicated()).to_series()
-    ordered = (
-        candidates.filter(repeated)
-        .sort(["day", *rules.DEDUP_ORDER])
-        .with_columns(_first=pl.col("text").is_first_distinct().over("day"))
-    )
-    duplicates = ordered.filter(~pl.col("_first"))
-    kept = pl.concat(
-        [candidates.filter(~repeated), ordered.filter(pl.col("_first")).drop("_first")],
-        rechunk=False,
-    )
-    kept = kept.with_columns(text_hash=sha256_hex(kept["text"]))
-
-    counts = (
-        pl.concat(
-            [
-                judged.group_by("day", "_rule").len(),
-                duplicates.group_by("day").len().with_columns(_rule=pl.lit("duplicate")),
-            ],
-            how="diagonal",
-        )
-        .filter(pl.col("_rule").is_not_null())
-        .select("day", "_rule", "len")
-        .rows()
-    )
-    signs = judged.filter(pl.col("sign").is_in(rules.SIGNS)).select("day", "sign").unique().rows()
-    rows_read = dict(judged.group_by("day").len().rows())
-
-    results = {}
-    by_day = kept.partition_by("day", as_dict=True, include_key=True)
-    for day, problems in malformed.items():
-        dropped = dict.fromkeys(rules.DROP_RULES, 0)
-        dropped["malformed"] = len(problems)
-        for counted_day, rule, count in counts:
-            if counted_day == day:
-                dropped[rule] += count
-        table = by_day.get((day,))
-        results[day] = DayResult(
-            day=day,
-            table=_to_arrow(table),
-            rows_in=rows_read.get(day, 0) + len(problems),
-            dropped=dropped,
-            malformed=sorted(problems, key=lambda item: (item.file, item.line)),
-            signs_in=sorted({sign for signs_day, sign in signs if signs_day == day}),
-        )
-    return results
 
 
 def sha256_hex(texts: pl.Series) -> pl.Series:

@@ -1,10 +1,12 @@
 """Processing days: raw partitions → ``processed/date=…/part-0.parquet`` + ``_report.json``.
 
 :func:`process_days` is what the CLI, the demo and the DAGs call. It lists each day's raw
-files, hands them all to one engine run (polars here, or a Spark job), checks every day's
-output against the expectations, and writes each day atomically: the parquet first, then
-the report beside it. Rows are sorted by :data:`~horogen.process.rules.OUTPUT_ORDER`, so
-processing a day twice writes the same rows in the same order.
+files and processes them: with polars one day at a time (memory stays that of one day
+however many days a backfill has; a day is written while the next is processed), with
+Spark all days in one job. Every day's output is checked against the expectations and
+written atomically: the parquet first, then the report beside it. Rows are sorted by
+:data:`~horogen.process.rules.OUTPUT_ORDER`, so processing a day twice writes the same rows
+in the same order.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import io
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
 import pyarrow as pa
@@ -49,7 +51,8 @@ class ProcessReport(BaseModel):
     rules: dict[str, Any]
     expectations: list[str]
     output: str
-    #: Seconds the run took that processed this day (a range is processed in one run).
+    #: Seconds the engine took for this day (polars), or for the whole range it processed in
+    #: one run (Spark).
     duration_s: float
 
     def comparable(self) -> dict[str, Any]:
@@ -106,23 +109,67 @@ def process_days(
     if not files:
         raise DataError(f"none of the {len(days)} day(s) asked for has raw data in {lake.uri}")
 
+    outcomes = (_by_day if engine == "polars" else _in_one_run)(lake, files, engine, settings)
+    failed = [str(outcome) for outcome in outcomes if isinstance(outcome, DataError)]
+    if failed:
+        raise DataError("; ".join(failed))
+    return [outcome for outcome in outcomes if isinstance(outcome, ProcessReport)]
+
+
+Outcome = ProcessReport | DataError
+
+
+def _by_day(
+    lake: Lake, files: dict[dt.date, list[RawFile]], engine: str, settings: Settings
+) -> list[Outcome]:
+    """One day at a time, each written (in a thread) while the next one is processed, so
+    at most two days are in memory."""
+    outcomes: list[Outcome] = []
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: Future[Outcome] | None = None
+        for day in sorted(files):
+            started = time.perf_counter()
+            result = _engine(engine).process(lake, {day: files[day]}, settings.process)[day]
+            duration = round(time.perf_counter() - started, 3)
+            if pending is not None:
+                outcomes.append(pending.result())
+            pending = writer.submit(
+                _checked_write, lake, result, files[day], engine, settings, duration
+            )
+        if pending is not None:
+            outcomes.append(pending.result())
+    return outcomes
+
+
+def _in_one_run(
+    lake: Lake, files: dict[dt.date, list[RawFile]], engine: str, settings: Settings
+) -> list[Outcome]:
+    """Every day in one engine run (a Spark job), then each day written."""
     started = time.perf_counter()
     results = _engine(engine).process(lake, files, settings.process)
     duration = round(time.perf_counter() - started, 3)
 
-    def write(day: dt.date) -> ProcessReport | DataError:
-        try:
-            return _write_day(lake, results[day], files[day], engine, settings, duration)
-        except DataError as error:
-            return error
+    def write(day: dt.date) -> Outcome:
+        return _checked_write(lake, results[day], files[day], engine, settings, duration)
 
     # checking and writing a day is parquet encoding and polars scans: they release the GIL
     with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(write, sorted(results)))
-    failed = [str(outcome) for outcome in outcomes if isinstance(outcome, DataError)]
-    if failed:
-        raise DataError("\n".join(failed))
-    return [outcome for outcome in outcomes if isinstance(outcome, ProcessReport)]
+        return list(pool.map(write, sorted(results)))
+
+
+def _checked_write(
+    lake: Lake,
+    result: DayResult,
+    files: list[RawFile],
+    engine: str,
+    settings: Settings,
+    duration: float,
+) -> Outcome:
+    """The day's report once written, or the :class:`DataError` that kept it from the lake."""
+    try:
+        return _write_day(lake, result, files, engine, settings, duration)
+    except DataError as error:
+        return error
 
 
 def _engine(name: str) -> Any:

@@ -11,10 +11,12 @@ driver and written by the same writer as the polars engine, so both write the sa
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sys
 import urllib.parse
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -103,6 +105,11 @@ def s3a_conf(storage_options: Mapping[str, Any]) -> dict[str, str]:
     return conf
 
 
+#: Spark's JVM log without its start-up notes, for sessions started here unless logging is
+#: verbose (the session is set to errors only once it runs).
+QUIET_LOG4J = Path(__file__).with_name("log4j2.properties")
+
+
 def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -> SparkSession:
     """The active Spark session, or a new one: ``local[*]`` unless ``spark_master`` says
     otherwise, the settings' ``spark_conf`` and, for an S3 lake, the S3A settings."""
@@ -123,6 +130,8 @@ def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.shuffle.partitions": "8",
     }
+    if not logging.getLogger("pyspark").isEnabledFor(logging.INFO):  # the JVM's start-up notes
+        conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={QUIET_LOG4J}"
     if lake is not None and not lake.is_local:
         conf |= s3a_conf(lake.storage_options) | {"spark.jars.packages": hadoop_aws_package()}
     conf |= settings.spark_conf

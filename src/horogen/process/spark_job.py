@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except HorogenError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code  # the horogen command's codes: 3 a setting, 4 the data, …
     for report in reports:
         for problem in report.malformed:
             print(f"{problem.file} line {problem.line}: {problem.reason}", file=sys.stderr)

@@ -14,6 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from transformers import TrainerCallback
 
 from horogen.errors import ConfigError, ModelLoadError, TrackingError
 from horogen.lake import Lake
@@ -190,6 +199,7 @@ def build_trainer(
     from transformers import (
         DataCollatorForSeq2Seq,
         EarlyStoppingCallback,
+        PrinterCallback,
         Seq2SeqTrainer,
         Seq2SeqTrainingArguments,
     )
@@ -218,9 +228,9 @@ def build_trainer(
         data_seed=config.seed,
         use_cpu=use_cpu,
         report_to="none",  # logged by StepMetrics: no TrainingArguments dump in the params
-        disable_tqdm=not progress,
+        disable_tqdm=True,  # no tqdm lines: LossBar shows the run when progress is wanted
     )
-    return Seq2SeqTrainer(
+    trainer = Seq2SeqTrainer(
         model=start.model,
         args=args,
         train_dataset=encode(tokenizer, data, TRAIN, config),
@@ -229,6 +239,64 @@ def build_trainer(
         processing_class=tokenizer,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=config.early_stopping_patience)],
     )
+    trainer.remove_callback(PrinterCallback)  # what replaces tqdm: it prints each log dict
+    if progress:
+        trainer.add_callback(LossBar())
+    return trainer
+
+
+class LossBar(TrainerCallback):
+    """The run as one progress bar: steps, epoch, the latest training and validation loss."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console  # None: rich's console, which the CLI's log shares
+        self.progress: Progress | None = None
+        self.task: Any = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if not state.is_world_process_zero:
+            return
+        self.progress = Progress(  # fits 80 columns
+            TextColumn("training"),
+            BarColumn(bar_width=16),
+            MofNCompleteColumn(),
+            TextColumn(
+                "epoch {task.fields[epoch]:.2f} · loss {task.fields[loss]} · "
+                "val {task.fields[validation]}"
+            ),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        self.progress.start()
+        self.task = self.progress.add_task(
+            "training",
+            total=state.max_steps,
+            completed=state.global_step,
+            epoch=state.epoch or 0.0,
+            loss="–",
+            validation="–",
+        )
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step, epoch=state.epoch or 0.0)
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+        if self.progress is None or not logs:
+            return
+        shown = {"loss": "loss", "eval_loss": "validation"}
+        fields = {shown[key]: f"{logs[key]:.3f}" for key in shown if key in logs}
+        if fields:
+            self.progress.update(self.task, **fields)
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Leave the bar as it last stood (also when training ends with an error)."""
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
 def encode(tokenizer: Any, data: TrainingSet, split: str, config: TrainSettings) -> list[dict]:
@@ -280,7 +348,12 @@ def _warn_about_truncation(stats: dict[str, float], config: TrainSettings) -> No
 
 
 def fit(trainer: Any, checkpoint: Path | None) -> None:
-    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    try:
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    finally:
+        for callback in trainer.callback_handler.callbacks:
+            if isinstance(callback, LossBar):
+                callback.close()
 
 
 def summary(state: Any) -> dict[str, float]:

@@ -12,13 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from horogen.collect.base import Page, PageRequest, ParsedPage, Source, require
+from horogen.collect.base import Page, PageFacts, PageRequest, ParsedPage, Source, require
 from horogen.errors import LayoutChanged
 from horogen.schema import normalize_whitespace
 from horogen.signs import Sign, parse_sign
 
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")  # what HTML collapses; not the non-breaking space
 _SKIP = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "-comment"})
+#: Headings: inside a horoscope's element they name the sign (or the day), never the text.
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _BLOCKS = frozenset(
     {
         "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
@@ -39,6 +41,30 @@ Item = tuple[str | None, str | None]
 
 def parse_html(page: Page) -> LexborHTMLParser:
     return LexborHTMLParser(page.body)
+
+
+def canonical_url(tree: LexborHTMLParser) -> str | None:
+    """The address a page gives for itself: ``<link rel=canonical>``, else ``og:url``
+    (a protocol-relative one taken as https)."""
+    for selector, attribute in (
+        ('link[rel="canonical"]', "href"),
+        ('meta[property="og:url"]', "content"),
+    ):
+        node = tree.css_first(selector)
+        value = (node.attributes.get(attribute) or "").strip() if node is not None else ""
+        if value:
+            return "https:" + value if value.startswith("//") else value
+    return None
+
+
+def one_sign_facts(tree: LexborHTMLParser, heading_selector: str, day: dt.date | None) -> PageFacts:
+    """The facts of a page about one sign: its canonical address, the sign its heading
+    names and ``day``."""
+    return PageFacts(
+        url=canonical_url(tree),
+        sign=parse_sign(heading_at(tree.root, heading_selector)),
+        day=day,
+    )
 
 
 def sign_page_requests(day: dt.date, url: Callable[[Sign], str]) -> list[PageRequest]:
@@ -76,32 +102,43 @@ def check_heading(source: Source, page: Page, heading: str | None, expected: Sig
 def block_text(nodes: Iterable[LexborNode]) -> str:
     """The text of ``nodes`` as a browser lays it out: source whitespace (tabs, newlines of
     the markup) collapsed, a line break between block elements and at ``<br>``."""
+    return _laid_out(nodes, _SKIP)
+
+
+def text_of(nodes: Iterable[LexborNode]) -> str:
+    """A horoscope's text in ``nodes``: :func:`block_text` without the headings (``h1`` …
+    ``h6``) among or inside them."""
+    return _laid_out(nodes, _SKIP | _HEADINGS)
+
+
+def _laid_out(nodes: Iterable[LexborNode], skip: frozenset[str]) -> str:
     parts: list[str] = []
     for node in nodes:
-        _walk(node, parts)
+        _walk(node, parts, skip)
     return normalize_whitespace("".join(parts))
 
 
-def _walk(node: LexborNode, parts: list[str]) -> None:
+def _walk(node: LexborNode, parts: list[str], skip: frozenset[str]) -> None:
     tag = node.tag
     if tag == "-text":
         parts.append(_HTML_SPACE.sub(" ", node.text_content or ""))
     elif tag == "br":
         parts.append("\n")
-    elif tag not in _SKIP:
+    elif tag not in skip:
         block = tag in _BLOCKS
         if block:
             parts.append("\n")
         for child in node.iter(include_text=True):
-            _walk(child, parts)
+            _walk(child, parts, skip)
         if block:
             parts.append("\n")
 
 
 def text_at(node: LexborNode, selector: str) -> str | None:
-    """The text of the first element under ``node`` matching ``selector``; ``None`` if none."""
+    """The text (:func:`text_of`) of the first element under ``node`` matching ``selector``;
+    ``None`` if none."""
     found = node.css_first(selector)
-    return None if found is None else block_text([found])
+    return None if found is None else text_of([found])
 
 
 def heading_at(node: LexborNode, selector: str) -> str | None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from urllib.parse import urljoin, urlsplit
 
-from horogen.collect.base import Page, PageRequest, ParsedPage, Source, require
+from selectolax.lexbor import LexborHTMLParser
+
+from horogen.collect.base import Page, PageFacts, PageRequest, ParsedPage, Source, require
+from horogen.collect.dates import parse_russian_date
 from horogen.collect.sites._html import (
     fix_hint,
+    heading_at,
     is_not_a_sign,
     missing_signs,
     nothing_matched,
     one_line,
+    one_sign_facts,
     parse_html,
     sign_page,
     text_at,
@@ -21,6 +27,7 @@ from horogen.signs import Sign, parse_sign
 INDEX_PATH = "/horoskop/ejednevniy_goroskop/"
 SIGN_LINK = "a.col-6.col-md-4.d-block.text-center.p-2"  # href="//astroscope.ru/…/oven.html"
 SIGN_HEADING = "h1"  # "Гороскоп на сегодня для Овна"
+DATE = "h1 + .text-muted"  # "25.11.2024", under the heading
 TEXT = ".p-3"  # the first one: sidebars use the same utility class further down
 
 #: The transliterated names the site uses in its URLs, for links that show no sign name.
@@ -32,6 +39,7 @@ SLUGS: dict[str, Sign] = dict(
         strict=True,
     )
 )  # fmt: skip
+SLUG_OF: dict[Sign, str] = {sign: slug for slug, sign in SLUGS.items()}
 
 
 class Astroscope(Source):
@@ -46,6 +54,16 @@ class Astroscope(Source):
         if page.request.sign is None:
             return self._parse_index(page)
         return self._parse_sign_page(page)
+
+    def page_facts(self, body: str, today: dt.date) -> PageFacts:
+        """A sign page's heading names its sign ("Гороскоп на сегодня для Овна"); its
+        address is where the site serves that sign's page. The index names no sign."""
+        tree = LexborHTMLParser(body)
+        facts = one_sign_facts(tree, SIGN_HEADING, _stated_date(tree, today))
+        if facts.sign is None or facts.url is not None:
+            return facts
+        url = f"{self.base_url}{INDEX_PATH}{SLUG_OF[facts.sign]}.html"
+        return dataclasses.replace(facts, url=url)
 
     def _parse_index(self, page: Page) -> ParsedPage:
         links = parse_html(page).css(SIGN_LINK)
@@ -87,7 +105,14 @@ class Astroscope(Source):
         require(heading is not None, nothing_matched(self, page, SIGN_HEADING, "sign heading"))
         text = text_at(tree.root, TEXT)
         require(text is not None, nothing_matched(self, page, TEXT, "text element"))
-        return ParsedPage(records=[self.record(page, sign, text)])
+        day = _stated_date(tree, page.request.day)
+        return ParsedPage(records=[self.record(page, sign, text, day=day)])
+
+
+def _stated_date(tree: LexborHTMLParser, near: dt.date) -> dt.date | None:
+    """The date under a sign page's heading, if it shows one and nothing else."""
+    shown = heading_at(tree.root, DATE)
+    return parse_russian_date(shown, near.year, near=near, whole=True)
 
 
 def _sign_from_href(href: str) -> Sign | None:

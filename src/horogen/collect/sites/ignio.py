@@ -19,7 +19,15 @@ import re
 
 from lxml import etree
 
-from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
+from horogen.collect.base import (
+    Availability,
+    Page,
+    PageFacts,
+    PageRequest,
+    ParsedPage,
+    Source,
+    require,
+)
 from horogen.errors import LayoutChanged
 from horogen.schema import Category
 from horogen.signs import Sign
@@ -110,6 +118,15 @@ class Ignio(Source):
             f"no sign element has a <{key}> item for {requested.isoformat()}",
         )
         return parsed
+
+    def page_facts(self, body: str, today: dt.date) -> PageFacts:
+        """A feed dates its own days: its ``<date today=…>`` is the day it is for."""
+        try:
+            node = _parse_xml(body).find(DATE_TAG)
+            dates = _feed_dates(node) if node is not None else {}
+        except LayoutChanged:
+            return PageFacts()
+        return PageFacts(day=dates.get("today"))
 
 
 def _parse_xml(body: str) -> etree._Element:

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
+from horogen.collect.base import (
+    Availability,
+    Page,
+    PageFacts,
+    PageRequest,
+    ParsedPage,
+    Source,
+    require,
+)
 from horogen.collect.dates import parse_russian_date
 from horogen.collect.sites._html import (
-    block_text,
     fix_hint,
+    heading_at,
     one_line,
+    one_sign_facts,
     sign_page,
     sign_page_requests,
+    text_of,
 )
 
 #: The newer layout's root.
@@ -56,13 +66,10 @@ class MailRu(Source):
         if root is not None:
             where = f"{CURRENT_ROOT} {CURRENT_TEXT}"
             paragraphs = root.css(CURRENT_TEXT)
-            day = _current_date(root, requested)
         else:
             where = LEGACY_TEXT
             paragraphs = tree.css(LEGACY_TEXT)
-            day = None
-        if day is None:
-            day = parse_russian_date(heading, requested.year, near=requested) or requested
+        day = _stated_date(tree, heading, requested) or requested
 
         require(
             paragraphs,
@@ -71,9 +78,21 @@ class MailRu(Source):
             + ": "
             + fix_hint(self),
         )
-        text = block_text(paragraphs)
+        text = text_of(paragraphs)
         require(text.strip(), f"no text: {where} matched {len(paragraphs)} empty paragraph(s)")
         return ParsedPage(records=[self.record(page, sign, text, day=day)])
+
+    def page_facts(self, body: str, today: dt.date) -> PageFacts:
+        tree = LexborHTMLParser(body)
+        day = _stated_date(tree, heading_at(tree.root, HEADING_SELECTOR), today)
+        return one_sign_facts(tree, HEADING_SELECTOR, day)
+
+
+def _stated_date(tree: LexborHTMLParser, heading: str | None, near: dt.date) -> dt.date | None:
+    """The date the page states: the newer layout's date span, else its heading's date."""
+    root = tree.css_first(CURRENT_ROOT)
+    found = _current_date(root, near) if root is not None else None
+    return found or parse_russian_date(heading, near.year, near=near)
 
 
 def _current_date(root: LexborNode, requested: dt.date) -> dt.date | None:

@@ -14,14 +14,24 @@ import datetime as dt
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from horogen.collect.base import Availability, Page, PageRequest, ParsedPage, Source, require
+from horogen.collect.base import (
+    Availability,
+    Page,
+    PageFacts,
+    PageRequest,
+    ParsedPage,
+    Source,
+    require,
+)
 from horogen.collect.dates import parse_russian_date
 from horogen.collect.sites._html import (
-    block_text,
     fix_hint,
+    heading_at,
     one_line,
+    one_sign_facts,
     sign_page,
     sign_page_requests,
+    text_of,
 )
 
 #: Where the text is, newest layout first.
@@ -59,16 +69,21 @@ class Rambler(Source):
         sign, tree, heading = sign_page(self, page, HEADING_SELECTOR)
         parsed = ParsedPage()
         text = self._text(tree, parsed.problems)
-        day = _page_date(tree, heading, page.request.day)
+        day = _stated_date(tree, heading, page.request.day) or page.request.day
         parsed.records.append(self.record(page, sign, text, day=day))
         return parsed
+
+    def page_facts(self, body: str, today: dt.date) -> PageFacts:
+        tree = LexborHTMLParser(body)
+        day = _stated_date(tree, heading_at(tree.root, HEADING_SELECTOR), today)
+        return one_sign_facts(tree, HEADING_SELECTOR, day)
 
     def _text(self, tree: LexborHTMLParser, problems: list[str]) -> str:
         """The text; a note in ``problems`` when only the fallback found it."""
         for selector in TEXT_SELECTORS:
             nodes = tree.css(selector)
             if nodes:
-                text = block_text(nodes)
+                text = text_of(nodes)
                 require(text.strip(), f"{selector} matched {len(nodes)} element(s) with no text")
                 return text
         tried = " or ".join(TEXT_SELECTORS)
@@ -103,24 +118,25 @@ def _longest_block(container: LexborNode) -> str:
     for p in container.css("p"):
         parent = p.parent
         by_parent.setdefault(parent.mem_id if parent is not None else p.mem_id, []).append(p)
-    blocks = [block_text(paragraphs) for paragraphs in by_parent.values()]
+    blocks = [text_of(paragraphs) for paragraphs in by_parent.values()]
     blocks += [
-        block_text([div])
+        text_of([div])
         for div in container.css("div")
         if not any(child.css_first(_BLOCK_TAGS) for child in div.iter())
     ]
     return max(blocks, key=len, default="")
 
 
-def _page_date(tree: LexborHTMLParser, heading: str | None, requested: dt.date) -> dt.date:
-    """The date the page states (in its heading or a ``<time>``), else the requested day."""
-    found = parse_russian_date(heading, requested.year, near=requested)
+def _stated_date(tree: LexborHTMLParser, heading: str | None, near: dt.date) -> dt.date | None:
+    """The date the page states, in its heading or a ``<time>`` (a date without a year is
+    taken nearest ``near``)."""
+    found = parse_russian_date(heading, near.year, near=near)
     if found is not None:
         return found
     time = tree.css_first(DATE_SELECTOR)
     if time is not None:
         for candidate in (time.attributes.get("datetime"), one_line(time)):
-            found = parse_russian_date(candidate, requested.year, near=requested)
+            found = parse_russian_date(candidate, near.year, near=near)
             if found is not None:
                 return found
-    return requested
+    return None

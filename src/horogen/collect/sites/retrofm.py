@@ -7,7 +7,7 @@ import datetime as dt
 from selectolax.lexbor import LexborNode
 
 from horogen.collect.base import Page, PageRequest, ParsedPage, Source
-from horogen.collect.sites._html import block_text, item_records, parse_html
+from horogen.collect.sites._html import item_records, parse_html, text_of
 
 ITEM = ".text_box"
 SIGN = "h6"  # the text is whatever follows the heading inside the item
@@ -39,7 +39,7 @@ def _after_heading(item: LexborNode) -> str | None:
     ``None`` when the item has no heading. Nodes holding the heading are skipped."""
     children = list(item.iter(include_text=True))
     holder = next((i for i, child in enumerate(children) if _holds_heading(child)), None)
-    return None if holder is None else block_text(children[holder + 1 :])
+    return None if holder is None else text_of(children[holder + 1 :])
 
 
 def _holds_heading(node: LexborNode) -> bool:
