@@ -105,10 +105,12 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:
     ``vocab_size``; :data:`ALPHABET` is always covered, so Cyrillic the corpus lacks still
     round-trips.
     """
-    from tokenizers import SentencePieceBPETokenizer, Tokenizer
-    from transformers import T5TokenizerFast
+    from tokenizers import SentencePieceBPETokenizer
+    from tokenizers.processors import TemplateProcessing
+    from transformers import PreTrainedTokenizerFast
 
-    trained = SentencePieceBPETokenizer(unk_token="<unk>")
+    pad, eos, unk = SPECIAL_TOKENS
+    trained = SentencePieceBPETokenizer(unk_token=unk)
     trained.train_from_iterator(
         texts,
         vocab_size=vocab_size,
@@ -117,13 +119,16 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int) -> Any:
         initial_alphabet=list(ALPHABET),
         show_progress=False,
     )
-    pad, eos, unk = SPECIAL_TOKENS
-    return T5TokenizerFast(
-        tokenizer_object=Tokenizer.from_str(trained.to_str()),
-        pad_token=pad,
-        eos_token=eos,
-        unk_token=unk,
-        extra_ids=0,
+    # T5's input convention: every sequence ends with </s>. (T5TokenizerFast itself cannot
+    # reload a BPE model: transformers 5 rebuilds it as a Unigram one.)
+    tokenizer = trained._tokenizer  # the tokenizers.Tokenizer inside the implementation
+    tokenizer.post_processor = TemplateProcessing(
+        single=f"$A {eos}",
+        pair=f"$A {eos} $B {eos}",
+        special_tokens=[(eos, trained.token_to_id(eos))],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, pad_token=pad, eos_token=eos, unk_token=unk
     )
 
 
