@@ -23,6 +23,7 @@ from horogen.evaluate.settings import EvaluateSettings
 from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings, MlflowSettings
 from horogen.process.settings import ProcessSettings
+from horogen.serve.settings import ServeSettings
 from horogen.train.settings import TrainSettings
 
 
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     mlflow: MlflowSettings = MlflowSettings()
     generation: GenerationSettings = GenerationSettings()
     evaluate: EvaluateSettings = EvaluateSettings()
+    serve: ServeSettings = ServeSettings()
 
     @classmethod
     def settings_customise_sources(
