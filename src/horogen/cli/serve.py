@@ -8,6 +8,7 @@ variables).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import tempfile
@@ -102,6 +103,7 @@ def worker_app() -> FastAPI:
     from horogen.serve.app import build_app
 
     quiet_libraries()
+    _log_to_stderr()
     settings = settings_from(None)
     return build_app(
         settings.serve,
@@ -109,6 +111,16 @@ def worker_app() -> FastAPI:
         models=ModelStore.from_settings(settings),
         generation=settings.generation,
     )
+
+
+def _log_to_stderr() -> None:
+    """horogen's own log lines (model swaps, failures) beside uvicorn's."""
+    logger = logging.getLogger("horogen")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _metrics_dir(workers: int) -> Path | None:
@@ -183,6 +195,7 @@ def bot_command(model: ModelOption = None, lake: LakeOption = None) -> None:
     from horogen.serve.service import HoroscopeService
 
     quiet_libraries()
+    _log_to_stderr()
     settings = _settings(lake, model)
     make_bot(settings.serve)  # no token, or not a token: a one-line error before anything loads
     service = HoroscopeService.build(

@@ -66,7 +66,11 @@ NO_SIGN = _problem("Unknown sign; the answer lists the valid ones.", UnknownSign
 
 SignPath = Annotated[
     str,
-    PathParam(description="A slug (leo) or Russian name in any case (Лев, лев).", max_length=64),
+    PathParam(
+        description="A slug (leo) or Russian name in any case (Лев, лев).",
+        max_length=64,
+        examples=["leo", "Дева"],
+    ),
 ]
 DateQuery = Annotated[
     dt.date | None, Query(description="YYYY-MM-DD; default: today (serve.timezone).")
