@@ -160,8 +160,11 @@ def test_metrics_count_requests_hits_and_the_version(api: TestClient) -> None:
     answer = api.get("/metrics")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
     text = answer.text
-    line = 'horogen_http_requests_total{route="/v1/horoscopes/{sign}",method="GET",status="200"}'
-    assert line in text
+    counted = [
+        line for line in text.splitlines() if line.startswith("horogen_http_requests_total{")
+    ]
+    labels = ('route="/v1/horoscopes/{sign}"', 'method="GET"', 'status="200"')
+    assert any(all(label in line for label in labels) for line in counted), counted
     assert 'horogen_cache_lookups_total{result="hit"}' in text
     assert "horogen_generated_texts_total" in text
     assert "horogen_served_model_version 1.0" in text
@@ -196,3 +199,61 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path: Path) -> None
     assert settings.serve.port == 8081
     assert settings.serve.bot_token.get_secret_value() == "123456:secret-token"
     assert "secret-token" not in repr(settings) and "secret-token" not in str(settings.serve)
+
+
+class BrokenModel:
+    """A loaded model whose generation fails (files gone, out of memory …)."""
+
+    label = "broken/1"
+    version = 1
+    strategy = EVALUATED
+
+    def generate(self, day: dt.date, category: object) -> list:
+        raise RuntimeError("the model's files are gone")
+
+
+def test_a_failing_model_is_a_503_never_a_500(store: ModelStore, tmp_path: Path) -> None:
+    from horogen.serve.app import create_app
+    from horogen.serve.cache import Cache
+    from horogen.serve.service import HoroscopeService
+    from horogen.serve.swap import ModelSlot, loader
+
+    settings = serve_settings(cache_url=f"sqlite:///{tmp_path / 'cache.db'}")
+    slot = ModelSlot(store, "champion", loader(GENERATION))
+    slot.current = BrokenModel()  # type: ignore[assignment]
+    service = HoroscopeService(settings, Cache(settings.cache_url), slot)
+    with TestClient(create_app(settings, service, watch=False)) as api:
+        answer = api.get("/v1/horoscopes/leo")
+        assert answer.status_code == 503 and "files are gone" in answer.json()["detail"]
+        assert answer.headers["retry-after"] == "10"
+        assert api.get("/readyz").status_code == 200  # loaded; the next request tries again
+
+
+def test_the_fast_path_answers_exactly_as_the_route(api: TestClient) -> None:
+    """Cached answers skip FastAPI's parameters (serve/fastpath.py); anything it is not
+    sure of goes on to the route. Both must answer the same."""
+    from horogen.serve.fastpath import FastPath
+
+    day = ServeSettings().today().isoformat()
+    routed = api.get(f"/v1/horoscopes/Скорпион?date={day}&category=anti&unknown=1")
+    assert routed.status_code == 200
+    fast = FastPath(None, api.app.state.service, None)
+    for path, query in (
+        ("/v1/horoscopes/Скорпион", f"date={day}&category=anti"),
+        ("/v1/horoscopes/scorpio", f"category=anti&date={day}"),
+    ):
+        assert fast.cached(path, query.encode()) == routed.content
+        answered = api.get(f"{path}?{query}")
+        assert answered.content == routed.content
+        assert answered.headers["content-type"] == "application/json"
+    not_sure = [
+        ("/v1/horoscopes/scorpio", "category=anti&unknown=1"),  # the route ignores it
+        ("/v1/horoscopes/scorpio", f"date={day}&date={day}&category=anti"),
+        ("/v1/horoscopes/scorpio", "date=2026-1-1&category=anti"),  # the route: 422
+        ("/v1/horoscopes/scorpio", "date=2001-01-01&category=anti"),  # the route: 400
+        ("/v1/horoscopes/scorpio", "category=ANTI"),  # the route: 422
+        ("/v1/horoscopes/unicorn", ""),  # the route: 404
+        ("/v1/horoscopes/scorpio", f"date={day}&category=cook"),  # not generated yet
+    ]
+    for path, query in not_sure:
+        assert fast.cached(path, query.encode()) is None, query

@@ -1,5 +1,6 @@
-"""Single flight: concurrent first requests from several processes generate a group once,
-on SQLite and on PostgreSQL; a dead process's claim is taken over; a live one is waited for."""
+"""The cache and single flight, on SQLite and on PostgreSQL: concurrent first requests from
+several processes generate a group once; a dead process's claim is taken over and a live
+one waited for; votes replace and add up."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from horogen.schema import Category
 from horogen.serve.cache import Cache, Group
 from horogen.serve.flight import Busy, fill
+from horogen.signs import Sign
 from serve_support import CountingModel, fill_in_threads
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -92,4 +94,25 @@ def test_a_dead_claim_is_taken_over_and_a_live_one_waited_for(url: str, tmp_path
     assert made == 12 and len(texts) == 12
     # Released: the next caller finds the texts without waiting or generating.
     assert fill(cache, model, other, owner="you", lease=60, wait=0.1)[1] == 0  # type: ignore[arg-type]
+    cache.close()
+
+
+def test_votes_replace_and_add_up_per_model(url: str, tmp_path: Path) -> None:
+    cache = Cache(url)
+    cache.create()
+    model = CountingModel(tmp_path / "log", seconds=0)
+    day = dt.date.fromisoformat(DAY)
+    cache.store(model.generate(day, Category.GENERAL))
+    leo, virgo = (
+        cache.group(Group(model.label, day, Category.GENERAL))[s] for s in (Sign.LEO, Sign.VIRGO)
+    )
+    assert cache.vote(leo, "a", "like") == (1, 0)
+    assert cache.vote(leo, "b", "like") == (2, 0)
+    assert cache.vote(leo, "a", "dislike") == (1, 1)  # replaced, not added
+    assert cache.vote(virgo, "a", "like") == (1, 0)  # another text: its own count
+    [verdict] = cache.verdicts()
+    assert (verdict.model, verdict.version, verdict.likes, verdict.dislikes) == ("fake/1", 1, 2, 1)
+    # A stored text is never replaced by a later one for the same key.
+    cache.store([leo.model_copy(update={"text": "другой"})])
+    assert cache.group(Group(model.label, day, Category.GENERAL))[Sign.LEO].text == leo.text
     cache.close()

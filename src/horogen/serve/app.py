@@ -25,6 +25,7 @@ from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve import metrics
+from horogen.serve.fastpath import FastPath
 from horogen.serve.flight import Busy, GenerationFailed
 from horogen.serve.schemas import (
     About,
@@ -112,9 +113,12 @@ def create_app(
         version="1",
         lifespan=lifespan,
     )
-    app.add_middleware(metrics.MetricsMiddleware)
+    app.state.service = service
     _errors(app, settings)
     _routes(app, settings, service)
+    route = next(r for r in app.routes if getattr(r, "path", "") == "/v1/horoscopes/{sign}")
+    app.add_middleware(FastPath, service=service, route=route)
+    app.add_middleware(metrics.MetricsMiddleware)  # the outermost: it counts every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -62,6 +62,8 @@ class MetricsMiddleware:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[str, Any] = {}
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -79,7 +81,14 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
-            REQUESTS.labels(path, scope["method"], str(status)).inc()
-            LATENCY.labels(path).observe(time.perf_counter() - started)
+            elapsed = time.perf_counter() - started
+            path = getattr(scope.get("route"), "path", None) or "unmatched"
+            key = (path, scope["method"], status)
+            counter = self._counters.get(key)
+            if counter is None:  # labels() takes a lock: look each child up once
+                counter = self._counters[key] = REQUESTS.labels(path, key[1], str(status))
+            counter.inc()
+            histogram = self._histograms.get(path)
+            if histogram is None:
+                histogram = self._histograms[path] = LATENCY.labels(path)
+            histogram.observe(elapsed)

@@ -24,6 +24,9 @@ from horogen.serve.settings import ServeSettings
 from horogen.serve.swap import ModelSlot, ServingModel, loader
 from horogen.signs import Sign
 
+HIT = metrics.CACHE.labels("hit")
+MISS = metrics.CACHE.labels("miss")
+
 
 class NoModel(HorogenError):
     """No model is loaded yet."""
@@ -52,7 +55,7 @@ class HoroscopeService:
         self.cache = cache
         self.slot = slot
         self.flights = Flights(cache, lease=settings.wait_seconds, wait=settings.wait_seconds)
-        self._memory: dict[tuple[str, Group], Rendered] = {}
+        self._memory: dict[Group, Rendered] = {}
         self._memory_model: str | None = None
 
     @classmethod
@@ -84,29 +87,37 @@ class HoroscopeService:
             raise OutOfWindow(f"{day} is outside the served days {first} … {last}")
         return day
 
-    async def rendered(self, day: dt.date | None, category: Category) -> Rendered:
-        """The group for ``day`` (validated) and ``category`` from the current model."""
+    def remembered(self, day: dt.date | None, category: Category) -> Rendered | None:
+        """The group for ``day`` (validated) and ``category`` from the current model if this
+        process has it in memory (a cache hit), else ``None``."""
         day = self.day(day)
         model = self.model()
-        group = Group(model.label, day, category)
         if self._memory_model != model.label:  # a swap: the old model's answers go
             self._memory.clear()
             self._memory_model = model.label
-        key = (model.label, group)
-        found = self._memory.get(key)
+        found = self._memory.get(Group(model.label, day, category))
         if found is not None:
-            metrics.CACHE.labels("hit").inc()
+            HIT.inc()
+        return found
+
+    async def rendered(self, day: dt.date | None, category: Category) -> Rendered:
+        """The group for ``day`` (validated) and ``category`` from the current model: from
+        memory, else the cache database, else generated once."""
+        found = self.remembered(day, category)
+        if found is not None:
             return found
-        metrics.CACHE.labels("miss").inc()
+        MISS.inc()
+        day, model = self.day(day), self.model()
+        group = Group(model.label, day, category)
         texts = await self.flights.texts(model, group)
-        found = self._memory[key] = render(texts, model, day, category)
+        found = self._memory[group] = render(texts, model, day, category)
         self._forget_before(self.settings.window()[0])
         return found
 
     def _forget_before(self, first: dt.date) -> None:
         """Drop the answers of days that can no longer be asked for."""
-        for key in [key for key in self._memory if key[1].day < first]:
-            del self._memory[key]
+        for group in [group for group in self._memory if group.day < first]:
+            del self._memory[group]
 
     async def horoscope(self, sign: Sign, day: dt.date | None, category: Category) -> bytes:
         return (await self.rendered(day, category)).json[sign]
