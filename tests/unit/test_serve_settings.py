@@ -97,3 +97,16 @@ def test_the_models_table_fits_80_columns_with_verdicts() -> None:
     two, one = (next(line for line in lines if line.lstrip().startswith(f"{n} ")) for n in (2, 1))
     assert two.endswith("67% of 3") and "2026-10-31..11-29" in two
     assert one.endswith("12.346")  # no votes: an empty cell
+
+
+def test_models_still_lists_when_the_serving_cache_is_down(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from horogen.cli import app
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("HOROGEN_SERVE__CACHE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/x")
+    result = CliRunner().invoke(app, ["models", "--lake", str(tmp_path / "lake")])
+    assert result.exit_code == 0, result.output
+    assert "readers' verdicts unavailable" in result.stderr
+    assert "no versions of 'horogen' yet" in result.stdout

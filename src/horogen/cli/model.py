@@ -16,7 +16,15 @@ import typer
 from rich import box
 from rich.table import Table
 
-from horogen.cli.app import DateOption, LakeOption, app, console, quiet_libraries, settings_from
+from horogen.cli.app import (
+    DateOption,
+    LakeOption,
+    app,
+    console,
+    err_console,
+    quiet_libraries,
+    settings_from,
+)
 from horogen.errors import HorogenError
 from horogen.model.prompts import parse_category
 from horogen.model.settings import Backend
@@ -167,7 +175,11 @@ def models_command(
     store = ModelStore.from_settings(settings)
     target = store.connect()
     versions = registry.list_versions(store.name)
-    verdicts = verdicts_by_version(settings.serve, store.lake, store.name)
+    try:
+        verdicts = verdicts_by_version(settings.serve, store.lake, store.name)
+    except HorogenError as error:  # the serving cache is down: the registry still lists
+        err_console.print(f"[dim]readers' verdicts unavailable: {error}[/dim]", highlight=False)
+        verdicts = {}
     if as_json:
         payload = {
             "tracking_uri": target.uri,

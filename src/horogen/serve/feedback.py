@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from horogen.lake import Lake
-from horogen.serve.cache import Cache
+from horogen.serve.cache import Cache, CacheError
 from horogen.serve.schemas import ReaderVerdict
 from horogen.serve.settings import CACHE_FILE, ServeSettings
 
 
 def reader_verdicts(serve: ServeSettings, lake: Lake) -> list[ReaderVerdict]:
-    """Likes and dislikes per model, most voted first; empty when nothing was served yet."""
+    """Likes and dislikes per model, most voted first; empty when nothing was served yet.
+    Raises :class:`~horogen.serve.cache.CacheError` when the cache database does not answer."""
     if serve.cache_url:
         url = make_url(serve.cache_url)
         if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
@@ -24,6 +26,8 @@ def reader_verdicts(serve: ServeSettings, lake: Lake) -> list[ReaderVerdict]:
     try:
         cache.create()
         return cache.verdicts()
+    except SQLAlchemyError as error:
+        raise CacheError(f"the serving cache does not answer: {error}") from error
     finally:
         cache.close()
 
