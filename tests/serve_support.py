@@ -3,7 +3,6 @@ champion), each tagged with a short evaluated strategy, and servers started for 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import socket
 import subprocess
@@ -19,10 +18,7 @@ from horogen.model import registry
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.model.strategy import Strategy
-from horogen.schema import Category
-from horogen.serve.schemas import Horoscope, horoscope
 from horogen.serve.settings import ServeSettings
-from horogen.signs import Sign
 from model_support import register_versions, save_tiny_model
 
 #: What "evaluation" stored on every test version: short texts, quick to generate.
@@ -106,58 +102,3 @@ def metric(text: str, name: str) -> float:
         if line.startswith(name) and line[len(name)] in " {":
             total += float(line.rsplit(" ", 1)[1])
     return total
-
-
-class CountingModel:
-    """Stands in for a ServingModel: slow, and leaves a line in ``log`` per generation."""
-
-    def __init__(self, log: Path, seconds: float = 0.5) -> None:
-        self.label = "fake/1"
-        self.version = 1
-        self.log = log
-        self.seconds = seconds
-
-    def generate(self, day: dt.date, category: Category) -> list[Horoscope]:
-        with self.log.open("a") as handle:
-            handle.write(f"{os.getpid()}\n")
-        time.sleep(self.seconds)
-        return [
-            horoscope(
-                s,
-                category,
-                day,
-                f"{s.ru}: {os.getpid()}",
-                model=self.label,
-                version=1,
-                strategy=EVALUATED,
-            )
-            for s in Sign
-        ]
-
-
-def fill_in_threads(
-    url: str, log: str, start_at: float, threads: int, day: str, claim_always: bool = False
-) -> list[str]:
-    """One process's share of a stampede: ``threads`` threads fill the same group from
-    ``start_at`` (wall clock); the texts each got. ``claim_always``: as if there were no
-    claims (every caller generates)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from horogen.serve.cache import Cache, Group
-    from horogen.serve.flight import fill, new_owner
-
-    cache = Cache(url)
-    if claim_always:
-        cache.claim = lambda *args, **kwargs: True  # type: ignore[method-assign]
-    model = CountingModel(Path(log))
-    group = Group(model.label, dt.date.fromisoformat(day), Category.GENERAL)
-
-    def one(_: int) -> str:
-        time.sleep(max(0.0, start_at - time.time()))
-        texts, _made = fill(cache, model, group, owner=new_owner(), lease=30, wait=30)  # type: ignore[arg-type]
-        return "|".join(texts[s].text for s in sorted(texts))
-
-    with ThreadPoolExecutor(threads) as pool:
-        results = list(pool.map(one, range(threads)))
-    cache.close()
-    return results

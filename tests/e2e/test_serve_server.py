@@ -22,7 +22,6 @@ from horogen.lake import Lake
 from horogen.model import registry
 from horogen.model.settings import MlflowSettings
 from horogen.model.tracking import connect
-from horogen.serve.feedback import verdicts_by_version
 from horogen.serve.settings import ServeSettings
 from serve_support import horogen_env, metric, running_server, serving_store
 
@@ -195,36 +194,3 @@ def test_schemathesis_finds_no_server_error_or_undocumented_answer(
         )
     assert done.returncode == 0, done.stdout[-4000:]
     assert " passed" in done.stdout and "failures" not in done.stdout
-
-
-def test_models_shows_readers_verdicts_within_80_columns(root: Path, tmp_path: Path) -> None:
-    lake = root / "lake"
-    day = ServeSettings().today().isoformat()
-
-    def votes() -> tuple[int, int]:  # other tests (schemathesis) vote too
-        found = verdicts_by_version(ServeSettings(), Lake(str(lake)), "horogen").get(1)
-        return (found.likes, found.dislikes) if found else (0, 0)
-
-    likes, dislikes = votes()
-    with running_server(lake, tmp_path / "log") as url:
-        text = httpx.get(f"{url}/v1/horoscopes/taurus?date={day}", timeout=30).json()
-        for reader, verdict in (("a", "like"), ("b", "like"), ("c", "dislike"), ("a", "like")):
-            vote = {
-                "verdict": verdict,
-                "reader": f"e2e-{reader}",
-                "date": day,
-                "model": text["model"],
-            }
-            assert httpx.post(f"{url}/v1/horoscopes/taurus/feedback", json=vote).status_code == 200
-    assert votes() == (likes + 2, dislikes + 1)
-    listed = horogen("models", lake=lake)
-    assert listed.returncode == 0, listed.stderr
-    lines = listed.stdout.splitlines()
-    assert max(len(line) for line in lines) <= 80
-    assert any(line.split()[-1:] == ["readers"] for line in lines)
-    version_1 = next(line for line in lines if line.strip().startswith("1 "))
-    total = likes + dislikes + 3
-    assert version_1.rstrip().endswith(f"{(likes + 2) / total:.0%} of {total}")
-    as_json = json.loads(horogen("models", "--json", lake=lake).stdout)
-    readers = {v["version"]: v["readers"] for v in as_json["versions"]}
-    assert (readers[1]["likes"], readers[1]["dislikes"]) == (likes + 2, dislikes + 1)

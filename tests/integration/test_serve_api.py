@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -257,3 +258,34 @@ def test_the_fast_path_answers_exactly_as_the_route(api: TestClient) -> None:
     ]
     for path, query in not_sure:
         assert fast.cached(path, query.encode()) is None, query
+
+
+def test_models_shows_readers_verdicts(api: TestClient, store: ModelStore) -> None:
+    from typer.testing import CliRunner
+
+    from horogen.cli import app
+
+    def votes() -> tuple[int, int]:  # other tests vote too
+        found = verdicts_by_version(serve_settings(), store.lake, store.name).get(1)
+        return (found.likes, found.dislikes) if found else (0, 0)
+
+    likes, dislikes = votes()
+    day = ServeSettings().today().isoformat()
+    text = api.get(f"/v1/horoscopes/taurus?date={day}").json()
+    for reader, verdict in (("a", "like"), ("b", "like"), ("c", "dislike"), ("a", "like")):
+        vote = {"verdict": verdict, "reader": f"cli-{reader}", "date": day, "model": text["model"]}
+        assert api.post("/v1/horoscopes/taurus/feedback", json=vote).status_code == 200
+    assert votes() == (likes + 2, dislikes + 1)
+
+    lake = str(store.lake.root)
+    listed = CliRunner().invoke(app, ["models", "--lake", lake])
+    assert listed.exit_code == 0, listed.output
+    lines = listed.stdout.splitlines()
+    assert any(line.split()[-1:] == ["readers"] for line in lines)
+    version_1 = next(line for line in lines if line.strip().startswith("1 "))
+    total = likes + dislikes + 3
+    assert version_1.rstrip().endswith(f"{(likes + 2) / total:.0%} of {total}")
+    as_json = json.loads(CliRunner().invoke(app, ["models", "--json", "--lake", lake]).stdout)
+    readers = {v["version"]: v["readers"] for v in as_json["versions"]}
+    assert (readers[1]["likes"], readers[1]["dislikes"]) == (likes + 2, dislikes + 1)
+    assert readers[2] == {"likes": 0, "dislikes": 0, "like_share": None}

@@ -207,11 +207,18 @@ def test_horogen_bot_waits_out_a_dead_bot_api_and_never_prints_its_token(store: 
     assert still_running, output
     assert TOKEN not in output and "secret" not in output
 
-    missing = subprocess.run(
-        [sys.executable, "-m", "horogen", "bot", "--lake", str(store.lake.root)],
-        env=horogen_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    from typer.testing import CliRunner
+
+    from horogen.cli import app
+    from horogen.errors import ConfigError
+
+    missing = CliRunner(env={"HOROGEN_SERVE__BOT_TOKEN": ""}).invoke(
+        app, ["bot", "--lake", str(store.lake.root)]
     )
-    assert missing.returncode == 2 and "HOROGEN_SERVE__BOT_TOKEN" in missing.stderr
+    assert isinstance(missing.exception, ConfigError)
+    assert "HOROGEN_SERVE__BOT_TOKEN" in str(missing.exception)
+    wrong = CliRunner(env={"HOROGEN_SERVE__BOT_TOKEN": "not-a-secret-token"}).invoke(
+        app, ["bot", "--lake", str(store.lake.root)]
+    )
+    assert isinstance(wrong.exception, ConfigError)
+    assert "not-a-secret-token" not in str(wrong.exception)

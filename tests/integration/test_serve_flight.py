@@ -14,11 +14,11 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from flight_support import CountingModel, fill_in_threads
 from horogen.schema import Category
 from horogen.serve.cache import Cache, Group
 from horogen.serve.flight import Busy, fill
 from horogen.signs import Sign
-from serve_support import CountingModel, fill_in_threads
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 DAY = "2026-11-30"

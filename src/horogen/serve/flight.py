@@ -15,12 +15,15 @@ import os
 import socket
 import time
 import uuid
+from typing import TYPE_CHECKING
 
 from horogen.errors import HorogenError
 from horogen.serve.cache import Cache, Group
 from horogen.serve.schemas import Horoscope
-from horogen.serve.swap import ServingModel
 from horogen.signs import Sign
+
+if TYPE_CHECKING:  # the model stack (mlflow, torch) loads only where a model does
+    from horogen.serve.swap import ServingModel
 
 log = logging.getLogger(__name__)
 
