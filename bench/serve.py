@@ -302,7 +302,9 @@ def report(result: dict, args: argparse.Namespace) -> str:
         "range of requests/s); the servers run "
         "uvicorn[standard] (httptools, uvloop), no access log. horogen's requests are "
         "`GET /v1/horoscopes/leo` for today, cached (the text is in every worker's memory); "
-        "the bare endpoint returns a constant JSON object.",
+        "the bare endpoint returns a constant JSON object through FastAPI's routing. horogen's "
+        "cached answers skip FastAPI's parameter handling (`serve/fastpath.py`, see "
+        "docs/serving.md), hence faster than the bare route.",
         "",
         "| endpoint | workers | requests/s | range | p50 ms | p99 ms | vs bare | non-2xx |",
         "|---|---:|---:|---|---:|---:|---:|---:|",
