@@ -24,6 +24,7 @@ from horogen.evaluate.settings import EvaluateSettings, PublishSettings
 from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings, MlflowSettings
 from horogen.process.settings import ProcessSettings
+from horogen.serve.settings import ServeSettings
 from horogen.train.settings import TrainSettings
 
 
@@ -73,6 +74,7 @@ class Settings(BaseSettings):
     generation: GenerationSettings = GenerationSettings()
     evaluate: EvaluateSettings = EvaluateSettings()
     publish: PublishSettings = PublishSettings()
+    serve: ServeSettings = ServeSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,7 @@ from horogen.cli import (  # noqa: F401  (each registers commands)
     model,
     pipeline,
     process,
+    serve,
     train,
 )
 from horogen.cli.app import app, err_console

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import textwrap
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,8 +16,9 @@ import typer
 from rich import box
 from rich.table import Table
 
-from horogen.cli.app import DateOption, LakeOption, app, console, settings_from
+from horogen.cli.app import DateOption, LakeOption, app, console, err_console, settings_from
 from horogen.cli.logs import quiet_model_libraries
+from horogen.errors import HorogenError
 from horogen.model.prompts import parse_category
 from horogen.model.settings import Backend
 from horogen.signs import Sign, lookup_sign
@@ -24,6 +26,7 @@ from horogen.signs import Sign, lookup_sign
 if TYPE_CHECKING:
     from horogen.model.generate import GeneratedText
     from horogen.model.registry import VersionInfo
+    from horogen.serve.schemas import ReaderVerdict
 
 ModelOption = Annotated[
     str | None,
@@ -147,23 +150,34 @@ def models_command(
     lake: LakeOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """List the registered versions: aliases, creation date, data window, validation loss
-    (--json: everything, with tags, metrics and models:/ URIs).
+    """List the registered versions: aliases, creation date, data window, validation loss,
+    readers' verdicts (--json: everything, with tags, metrics and models:/ URIs).
 
     Example: horogen models --json
     """
     from horogen.model import registry
     from horogen.model.store import ModelStore
+    from horogen.serve.feedback import verdicts_by_version
 
     quiet_model_libraries()
-    store = ModelStore.from_settings(settings_from(lake))
+    settings = settings_from(lake)
+    store = ModelStore.from_settings(settings)
     target = store.connect()
     versions = registry.list_versions(store.name)
+    try:
+        verdicts = verdicts_by_version(settings.serve, store.lake, store.name)
+    except HorogenError as error:  # the serving cache is down: the registry still lists
+        err_console.print(f"[dim]readers' verdicts unavailable: {error}[/dim]", highlight=False)
+        verdicts = {}
     if as_json:
         payload = {
             "tracking_uri": target.uri,
             "registered_model": store.name,
-            "versions": [version.model_dump(mode="json") for version in versions],
+            "versions": [
+                version.model_dump(mode="json")
+                | {"readers": _verdict_json(verdicts.get(version.version))}
+                for version in versions
+            ],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
@@ -171,24 +185,57 @@ def models_command(
     if not versions:
         console.print(f"no versions of {store.name!r} yet: run `horogen train`")
         return
-    console.print(versions_table(versions))
+    console.print(versions_table(versions, verdicts))
 
 
-def versions_table(versions: list[VersionInfo]) -> Table:
-    """The versions in at most 80 columns; ``--json`` has the rest."""
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+def versions_table(
+    versions: list[VersionInfo], verdicts: dict[int, ReaderVerdict] | None = None
+) -> Table:
+    """The versions in at most 80 columns; ``--json`` has the rest. ``readers``: the share
+    of readers' votes that liked the version's texts, and how many votes."""
+    verdicts = verdicts or {}
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("version", justify="right")
-    table.add_column("aliases", max_width=20, overflow="ellipsis")
+    table.add_column("aliases", max_width=12, overflow="ellipsis")
     table.add_column("created", no_wrap=True)
-    table.add_column("data window", no_wrap=True)
+    table.add_column("data window", max_width=18, overflow="ellipsis", no_wrap=True)
     table.add_column("eval loss", justify="right")
+    table.add_column("readers", justify="right", max_width=11, no_wrap=True)
     for version in versions:
         loss = version.metrics.get("best_eval_loss")
         table.add_row(
             str(version.version),
             ", ".join(version.aliases),
             f"{version.created_at:%Y-%m-%d}",
-            version.tags.get("data_window", ""),
+            short_window(version.tags.get("data_window", "")),
             "" if loss is None else f"{loss:.3f}",
+            _verdict_cell(verdicts.get(version.version)),
         )
     return table
+
+
+def short_window(window: str) -> str:
+    """``2026-10-31..11-29`` for ``2026-10-31..2026-11-29`` (the year once when both ends
+    share it), ``25-12-20..26-01-18`` across a new year: at most 18 characters."""
+    match = _WINDOW.fullmatch(window)
+    if not match:
+        return window
+    if match["y1"] == match["y2"]:
+        return f"{match['y1']}-{match['d1']}..{match['d2']}"
+    return f"{match['y1'][2:]}-{match['d1']}..{match['y2'][2:]}-{match['d2']}"
+
+
+_WINDOW = re.compile(r"(?P<y1>\d{4})-(?P<d1>\d\d-\d\d)\.\.(?P<y2>\d{4})-(?P<d2>\d\d-\d\d)")
+
+
+def _verdict_cell(verdict: ReaderVerdict | None) -> str:
+    if verdict is None or not verdict.votes:
+        return ""
+    votes = f"{verdict.votes / 1000:.0f}k" if verdict.votes >= 10_000 else str(verdict.votes)
+    return f"{verdict.like_share:.0%} of {votes}"
+
+
+def _verdict_json(verdict: ReaderVerdict | None) -> dict[str, float | int | None]:
+    if verdict is None:
+        return {"likes": 0, "dislikes": 0, "like_share": None}
+    return {"likes": verdict.likes, "dislikes": verdict.dislikes, "like_share": verdict.like_share}

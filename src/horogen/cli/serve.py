@@ -1,0 +1,209 @@
+"""``horogen serve``, ``horogen precompute`` and ``horogen bot``: the serving stage.
+
+The server's worker processes build their app with :func:`worker_app` from the same
+settings sources the command read (the command passes its options on as ``HOROGEN_*``
+variables).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from horogen.cli.app import DateOption, LakeOption, app, console, settings_from
+from horogen.cli.logs import quiet_model_libraries
+from horogen.config import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="champion (default: serve.model), challenger, a version number, "
+        "models:/NAME@ALIAS or a model directory. An alias is followed as it moves.",
+        show_default=False,
+    ),
+]
+
+
+def _settings(lake: str | None, model: str | None, **serve: object) -> Settings:
+    given = {key: value for key, value in serve.items() if value is not None}
+    if model:
+        given["model"] = model
+    return settings_from(lake, serve=given or None)
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (default: serve.host).", show_default=False)
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port (default: serve.port, 8000).", show_default=False)
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Processes sharing the port (default: serve.workers, 1).",
+            show_default=False,
+        ),
+    ] = None,
+    model: ModelOption = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    lake: LakeOption = None,
+) -> None:
+    """Serve the API, the page at / and /metrics with uvicorn.
+
+    Example: horogen serve --port 8000 --workers 2, then open http://127.0.0.1:8000/ or
+    curl 'http://127.0.0.1:8000/v1/horoscopes/leo?date=2026-11-30'
+    """
+    import uvicorn
+
+    settings = _settings(lake, model, host=host, port=port, workers=workers)
+    serve = settings.serve
+    serve.database_url(settings.open_lake())  # a missing cache setting fails here, plainly
+    if lake:
+        os.environ["HOROGEN_LAKE"] = lake
+    if model:
+        os.environ["HOROGEN_SERVE__MODEL"] = model
+    metrics_dir = _metrics_dir(serve.workers)
+    console.print(
+        f"serving {serve.model} on http://{serve.host}:{serve.port}/ with {serve.workers} "
+        f"worker(s); cache {_safe_url(serve.database_url(settings.open_lake()))}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    try:
+        uvicorn.run(
+            "horogen.cli.serve:worker_app",
+            factory=True,
+            host=serve.host,
+            port=serve.port,
+            workers=serve.workers,
+            access_log=access_log,
+            timeout_graceful_shutdown=10,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def worker_app() -> FastAPI:
+    """The app of one server process, from the settings sources (uvicorn's factory)."""
+    from horogen.model.store import ModelStore
+    from horogen.serve.app import build_app
+
+    quiet_model_libraries()
+    _log_to_stderr()
+    settings = settings_from(None)
+    return build_app(
+        settings.serve,
+        lake=settings.open_lake(),
+        models=ModelStore.from_settings(settings),
+        generation=settings.generation,
+    )
+
+
+def _log_to_stderr() -> None:
+    """horogen's own log lines (model swaps, failures) beside uvicorn's."""
+    logger = logging.getLogger("horogen")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def _metrics_dir(workers: int) -> Path | None:
+    """With several workers, an empty folder for their metrics (made here unless
+    ``PROMETHEUS_MULTIPROC_DIR`` names one, which is emptied); the folder made, if any."""
+    if workers < 2:
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        return None
+    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if named:
+        folder = Path(named)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="horogen-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    return folder
+
+
+def _safe_url(url: str) -> str:
+    """``url`` without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command("precompute")
+def precompute_command(
+    date: DateOption = None,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    lake: LakeOption = None,
+) -> None:
+    """Generate a day's horoscopes (every sign, each of serve.categories) into the serving
+    cache, so no reader waits. Texts already there are kept; a second run generates nothing.
+
+    Example: horogen precompute --date 2026-11-30
+    """
+    from horogen.model.store import ModelStore
+    from horogen.serve.precompute import precompute_day
+
+    quiet_model_libraries()
+    settings = _settings(lake, model)
+    record = precompute_day(
+        settings.serve,
+        lake=settings.open_lake(),
+        models=ModelStore.from_settings(settings),
+        generation=settings.generation,
+        day=date.date() if date else None,
+    )
+    if as_json:
+        typer.echo(record.model_dump_json())
+        return
+    console.print(
+        f"{record.date}: {record.generated} texts generated, {record.cached} already cached, "
+        f"{len(record.categories)} categories, {record.model}, {record.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+@app.command("bot")
+def bot_command(model: ModelOption = None, lake: LakeOption = None) -> None:
+    """Run the Telegram bot: /start shows the signs, a press answers with today's
+    horoscope from the same cache and model as the API. The token comes from
+    serve.bot_token (HOROGEN_SERVE__BOT_TOKEN); the Bot API from serve.bot_api_url.
+
+    Example: HOROGEN_SERVE__BOT_TOKEN=123456:ABC… horogen bot
+    """
+    from horogen.model.store import ModelStore
+    from horogen.serve.bot import make_bot, run_bot
+    from horogen.serve.service import HoroscopeService
+
+    quiet_model_libraries()
+    _log_to_stderr()
+    settings = _settings(lake, model)
+    make_bot(settings.serve)  # no token, or not a token: a one-line error before anything loads
+    service = HoroscopeService.build(
+        settings.serve,
+        lake=settings.open_lake(),
+        models=ModelStore.from_settings(settings),
+        generation=settings.generation,
+    )
+    console.print(f"bot polling {settings.serve.bot_api_url}; Ctrl-C stops it", highlight=False)
+    asyncio.run(run_bot(settings.serve, service))

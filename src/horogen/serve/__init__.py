@@ -1,0 +1,18 @@
+"""Serving: the champion behind an HTTP API, a web page and a Telegram bot.
+
+- :mod:`~horogen.serve.app`: the FastAPI app (``horogen serve``);
+- :mod:`~horogen.serve.service`: texts from memory, the cache, or generated once;
+- :mod:`~horogen.serve.cache`: the cache database (texts, generation claims, votes);
+- :mod:`~horogen.serve.flight`: single flight across requests and processes;
+- :mod:`~horogen.serve.swap`: the serving model and the watcher that swaps it;
+- :mod:`~horogen.serve.precompute`: a day's texts ahead of the readers;
+- :mod:`~horogen.serve.feedback`: readers' verdicts per model;
+- :mod:`~horogen.serve.bot`: the Telegram bot;
+- :mod:`~horogen.serve.metrics`: Prometheus metrics.
+
+This module stays light: the settings only.
+"""
+
+from horogen.serve.settings import ServeSettings
+
+__all__ = ["ServeSettings"]

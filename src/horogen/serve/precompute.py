@@ -1,0 +1,76 @@
+"""``horogen precompute``: fill the cache with every sign and category of a day, so that
+no reader waits for generation. The same claims as the server's keep the two from
+generating a group twice when they run at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from pydantic import BaseModel
+
+from horogen.lake import Lake
+from horogen.model.settings import GenerationSettings
+from horogen.model.store import ModelStore
+from horogen.schema import Category
+from horogen.serve.cache import Cache, Group
+from horogen.serve.flight import fill, new_owner
+from horogen.serve.settings import ServeSettings
+from horogen.serve.swap import loader
+
+
+class PrecomputeRecord(BaseModel):
+    """What a precompute did (JSON-safe: an Airflow task's XCom)."""
+
+    date: dt.date
+    model: str
+    version: int | None
+    categories: list[Category]
+    #: Texts generated now.
+    generated: int
+    #: Texts that were in the cache already.
+    cached: int
+    seconds: float
+
+
+def precompute_day(
+    serve: ServeSettings,
+    *,
+    lake: Lake,
+    models: ModelStore,
+    generation: GenerationSettings,
+    day: dt.date | None = None,
+) -> PrecomputeRecord:
+    """Generate and store the texts of ``day`` (default: today in ``serve.timezone``) for
+    every sign and each of ``serve.categories``, with the model ``serve.model`` names.
+    Idempotent: a second run generates nothing."""
+    started = time.perf_counter()
+    day = day or serve.today()
+    model = loader(generation)(models.resolve(serve.model))
+    cache = Cache(serve.database_url(lake))
+    cache.create()
+    owner = new_owner()
+    generated = cached = 0
+    try:
+        for category in serve.categories:
+            texts, made = fill(
+                cache,
+                model,
+                Group(model.label, day, category),
+                owner=owner,
+                lease=serve.wait_seconds,
+                wait=serve.wait_seconds,
+            )
+            generated += made
+            cached += len(texts) - made
+    finally:
+        cache.close()
+    return PrecomputeRecord(
+        date=day,
+        model=model.label,
+        version=model.version,
+        categories=list(serve.categories),
+        generated=generated,
+        cached=cached,
+        seconds=round(time.perf_counter() - started, 2),
+    )

@@ -1,0 +1,149 @@
+"""What the API answers and accepts: one pydantic model each, also the cache's row format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from horogen.model.strategy import Strategy
+from horogen.schema import Category
+from horogen.signs import Sign
+
+
+class Horoscope(BaseModel):
+    """One text: the same for every reader of a sign, category, day and model version."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sign: Sign
+    name: str = Field(description="The sign's Russian name.")
+    emoji: str
+    date: dt.date
+    category: Category
+    text: str
+    model: str = Field(description="horogen/3 for a registered version, else a directory.")
+    version: int | None = Field(description="The registered version; null for a directory.")
+    strategy: Strategy
+
+
+class Horoscopes(BaseModel):
+    """The twelve signs for a day and category."""
+
+    date: dt.date
+    category: Category
+    model: str
+    version: int | None
+    horoscopes: list[Horoscope]
+
+
+class SignInfo(BaseModel):
+    sign: Sign
+    name: str
+    emoji: str
+
+
+class About(BaseModel):
+    """What the page needs to draw itself: signs, the servable days, the model."""
+
+    today: dt.date
+    first_date: dt.date
+    last_date: dt.date
+    signs: list[SignInfo]
+    categories: list[Category]
+    model: str | None
+    version: int | None
+
+
+class Ready(BaseModel):
+    model: str
+    version: int | None
+    strategy: Strategy
+
+
+Verdict = Literal["like", "dislike"]
+
+
+class Vote(BaseModel):
+    """A reader's verdict on the text served for a sign, category and day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verdict: Verdict
+    reader: str = Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_.:@-]+$",
+        description="Who votes (one vote per reader and text; a new vote replaces the last).",
+    )
+    date: dt.date | None = Field(default=None, description="Default: today.")
+    category: Category = Category.GENERAL
+    model: str | None = Field(
+        default=None,
+        max_length=512,
+        description="The model whose text was read (the answer's `model`); default: the "
+        "model serving now.",
+    )
+
+
+class VoteCount(BaseModel):
+    """The votes a text has, after this one."""
+
+    sign: Sign
+    date: dt.date
+    category: Category
+    model: str
+    verdict: Verdict
+    likes: int
+    dislikes: int
+
+
+class ReaderVerdict(BaseModel):
+    """Readers' votes on one model's texts."""
+
+    model: str
+    version: int | None
+    likes: int
+    dislikes: int
+
+    @property
+    def votes(self) -> int:
+        return self.likes + self.dislikes
+
+    @property
+    def like_share(self) -> float | None:
+        return self.likes / self.votes if self.votes else None
+
+
+class Problem(BaseModel):
+    """An error: what went wrong and what to do."""
+
+    detail: str
+
+
+class UnknownSign(Problem):
+    valid: list[str] = Field(description="The signs' slugs; Russian names work too.")
+
+
+def horoscope(
+    sign: Sign,
+    category: Category,
+    day: dt.date,
+    text: str,
+    *,
+    model: str,
+    version: int | None,
+    strategy: Strategy,
+) -> Horoscope:
+    return Horoscope(
+        sign=sign,
+        name=sign.ru,
+        emoji=sign.emoji,
+        date=day,
+        category=category,
+        text=text,
+        model=model,
+        version=version,
+        strategy=strategy,
+    )

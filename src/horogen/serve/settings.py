@@ -1,0 +1,90 @@
+"""Settings of the serving stage (``[serve]`` in horogen.toml; ``HOROGEN_SERVE__PORT=8080``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from horogen.errors import ConfigError
+from horogen.lake import Lake
+from horogen.schema import Category
+
+#: Where the default cache database lives inside a local lake.
+CACHE_FILE = "serve/cache.db"
+
+
+class ServeSettings(BaseModel):
+    """The API, the page and the bot: where they listen, which model, which days."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="Address `horogen serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, description="Server processes sharing the port.")
+    cache_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the cache (texts and readers' votes); default "
+        f"sqlite:///<lake>/{CACHE_FILE} for a local lake. Replicas share a PostgreSQL one: "
+        "postgresql+psycopg2://user@host/db.",
+    )
+    model: str = Field(
+        default="champion",
+        description="champion, challenger, a version number, models:/NAME@ALIAS or a model "
+        "directory. An alias is polled and followed.",
+    )
+    poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the registry is asked where the alias points."
+    )
+    days_back: int = Field(default=7, ge=0, description="Oldest servable day: today minus this.")
+    days_ahead: int = Field(default=1, ge=0, description="Newest servable day: today plus this.")
+    timezone: str = Field(default="Europe/Moscow", description="Where 'today' is decided.")
+    categories: list[Category] = Field(
+        default_factory=lambda: list(Category),
+        description="Categories `horogen precompute` fills (every category is servable).",
+    )
+    wait_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest a request waits for a text being generated before a 503.",
+    )
+    retry_after: int = Field(default=10, ge=1, description="Retry-After of a 503, seconds.")
+    bot_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token (HOROGEN_SERVE__BOT_TOKEN); never printed."
+    )
+    bot_api_url: str = Field(
+        default="https://api.telegram.org", description="Telegram Bot API base URL."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (try Europe/Moscow)") from None
+        return value
+
+    def today(self) -> dt.date:
+        """Today where the readers are."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
+
+    def window(self, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        """The first and last servable day."""
+        today = today or self.today()
+        return today - dt.timedelta(days=self.days_back), today + dt.timedelta(days=self.days_ahead)
+
+    def database_url(self, lake: Lake) -> str:
+        """``cache_url``, else a SQLite file in a local lake."""
+        if self.cache_url:
+            return self.cache_url
+        if not lake.is_local:
+            raise ConfigError(
+                f"the lake {lake.uri} is not local, so there is no default serving cache: set "
+                "HOROGEN_SERVE__CACHE_URL (postgresql+psycopg2://user@host/db)"
+            )
+        path = Path(lake.root).resolve() / CACHE_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"

@@ -1,0 +1,128 @@
+"""The model that serves, and the watcher that swaps in a new one when its alias moves.
+
+A swap never interrupts a request: a request takes the :class:`ServingModel` that is
+current when it starts and finishes with it; the new model becomes current only once it
+is loaded (converted, translator built), so there is always a model while there was one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from horogen.errors import HorogenError
+from horogen.model.generate import HoroscopeGenerator, requests_for
+from horogen.model.settings import GenerationSettings
+from horogen.model.store import ModelStore, ResolvedModel
+from horogen.model.strategy import Strategy
+from horogen.schema import Category
+from horogen.serve import metrics
+from horogen.serve.schemas import Horoscope, horoscope
+from horogen.signs import Sign
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServingModel:
+    """A loaded model with the strategy and seed it serves with."""
+
+    resolved: ResolvedModel
+    generator: HoroscopeGenerator
+    strategy: Strategy
+    seed: int
+    #: One generation at a time per model: the backends are not meant for parallel calls.
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False)
+
+    @property
+    def label(self) -> str:
+        return self.resolved.label
+
+    @property
+    def version(self) -> int | None:
+        return self.resolved.version.version if self.resolved.version else None
+
+    def generate(self, day: dt.date, category: Category) -> list[Horoscope]:
+        """The twelve signs' texts for ``day`` and ``category``, in one call."""
+        requests = requests_for(list(Sign), [category], day)
+        with self.lock, metrics.GENERATION_SECONDS.time():
+            texts = self.generator.generate(requests, self.strategy, seed=self.seed)
+        metrics.GENERATED_TEXTS.inc(len(texts))
+        return [
+            horoscope(
+                text.sign,
+                text.category,
+                text.date,
+                text.text,
+                model=self.label,
+                version=self.version,
+                strategy=self.strategy,
+            )
+            for text in texts
+        ]
+
+
+Loader = Callable[[ResolvedModel], ServingModel]
+
+
+def loader(generation: GenerationSettings) -> Loader:
+    """Loads a resolved model with ``generation``'s backend, decoded with the strategy
+    evaluation stored on its version (else ``generation.strategy``)."""
+
+    def load(resolved: ResolvedModel) -> ServingModel:
+        generator = HoroscopeGenerator.load(resolved, generation)
+        return ServingModel(
+            resolved, generator, resolved.strategy(generation.strategy), generation.seed
+        )
+
+    return load
+
+
+class ModelSlot:
+    """The model ``reference`` names, kept current."""
+
+    def __init__(self, store: ModelStore, reference: str, load: Loader) -> None:
+        self.store = store
+        self.reference = reference
+        self._load = load
+        self.current: ServingModel | None = None
+        self._refresh_lock = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Resolve the reference again; load and swap in what it names if that changed.
+        Whether a swap happened. Errors (no such model yet, registry down) keep the
+        current model and are logged."""
+        with self._refresh_lock:
+            try:
+                resolved = self.store.resolve(self.reference)
+            except HorogenError as error:
+                log.warning("model %r: %s", self.reference, error)
+                return False
+            current = self.current
+            if current is not None and _same(current.resolved, resolved):
+                return False
+            try:
+                loaded = self._load(resolved)
+            except Exception:  # a broken version must not take the server down
+                log.exception("could not load %s; still serving the previous model", resolved.label)
+                return False
+            self.current = loaded
+        metrics.SERVED_VERSION.set(loaded.version or 0)
+        old = current.label if current else "nothing"
+        log.info("serving %s (was %s), strategy %s", loaded.label, old, loaded.strategy.label())
+        return True
+
+    async def watch(self, interval: float) -> None:
+        """Refresh every ``interval`` seconds until cancelled."""
+        while True:
+            await asyncio.to_thread(self.refresh)
+            await asyncio.sleep(interval)
+
+
+def _same(a: ResolvedModel, b: ResolvedModel) -> bool:
+    """The same version with the same evaluated strategy (other tags may change freely)."""
+    return a.label == b.label and Strategy.of_version(a.tags) == Strategy.of_version(b.tags)

@@ -1,0 +1,118 @@
+"""The cache and single flight, on SQLite and on PostgreSQL: concurrent first requests from
+several processes generate a group once; a dead process's claim is taken over and a live
+one waited for; votes replace and add up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from flight_support import CountingModel, fill_in_threads
+from horogen.schema import Category
+from horogen.serve.cache import Cache, Group
+from horogen.serve.flight import Busy, fill
+from horogen.signs import Sign
+
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+DAY = "2026-11-30"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    name = f"horogen_serve_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(dbname="postgres", **POSTGRES)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cache.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def stampede(url: str, log: Path, processes: int = 3, threads: int = 4, **kw: bool) -> list[str]:
+    Cache(url).create()
+    start_at = time.time() + 4  # every process is up by then (spawn imports horogen)
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        jobs = [
+            pool.apply_async(fill_in_threads, (url, str(log), start_at, threads, DAY), kw)
+            for _ in range(processes)
+        ]
+        return [text for job in jobs for text in job.get(timeout=120)]
+
+
+def test_concurrent_first_requests_from_three_processes_generate_once(
+    url: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "generations.log"
+    texts = stampede(url, log)
+    assert len(texts) == 12
+    assert len(set(texts)) == 1  # every caller got the one stored group
+    assert len(log.read_text().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_without_claims_the_same_stampede_generates_many_times(tmp_path: Path) -> None:
+    """The check above can fail: the same stampede with claims switched off."""
+    log = tmp_path / "generations.log"
+    texts = stampede(f"sqlite:///{tmp_path / 'cache.db'}", log, processes=2, claim_always=True)
+    assert len(log.read_text().splitlines()) > 1
+    assert len(set(texts)) == 1  # the first stored text still wins for everyone
+
+
+def test_a_dead_claim_is_taken_over_and_a_live_one_waited_for(url: str, tmp_path: Path) -> None:
+    cache = Cache(url)
+    cache.create()
+    model = CountingModel(tmp_path / "log", seconds=0)
+    group = Group(model.label, dt.date.fromisoformat(DAY), Category.LOVE)
+    assert cache.claim(group, "alive", lease=60)
+    with pytest.raises(Busy):
+        fill(cache, model, group, owner="me", lease=60, wait=0.3)  # type: ignore[arg-type]
+    assert not (tmp_path / "log").exists()
+
+    other = Group(model.label, dt.date.fromisoformat(DAY), Category.HEALTH)
+    assert cache.claim(other, "dead", lease=0.05)
+    time.sleep(0.1)
+    texts, made = fill(cache, model, other, owner="me", lease=60, wait=5)  # type: ignore[arg-type]
+    assert made == 12 and len(texts) == 12
+    # Released: the next caller finds the texts without waiting or generating.
+    assert fill(cache, model, other, owner="you", lease=60, wait=0.1)[1] == 0  # type: ignore[arg-type]
+    cache.close()
+
+
+def test_votes_replace_and_add_up_per_model(url: str, tmp_path: Path) -> None:
+    cache = Cache(url)
+    cache.create()
+    model = CountingModel(tmp_path / "log", seconds=0)
+    day = dt.date.fromisoformat(DAY)
+    cache.store(model.generate(day, Category.GENERAL))
+    leo, virgo = (
+        cache.group(Group(model.label, day, Category.GENERAL))[s] for s in (Sign.LEO, Sign.VIRGO)
+    )
+    assert cache.vote(leo, "a", "like") == (1, 0)
+    assert cache.vote(leo, "b", "like") == (2, 0)
+    assert cache.vote(leo, "a", "dislike") == (1, 1)  # replaced, not added
+    assert cache.vote(virgo, "a", "like") == (1, 0)  # another text: its own count
+    [verdict] = cache.verdicts()
+    assert (verdict.model, verdict.version, verdict.likes, verdict.dislikes) == ("fake/1", 1, 2, 1)
+    # A stored text is never replaced by a later one for the same key.
+    cache.store([leo.model_copy(update={"text": "другой"})])
+    assert cache.group(Group(model.label, day, Category.GENERAL))[Sign.LEO].text == leo.text
+    cache.close()
