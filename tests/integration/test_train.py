@@ -17,15 +17,16 @@ import time
 from pathlib import Path
 
 import mlflow
+import polars as pl
 import pytest
-from transformers import Seq2SeqTrainer
+from transformers import AutoTokenizer, Seq2SeqTrainer
 from typer.testing import CliRunner
 
 import horogen.cli.train  # noqa: F401  (registers the commands)
 from horogen.cli.app import app
 from horogen.config import Settings
 from horogen.errors import TrackingError
-from horogen.lake import Lake
+from horogen.lake import Lake, processed_path
 from horogen.model import registry
 from horogen.model.store import ModelStore
 from horogen.train import trainer
@@ -111,8 +112,17 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     assert run.data.tags["data_window"] == "2026-11-01..2026-11-04"
     assert run.data.tags["data_fingerprint"] == record.fingerprint["content_hash"]
     assert run.data.tags["git_dirty"] in ("true", "false")
-    # Truncation is measured: the tiny settings keep 64 target tokens, the texts are longer.
-    assert run.data.metrics["targets_truncated_share"] == 1.0
+    # Truncation is measured: the tiny settings keep 64 target tokens; count the corpus
+    # texts longer than that with the tokenizer saved beside the model.
+    tokenizer = AutoTokenizer.from_pretrained(result.run_dir / "model")
+    corpus = pl.concat(
+        pl.read_parquet(Path(settings.lake) / processed_path(dt.date(2026, 11, day)))
+        for day in range(1, 5)
+    )
+    lengths = [len(tokenizer(text_target=text)["input_ids"]) for text in corpus["text"]]
+    too_long = sum(length > 64 for length in lengths) / len(lengths)
+    assert 0 < too_long < 1
+    assert run.data.metrics["targets_truncated_share"] == pytest.approx(too_long)
     assert run.data.metrics["target_tokens_p95"] > 64
     assert run.data.metrics["prompts_truncated_share"] == 0.0
     # The prompt table frozen into the model (MLflow logs a model_config as params too).
@@ -183,7 +193,12 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     resumed = train_with(settings, resume=True, progress=False)
     assert resumed.run_dir == cut_short.path and bases == ["models:/horogen/1"]
     assert registry.get_version("horogen", 3).tags["base_model"] == "models:/horogen/1"
-    assert [v.aliases for v in registry.list_versions("horogen")] == [[], ["champion"], []]
+    # Newest first: a new version is the challenger until evaluation decides.
+    assert [v.aliases for v in registry.list_versions("horogen")] == [
+        ["challenger"],
+        ["champion"],
+        [],
+    ]
 
 
 def test_a_crash_ends_the_run_failed(settings: Settings, monkeypatch) -> None:
