@@ -325,6 +325,24 @@ def test_a_partial_failure_is_merged_into_what_the_lake_had(lake, mirror):
     assert rows(lake, "newsler") == complete
 
 
+def test_a_rerun_of_a_partial_day_keeps_unchanged_records_and_takes_changed_ones(lake, mirror):
+    settings = settings_for(lake, mirror, retries=0, breaker_threshold=0)
+    mirror.faults.set("newsler", status=500, times=1)
+    collect(settings, [DAY], sources=["newsler"])
+    before = lake.read_bytes(raw_path(DAY, "newsler"))
+
+    mirror.faults.set("newsler", status=500, times=1)  # partial again, same texts
+    collect(settings, [DAY], sources=["newsler"])
+    assert lake.read_bytes(raw_path(DAY, "newsler")) == before  # collected_at included
+
+    TEXTS.prefix = "Обновлено. "  # the site edited its texts
+    mirror.faults.set("newsler", status=500, times=1)
+    collect(settings, [DAY], sources=["newsler"])
+    texts = [row["text"] for row in rows(lake, "newsler")]
+    assert len(texts) == 96 - 12  # the same page failed every time
+    assert all(text.startswith("Обновлено. ") for text in texts)
+
+
 def test_a_range_collects_every_day(lake, mirror):
     days = [DAY + dt.timedelta(days=offset) for offset in range(3)]
     result = collect(settings_for(lake, mirror), days, sources=["astroscope"])

@@ -245,8 +245,14 @@ class Collector:
             return
         report.status = "ok" if clean else "partial"
         if not clean and self.lake.exists(path):
+            # A rerun fills in what is missing; a text fetched again unchanged keeps its
+            # record (and collected_at), so running a day twice gives the same data.
             merged = {record.key: record for record in raw.from_csv(self.lake.read_bytes(path))}
-            merged.update((record.key, record) for record in records)
+            merged.update(
+                (record.key, record)
+                for record in records
+                if record.key not in merged or merged[record.key].text != record.text
+            )
             records = list(merged.values())
             report.written = "merged"
         else:
