@@ -105,7 +105,9 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 
 def config_path() -> Path | None:
     """The settings file in use: ``$HOROGEN_CONFIG`` (must exist), else the scenario the
-    command runs (``horogen demo``: scenarios/demo.toml), else ``./horogen.toml``."""
+    command runs (``horogen demo``: scenarios/demo.toml), else the scenario
+    ``$HOROGEN_SCENARIO`` names (``demo`` or ``production``: how Airflow workers choose
+    one), else ``./horogen.toml``."""
     named = os.environ.get("HOROGEN_CONFIG")
     if named:
         path = Path(named)
@@ -114,8 +116,19 @@ def config_path() -> Path | None:
         return path
     if _scenario.get() is not None:
         return _scenario.get()
+    if os.environ.get("HOROGEN_SCENARIO"):
+        return scenario_file(os.environ["HOROGEN_SCENARIO"])
     default = Path("horogen.toml")
     return default if default.is_file() else None
+
+
+def scenario_file(name: str) -> Path:
+    """The settings file of the shipped scenario ``name``."""
+    path = SCENARIOS / f"{name}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(file.stem for file in SCENARIOS.glob("*.toml")))
+        raise ConfigError(f"there is no scenario {name!r} (HOROGEN_SCENARIO); known: {known}")
+    return path
 
 
 #: Short environment variables for settings that people often set by hand.
@@ -132,7 +145,7 @@ def load_settings(*, scenario: str | None = None, **overrides: Any) -> Settings:
     for variable, (section, name) in SHORTHANDS.items():
         if os.environ.get(variable) and name not in (given.get(section) or {}):
             given[section] = {**(given.get(section) or {}), name: os.environ[variable]}
-    token = _scenario.set(SCENARIOS / f"{scenario}.toml" if scenario else None)
+    token = _scenario.set(scenario_file(scenario) if scenario else None)
     try:
         return Settings(**given)
     except tomllib.TOMLDecodeError as error:

@@ -79,3 +79,28 @@ def test_a_scenario_yields_to_horogen_config_and_the_environment(monkeypatch, tm
     own.write_text('[train]\nbase = "/models/mine"\n')
     monkeypatch.setenv("HOROGEN_CONFIG", str(own))
     assert load_settings(scenario="demo").train.base == "/models/mine"
+
+
+def test_horogen_scenario_chooses_a_shipped_scenario_by_name(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "horogen.toml").write_text('lake = "/from/file"\n')
+    monkeypatch.setenv("HOROGEN_SCENARIO", "production")
+    settings = load_settings()
+    assert settings.lake.startswith("s3://") and settings.process.engine == "spark"
+    monkeypatch.setenv("HOROGEN_SCENARIO", "demo")
+    assert load_settings().train.base == "fresh"
+    # A file named by HOROGEN_CONFIG still wins, and so does the command's own scenario.
+    own = tmp_path / "own.toml"
+    own.write_text('lake = "/from/own"\n')
+    monkeypatch.setenv("HOROGEN_CONFIG", str(own))
+    assert load_settings().lake == "/from/own"
+    monkeypatch.delenv("HOROGEN_CONFIG")
+    monkeypatch.setenv("HOROGEN_SCENARIO", "production")
+    assert load_settings(scenario="demo").lake == "./horogen-data"
+
+
+def test_an_unknown_scenario_names_the_known_ones(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOROGEN_SCENARIO", "staging")
+    with pytest.raises(ConfigError, match=r"'staging'.*known: demo, production"):
+        load_settings()

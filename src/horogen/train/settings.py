@@ -58,6 +58,19 @@ class TrainSettings(BaseModel):
         "with a 32k vocabulary and up to ~270 with a small fresh tokenizer; the share cut "
         "is logged (targets_truncated_share) and warned about above 10%.",
     )
+    window_days: int = Field(
+        default=90, ge=1, description="The daily pipeline trains on this many days up to today."
+    )
+    retrain_every_days: int = Field(
+        default=7,
+        ge=1,
+        description="The daily pipeline retrains once the champion's data is this many days old…",
+    )
+    retrain_min_new_rows: int = Field(
+        default=2000,
+        ge=1,
+        description="…or once this many processed rows arrived after the champion's data.",
+    )
     epochs: int = Field(default=5, ge=1)
     batch_size: int = Field(default=16, ge=1)
     learning_rate: float | None = Field(
