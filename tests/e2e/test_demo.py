@@ -14,13 +14,28 @@ from cli_support import horogen
 pytestmark = pytest.mark.slow
 
 
-def test_demo_collects_processes_trains_and_registers(tmp_path) -> None:
+#: A smaller strategy grid than the demo's (bench/demo.py times the real one).
+SMALL_EVALUATION = {
+    "HOROGEN_EVALUATE__GRID__PAIRS": "[[0.9, 0.9]]",
+    "HOROGEN_EVALUATE__GRID__TOP_P": "[0.8]",
+    "HOROGEN_EVALUATE__GRID__TEMPERATURE": "[0.7]",
+    "HOROGEN_EVALUATE__SAMPLES": "2",
+}
+
+
+def test_demo_runs_the_daily_loop_and_a_second_run_reuses_it(tmp_path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("HOROGEN_")}
     env.pop("MLFLOW_TRACKING_URI", None)
-    done = horogen("demo", "--days", "3", "--epochs", "1", cwd=tmp_path, env=env, timeout=900)
+    env |= SMALL_EVALUATION
+    command = ("demo", "--days", "3", "--epochs", "1", "--no-serve")
+    done = horogen(*command, cwd=tmp_path, env=env, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for step in ("1/3 collect", "2/3 process", "3/3 train", "registered: models:/horogen/1"):
-        assert step in done.stdout
+    stages = ("start a mirror", "collect", "process", "train", "evaluate", "promote", "precompute")
+    for number, stage in enumerate(stages, start=1):
+        assert f"{number}/7 {stage}" in done.stdout
+    assert "registered version 1" in done.stdout
+    assert "version 1 promoted" in done.stdout
+    assert re.search(r"\d{4}-\d\d-\d\d: 96 generated, 0 cached", done.stdout), done.stdout
     # Training shows one bar with the loss: no tqdm lines, no log dicts, no library chatter,
     # and nothing printed twice.
     printed = done.stdout + done.stderr
@@ -36,12 +51,12 @@ def test_demo_collects_processes_trains_and_registers(tmp_path) -> None:
     for day in days:
         assert len(list((lake / "raw" / day).glob("*.csv"))) == 7
         assert (lake / "processed" / day / "part-0.parquet").is_file()
-    assert (lake / "mlflow.db").is_file()
+    assert (lake / "mlflow.db").is_file() and (lake / "serve" / "cache.db").is_file()
 
     uri = f"sqlite:///{lake / 'mlflow.db'}"
     assert f"MLflow:   {uri}" in done.stdout
     generate = (
-        "import mlflow; m = mlflow.pyfunc.load_model('models:/horogen/1');"
+        "import mlflow; m = mlflow.pyfunc.load_model('models:/horogen@champion');"
         "print(m.predict(['aries'], params={'max_new_tokens': 24, 'seed': 1})[0])"
     )
     loaded = subprocess.run(
@@ -54,3 +69,11 @@ def test_demo_collects_processes_trains_and_registers(tmp_path) -> None:
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert re.search("[а-яё]{2,}", loaded.stdout.lower()), loaded.stdout
+
+    # The same command again: the days are kept, the champion is recent, today is cached.
+    again = horogen(*command, cwd=tmp_path, env=env, timeout=900)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "0 source-days collected, 21 kept from before" in again.stdout
+    assert "registered version" not in again.stdout
+    assert "nothing new to evaluate" in again.stdout
+    assert re.search(r"\d{4}-\d\d-\d\d: 0 generated, 96 cached", again.stdout), again.stdout

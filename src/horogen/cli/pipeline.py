@@ -1,4 +1,8 @@
-"""`horogen demo`: the whole pipeline on this machine, offline."""
+"""`horogen demo`: the whole daily loop on this machine, offline, then serving.
+
+It runs the pipeline's step functions (``horogen.pipeline``), the same ones the Airflow DAG
+runs, on the demo scenario, against a mirror of the sites that only the demo starts.
+"""
 
 from __future__ import annotations
 
@@ -6,64 +10,194 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
-from horogen.cli.app import (
-    LakeOption,
-    app,
-    console,
-    end_runs_on_sigterm,
-    settings_from,
-)
+from horogen import pipeline
+from horogen.cli.app import LakeOption, app, console, end_runs_on_sigterm, settings_from
 from horogen.cli.collect import print_report
-from horogen.cli.logs import quiet_model_libraries
-from horogen.cli.process import report_table
-from horogen.collect.run import site_today
-from horogen.model.tracking import tracking
-from horogen.pipeline import collect_step, last_days, process_step, train_step
+from horogen.cli.logs import progress_bars, quiet_model_libraries
+from horogen.collect.run import CollectionResult, site_today
+from horogen.config import Settings
+from horogen.mirror.run import MirrorServer
+
+#: The demo's scenario file (horogen/scenarios/demo.toml).
+SCENARIO = "demo"
+STAGES = 7
 
 
 @app.command("demo")
 def demo_command(
-    days: Annotated[int, typer.Option(min=1, help="How many days to backfill.")] = 30,
+    days: Annotated[int, typer.Option(min=1, help="How many days to collect and train on.")] = 30,
     epochs: Annotated[
-        int | None, typer.Option(min=1, help="Training epochs (default: the demo's 2).")
+        int | None, typer.Option(min=1, help="Training epochs (default: the demo scenario's).")
     ] = None,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the page when done (Ctrl-C stops).")
+    ] = True,
+    port: Annotated[int | None, typer.Option(help="Port to serve on (default: 8000).")] = None,
     lake: LakeOption = None,
 ) -> None:
-    """Run the pipeline end to end on this machine, offline: start a mirror of the seven
-    sites, collect the last DAYS days, clean them, train a small model from scratch and
-    register it in MLflow.
+    """Run the daily loop on this machine, offline: start a mirror of the seven sites,
+    collect the last DAYS days, clean them, train a small model from scratch, evaluate its
+    decoding strategies, promote it, precompute today's horoscopes and serve them.
+
+    A second run in the same folder reuses what exists: days collected before are kept,
+    and a champion whose data is recent is not trained again.
 
     Settings: horogen/scenarios/demo.toml, under HOROGEN_* variables and these options.
     """
     quiet_model_libraries()
     end_runs_on_sigterm()
-    settings = settings_from(lake, scenario="demo", train={"epochs": epochs} if epochs else None)
-    window = last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))
-    lake_url = settings.open_lake().url()
+    settings = settings_from(
+        lake,
+        scenario=SCENARIO,
+        train={"epochs": epochs} if epochs else None,
+        serve={"port": port} if port else None,
+    )
+    window = pipeline.last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))
+    start, end = window[0], window[-1]
 
-    console.rule(f"1/3 collect {window[0]} … {window[-1]} from an embedded mirror of the sites")
-    print_report(collect_step(settings, window))
+    stage(1, "start a mirror of the seven sites on 127.0.0.1 (the demo's stand-in for the web)")
+    with MirrorServer() as mirror:
+        console.print(f"mirror: {mirror.url}", highlight=False)
+        mirrored = settings.model_copy(
+            update={"collect": settings.collect.model_copy(update={"mirror": mirror.url})}
+        )
+        stage(2, f"collect {start} … {end}")
+        collected = _collect(mirrored, window)
+    pipeline.check_collection([collected], settings=settings)
 
-    console.rule("2/3 process: clean, de-duplicate, keep 300–500 characters")
-    reports = process_step(settings, window)
-    console.print(report_table(reports))
-    console.print(f"{sum(r.rows_out for r in reports)} texts for training")
+    stage(3, "process: clean, de-duplicate, keep 300–500 characters")
+    processed = pipeline.process(window, settings=settings)
+    console.print(f"{processed['rows_in']} raw rows → {processed['rows_out']} texts")
 
-    console.rule(f"3/3 train: {settings.train.base} model, {settings.train.epochs} epoch(s)")
-    result = train_step(settings, window)
-    record = result.record
-    metrics = ", ".join(f"{name} {value:.3f}" for name, value in sorted(record.metrics.items()))
-    console.print(f"trained: {metrics}")
-    console.print(f"registered: [bold]{record.model_uri}[/bold]")
+    stage(4, "train a small model from scratch, unless the champion's data is recent")
+    due = pipeline.retrain_due(end, settings=settings)
+    console.print(due["reason"], highlight=False)
+    trained = None
+    if due["due"]:
+        trained = pipeline.train_window(start, end, settings=settings, progress=progress_bars())
+        console.print(f"registered version {trained['version']} ({trained['rows']} texts)")
 
-    tracking_uri = tracking(settings.mlflow, settings.open_lake()).uri
+    stage(5, "evaluate decoding strategies: acceptability, diversity, sentiment")
+    evaluation = None
+    if trained:
+        evaluation = pipeline.evaluate(trained["version"], settings=settings, on_strategy=_shown)
+        _print_evaluation(evaluation)
+    else:
+        console.print("nothing new to evaluate")
+
+    stage(6, "promote: the challenger becomes champion if it beats the champion")
+    if trained:
+        decision = pipeline.promote(trained["version"], settings=settings)
+        verdict = "promoted" if decision["promoted"] else "not promoted"
+        console.print(f"version {decision['challenger']} {verdict}: {decision['reason']}")
+    else:
+        console.print("nothing new to promote")
+
+    stage(7, "precompute today's horoscopes for every sign and category")
+    with console.status("generating…"):
+        precomputed = pipeline.precompute(settings=settings)
+    console.print(
+        f"{precomputed['date']}: {precomputed['generated']} generated, "
+        f"{precomputed['cached']} cached, {precomputed['model']} ({precomputed['seconds']} s)"
+    )
+    _summary(settings, collected, processed, precomputed)
+    if serve:
+        from horogen.cli.serve import run_server
+
+        run_server(settings, scenario=SCENARIO)
+
+
+def stage(number: int, what: str) -> None:
+    console.rule(f"{number}/{STAGES} {what}")
+
+
+def _collect(settings: Settings, window: list[dt.date]) -> pipeline.Record:
+    """:func:`pipeline.collect_days` with a progress bar over the days."""
+    progress = Progress(
+        TextColumn("collect"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("days"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not progress_bars(),
+    )
+    with progress:
+        task = progress.add_task("collect", total=len(window))
+        record = pipeline.collect_days(
+            window, settings=settings, on_day_done=lambda day: progress.advance(task)
+        )
+    if record["collected"]:
+        print_report(CollectionResult([pipeline.source_report(r) for r in record["reports"]]))
+    console.print(
+        f"{record['collected']} source-days collected, {record['kept']} kept from before",
+        highlight=False,
+    )
+    return record
+
+
+def _shown(result: object) -> None:
+    scores = result.scores  # type: ignore[attr-defined]
+    console.print(
+        f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "  # type: ignore[attr-defined]
+        f"{scores.acceptability:.3f}  diversity {scores.diversity or 0:.3f}  sentiment "
+        f"{scores.sentiment:.3f}",
+        highlight=False,
+    )
+
+
+def _print_evaluation(record: pipeline.Record) -> None:
+    best, reference = record["scores"], record["reference"]
+    console.print(
+        f"best: top_p {record['strategy']['top_p']:g}, temperature "
+        f"{record['strategy']['temperature']:g} (score {best['score']:.3f}, acceptability "
+        f"{best['acceptability']:.3f})",
+        highlight=False,
+    )
+    if reference:
+        console.print(
+            f"reference (held-back real texts): score {reference['score']:.3f}, "
+            f"acceptability {reference['acceptability']:.3f}",
+            highlight=False,
+        )
+
+
+def _summary(
+    settings: Settings,
+    collected: pipeline.Record,
+    processed: pipeline.Record,
+    precomputed: pipeline.Record,
+) -> None:
+    from horogen.model import registry
+    from horogen.model.store import ModelStore
+
+    store = ModelStore.from_settings(settings)
+    tracking_uri = store.connect().uri
+    champion = registry.champion(store.name)
     console.rule("done")
+    table = Table(show_header=False, box=None)
+    table.add_row("raw rows", str(sum(int(r["records"]) for r in collected["reports"])))
+    table.add_row("texts", f"{processed['rows_out']} (processed/)")
+    if champion is not None:
+        tags = champion.tags
+        scores = ", ".join(
+            f"{name} {tags[f'evaluation.{name}']}"
+            for name in ("acceptability", "diversity", "sentiment")
+            if f"evaluation.{name}" in tags
+        )
+        table.add_row("champion", f"version {champion.version}: {scores}")
+    table.add_row("today", f"{precomputed['generated'] + precomputed['cached']} texts cached")
+    console.print(table)
+    serve = settings.serve
     for line in (  # paths and commands stay whole, to be copied
-        f"lake:     {lake_url}  (raw/, processed/, quarantine/, reports/, runs/)",
+        f"lake:     {settings.open_lake().url()}  (raw/, processed/, reports/, runs/, serve/)",
         f"MLflow:   {tracking_uri}",
-        f"next:     horogen models   ·   mlflow ui --backend-store-uri {tracking_uri}",
-        f'use it:   MLFLOW_TRACKING_URI={tracking_uri} python -c "import mlflow; '
-        f"m = mlflow.pyfunc.load_model('{record.model_uri}'); print(m.predict(['aries']))\"",
+        f"page:     http://{serve.host}:{serve.port}/",
+        f"next:     horogen models   ·   horogen generate leo   ·   "
+        f"mlflow ui --backend-store-uri {tracking_uri}",
     ):
         console.print(line, soft_wrap=True, highlight=False)

@@ -67,19 +67,29 @@ def serve_command(
     Example: horogen serve --port 8000 --workers 2, then open http://127.0.0.1:8000/ or
     curl 'http://127.0.0.1:8000/v1/horoscopes/leo?date=2026-11-30'
     """
+    settings = _settings(lake, model, host=host, port=port, workers=workers)
+    run_server(settings, access_log=access_log)
+
+
+def run_server(
+    settings: Settings, *, scenario: str | None = None, access_log: bool = False
+) -> None:
+    """Serve with uvicorn until interrupted. The worker processes read their settings from
+    the same sources: the lake, the model and the ``scenario`` are passed on as
+    ``HOROGEN_*`` variables."""
     import uvicorn
 
-    settings = _settings(lake, model, host=host, port=port, workers=workers)
     serve = settings.serve
-    serve.database_url(settings.open_lake())  # a missing cache setting fails here, plainly
-    if lake:
-        os.environ["HOROGEN_LAKE"] = lake
-    if model:
-        os.environ["HOROGEN_SERVE__MODEL"] = model
+    lake = settings.open_lake()
+    cache = serve.database_url(lake)  # a missing cache setting fails here, plainly
+    os.environ["HOROGEN_LAKE"] = settings.lake
+    os.environ["HOROGEN_SERVE__MODEL"] = serve.model
+    if scenario:
+        os.environ["HOROGEN_SCENARIO"] = scenario
     metrics_dir = _metrics_dir(serve.workers)
     console.print(
         f"serving {serve.model} on http://{serve.host}:{serve.port}/ with {serve.workers} "
-        f"worker(s); cache {_safe_url(serve.database_url(settings.open_lake()))}",
+        f"worker(s); cache {_safe_url(cache)}; Ctrl-C stops it",
         soft_wrap=True,
         highlight=False,
     )
