@@ -216,18 +216,21 @@ def evaluate(
     settings: Settings | None = None,
     on_strategy: Callable[[Any], None] | None = None,
 ) -> Record:
-    """Evaluate ``version`` (default: the challenger) on the strategy grid; its best
-    strategy goes onto the version."""
+    """Evaluate ``version`` (default: the challenger) on the strategy grid, with the
+    readers' verdicts per version in the report; its best strategy goes onto the version."""
     from horogen.evaluate.stage import evaluate_version
     from horogen.model.store import ModelStore
+    from horogen.serve.feedback import verdicts_if_available
 
     settings = settings or load_settings()
+    store = ModelStore.from_settings(settings)
     record = evaluate_version(
         str(version) if version else None,
-        store=ModelStore.from_settings(settings),
+        store=store,
         settings=settings.evaluate,
         generation=settings.generation,
         on_strategy=on_strategy,
+        readers=verdicts_if_available(settings.serve, store.lake, store.name),
     )
     return record.model_dump(mode="json")
 

@@ -31,6 +31,7 @@ from horogen.model.store import ModelStore
 from horogen.model.strategy import Strategy
 from horogen.model.tracking import ensure_experiment
 from horogen.schema import PROCESSED_SCHEMA
+from horogen.serve.schemas import ReaderVerdict
 from horogen.signs import Sign
 from model_support import save_tiny_model
 from train_corpus import OPENINGS, tiny_settings, tiny_train_settings, train_with, write_table
@@ -150,11 +151,24 @@ def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
     version = registry.get_version(store.name, 1)
     assert Strategy.from_tag(version.tags["strategy"]) == record.strategy
     assert version.tags[promote.STATUS_TAG] == "passed"
-    # Evaluating again reproduces every text and score.
+    # Evaluating again reproduces every text and score; the readers' verdicts go beside.
+    readers = {
+        1: ReaderVerdict(model="horogen/1", version=1, likes=3, dislikes=1),
+        7: ReaderVerdict(model="horogen/7", version=7, likes=0, dislikes=2),
+    }
     again = evaluate_version(
-        "1", store=store, settings=settings.evaluate, generation=settings.generation
+        "1",
+        store=store,
+        settings=settings.evaluate,
+        generation=settings.generation,
+        readers=readers,
     )
     assert again.scores == record.scores
+    metrics = client.get_run(again.run_id).data.metrics
+    assert (metrics["readers_votes"], metrics["readers_like_share"]) == (4, 0.75)
+    table = mlflow.artifacts.load_dict(f"runs:/{again.run_id}/readers.json")
+    assert table["columns"] == ["version", "likes", "dislikes", "like_share"]
+    assert table["data"] == [[7, 0, 2, 0.0], [1, 3, 1, 0.75]]
 
 
 def test_the_gate_keeps_a_worse_version_out_and_rollback_restores(trained, tmp_path) -> None:

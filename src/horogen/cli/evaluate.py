@@ -141,12 +141,16 @@ def evaluate_command(
             highlight=False,
         )
 
+    from horogen.serve.feedback import verdicts_if_available
+
+    store = ModelStore.from_settings(settings)
     record = evaluate_version(
         reference,
-        store=ModelStore.from_settings(settings),
+        store=store,
         settings=evaluate,
         generation=settings.generation,
         on_strategy=shown,
+        readers=verdicts_if_available(settings.serve, store.lake, store.name),
     )
     print_evaluation(record)
 

@@ -16,9 +16,8 @@ import typer
 from rich import box
 from rich.table import Table
 
-from horogen.cli.app import DateOption, LakeOption, app, console, err_console, settings_from
+from horogen.cli.app import DateOption, LakeOption, app, console, settings_from
 from horogen.cli.logs import quiet_model_libraries
-from horogen.errors import HorogenError
 from horogen.model.prompts import parse_category
 from horogen.model.settings import Backend
 from horogen.signs import Sign, lookup_sign
@@ -157,18 +156,14 @@ def models_command(
     """
     from horogen.model import registry
     from horogen.model.store import ModelStore
-    from horogen.serve.feedback import verdicts_by_version
+    from horogen.serve.feedback import verdicts_if_available
 
     quiet_model_libraries()
     settings = settings_from(lake)
     store = ModelStore.from_settings(settings)
     target = store.connect()
     versions = registry.list_versions(store.name)
-    try:
-        verdicts = verdicts_by_version(settings.serve, store.lake, store.name)
-    except HorogenError as error:  # the serving cache is down: the registry still lists
-        err_console.print(f"[dim]readers' verdicts unavailable: {error}[/dim]", highlight=False)
-        verdicts = {}
+    verdicts = verdicts_if_available(settings.serve, store.lake, store.name)
     if as_json:
         payload = {
             "tracking_uri": target.uri,

@@ -9,7 +9,8 @@ Experiment ``mlflow.evaluation_experiment`` (``horogen-evaluation``); connect fi
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult
 
@@ -17,8 +18,22 @@ from horogen.evaluate.run import Evaluation, Scores, StrategyResult
 SHOWN = ("acceptability", "diversity", "sentiment", "score")
 
 
-def log_evaluation(evaluation: Evaluation, experiment_id: str, params: dict[str, Any]) -> str:
-    """Log ``evaluation`` as a parent run with a child run per strategy; the parent's id."""
+class Verdict(Protocol):
+    """Readers' votes on one version's served texts (``horogen.serve``'s ReaderVerdict)."""
+
+    likes: int
+    dislikes: int
+
+
+def log_evaluation(
+    evaluation: Evaluation,
+    experiment_id: str,
+    params: dict[str, Any],
+    readers: Mapping[int, Verdict] | None = None,
+) -> str:
+    """Log ``evaluation`` as a parent run with a child run per strategy, and the readers'
+    verdicts per version beside it (``readers.json``; metrics for the evaluated version
+    when readers judged it); the parent's id."""
     import mlflow
 
     name = f"v{evaluation.version}" if evaluation.version else evaluation.model
@@ -55,6 +70,16 @@ def log_evaluation(evaluation: Evaluation, experiment_id: str, params: dict[str,
                 {f"reference_{key}": value for key, value in metrics(evaluation.reference).items()}
             )
         mlflow.log_table(summary_table(evaluation), "strategies.json")
+        if readers:
+            mlflow.log_table(readers_table(readers), "readers.json")
+            own = readers.get(evaluation.version) if evaluation.version else None
+            if own is not None and own.likes + own.dislikes:
+                mlflow.log_metrics(
+                    {
+                        "readers_votes": own.likes + own.dislikes,
+                        "readers_like_share": own.likes / (own.likes + own.dislikes),
+                    }
+                )
         mlflow.log_figure(heatmaps(evaluation), "heatmaps.png")
         return parent.info.run_id
 
@@ -63,6 +88,22 @@ def metrics(scores: Scores) -> dict[str, float]:
     """The defined metrics of a set (a set of one has no diversity)."""
     values = {name: getattr(scores, name) for name in SHOWN}
     return {name: float(value) for name, value in values.items() if value is not None}
+
+
+def readers_table(readers: Mapping[int, Verdict]) -> dict[str, list[Any]]:
+    """Readers' likes, dislikes and share of likes per version, newest version first."""
+    versions = sorted(readers, reverse=True)
+    likes = [readers[version].likes for version in versions]
+    dislikes = [readers[version].dislikes for version in versions]
+    return {
+        "version": versions,
+        "likes": likes,
+        "dislikes": dislikes,
+        "like_share": [
+            round(like / (like + dislike), 4) if like + dislike else None
+            for like, dislike in zip(likes, dislikes, strict=True)
+        ],
+    }
 
 
 def table(result: StrategyResult) -> dict[str, list[Any]]:

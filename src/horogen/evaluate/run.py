@@ -147,9 +147,10 @@ def evaluate_model(
                 for text, row in zip(texts, scored.rows, strict=True)
             ],
         )
-        log.info("%s: score %.3f", strategy.label(), result.scores.score)
-        if on_strategy is not None:
+        if on_strategy is not None:  # the caller shows it
             on_strategy(result)
+        else:
+            log.info("%s: score %.3f", strategy.label(), result.scores.score)
         results.append(result)
     reference = None
     if len(reference_texts) >= 2:

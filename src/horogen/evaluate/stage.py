@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from pydantic import BaseModel
 
 from horogen.errors import ModelNotFound
 from horogen.evaluate import promote
 from horogen.evaluate.grid import strategies
-from horogen.evaluate.report import log_evaluation
+from horogen.evaluate.report import Verdict, log_evaluation
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
 from horogen.evaluate.scorers import Scorers, build_scorers
 from horogen.evaluate.settings import EvaluateSettings, PublishSettings
@@ -52,9 +52,11 @@ def evaluate_version(
     generation: GenerationSettings,
     scorers: Scorers | None = None,
     on_strategy: Callable[[StrategyResult], None] | None = None,
+    readers: Mapping[int, Verdict] | None = None,
 ) -> EvaluationRecord:
-    """Evaluate the model ``reference`` names (default: the challenger, else the newest
-    version) on the strategy grid, log the report to MLflow and write the best strategy
+    """Evaluate the model ``reference`` names (default: the challenger, else the champion,
+    else the newest version) on the strategy grid, log the report to MLflow (with
+    ``readers``, the readers' verdicts per version, beside it) and write the best strategy
     onto the version. A failure marks the version ``failed``: it is never promoted."""
     started = time.perf_counter()
     target = store.connect()
@@ -77,7 +79,9 @@ def evaluate_version(
             promote.record_failure(store.name, model.version.version, error)
         raise
     experiment = ensure_experiment(store.mlflow.evaluation_experiment, target)
-    run_id = log_evaluation(evaluation, experiment, params=_params(settings, generation))
+    run_id = log_evaluation(
+        evaluation, experiment, params=_params(settings, generation), readers=readers or {}
+    )
     if model.version is not None:
         promote.record_evaluation(store.name, model.version.version, evaluation, run_id)
     return _record(evaluation, run_id, time.perf_counter() - started)
@@ -134,7 +138,7 @@ def promote_version(
         if decision.promoted:
             promote.make_champion(store.name, challenger.version, "gate", decision.reason)
         _log_decision(challenger, decision)
-    log.info("version %s: %s", challenger.version, decision.reason)
+    log.debug("version %s: %s", challenger.version, decision.reason)  # the record says it
     if decision.promoted and publish is not None and publish.repo_id and publish.on_promote:
         from horogen.evaluate.publish import publish_model
 

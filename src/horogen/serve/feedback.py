@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from horogen.errors import HorogenError
 from horogen.lake import Lake
 from horogen.serve.cache import Cache, CacheError
 from horogen.serve.schemas import ReaderVerdict
 from horogen.serve.settings import CACHE_FILE, ServeSettings
+
+log = logging.getLogger(__name__)
 
 
 def reader_verdicts(serve: ServeSettings, lake: Lake) -> list[ReaderVerdict]:
@@ -40,3 +44,13 @@ def verdicts_by_version(serve: ServeSettings, lake: Lake, name: str) -> dict[int
         for verdict in reader_verdicts(serve, lake)
         if verdict.version is not None and verdict.model.startswith(prefix)
     }
+
+
+def verdicts_if_available(serve: ServeSettings, lake: Lake, name: str) -> dict[int, ReaderVerdict]:
+    """:func:`verdicts_by_version`, or none (with a warning) when the serving cache does
+    not answer: a report or a listing goes on without them."""
+    try:
+        return verdicts_by_version(serve, lake, name)
+    except HorogenError as error:  # the cache is down, or there is none for this lake
+        log.warning("readers' verdicts unavailable: %s", error)
+        return {}
