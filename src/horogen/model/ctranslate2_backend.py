@@ -121,7 +121,7 @@ def convert(hf_dir: Path, target: Path, settings: GenerationSettings) -> Path:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
-    log.info("converting %s to CTranslate2 (%s) in %s", hf_dir, settings.quantization, target)
+    log.info("converting the model to CTranslate2 (%s), once: %s", settings.quantization, target)
     try:
         TransformersConverter(str(hf_dir)).convert(
             str(partial), quantization=settings.quantization, force=True
