@@ -1,5 +1,5 @@
-"""The daily loop as steps: one function per Airflow task, which the DAG, the CLI and
-``horogen demo`` all call.
+"""The daily loop as steps: one function per Airflow task, which the DAG and
+``horogen demo`` both call.
 
 Every step takes plain arguments (days as ``YYYY-MM-DD``, version numbers), reads the
 settings itself unless given them (``HOROGEN_SCENARIO``, ``HOROGEN_CONFIG``, ``HOROGEN_*``

@@ -219,4 +219,14 @@ def test_a_version_that_failed_evaluation_is_never_promoted(trained, tmp_path, m
     )
     assert not decision.promoted and "has not passed evaluation" in decision.reason
     assert json.loads(decision.model_dump_json())["promoted"] is False
+    assert "out of memory" in registry.get_version(store.name, version).tags[promote.ERROR_TAG]
+
+    # Evaluated again, and passing: the failure's message goes, the score keeps its digits.
+    monkeypatch.undo()
+    record = evaluate_version(
+        str(version), store=store, settings=settings.evaluate, generation=settings.generation
+    )
+    tags = registry.get_version(store.name, version).tags
+    assert tags[promote.STATUS_TAG] == "passed" and promote.ERROR_TAG not in tags
+    assert tags[promote.SCORE_TAG] == f"{record.scores.score:.6f}"
     assert build_scorers is not None

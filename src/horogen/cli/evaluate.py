@@ -91,7 +91,7 @@ def evaluate_command(
         str | None,
         typer.Argument(
             help="The model: a version, champion, challenger, models:/… or a directory "
-            "(default: the challenger, else the newest version).",
+            "(default: the challenger, else the champion, else the newest version).",
             show_default=False,
         ),
     ] = None,
@@ -226,7 +226,10 @@ def rollback_command(lake: LakeOption = None) -> None:
 def publish_command(
     reference: Annotated[
         str | None,
-        typer.Argument(help="The version (default: the champion).", show_default=False),
+        typer.Argument(
+            help="The model: a version, champion, challenger or models:/… (default: the champion).",
+            show_default=False,
+        ),
     ] = None,
     lake: LakeOption = None,
 ) -> None:

@@ -25,6 +25,7 @@ STATUS_TAG = "evaluation.status"
 SCORE_TAG = "evaluation.score"
 FINGERPRINT_TAG = "evaluation.fingerprint"
 RUN_TAG = "evaluation.run_id"
+ERROR_TAG = "evaluation.error"
 HISTORY_TAG = "champion_history"
 #: Changes of champion the history keeps (a tag holds a few thousand characters).
 HISTORY_LENGTH = 30
@@ -66,13 +67,18 @@ def record_evaluation(name: str, version: int, evaluation: Evaluation, run_id: s
         FINGERPRINT_TAG: evaluation.fingerprint,
         RUN_TAG: run_id,
     }
-    tags |= {f"evaluation.{key}": f"{value:.4f}" for key, value in metrics(best.scores).items()}
+    tags |= {
+        f"evaluation.{key}": f"{value:.4f}"
+        for key, value in metrics(best.scores).items()
+        if key != "score"  # SCORE_TAG, at full precision: what the gate compares
+    }
     registry.set_tags(name, version, tags)
+    registry.delete_tag(name, version, ERROR_TAG)  # a failure before is history now
 
 
 def record_failure(name: str, version: int, error: BaseException) -> None:
     """Mark ``version`` as failed evaluation: the gate never promotes it."""
-    registry.set_tags(name, version, {STATUS_TAG: "failed", "evaluation.error": str(error)[:500]})
+    registry.set_tags(name, version, {STATUS_TAG: "failed", ERROR_TAG: str(error)[:500]})
 
 
 def stored_score(version: registry.VersionInfo, fingerprint: str) -> float | None:

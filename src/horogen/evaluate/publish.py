@@ -94,8 +94,8 @@ def model_card(model: ResolvedModel, repo_id: str) -> str:
         "",
         f"# {repo_id}",
         "",
-        "A Russian horoscope generator trained by [horogen](https://github.com/) on horoscopes "
-        "collected daily from Russian websites.",
+        "A Russian horoscope generator trained by [horogen](https://github.com/horogen/horogen) "
+        "on horoscopes collected daily from Russian websites.",
         "",
         "| | |",
         "|---|---|",

@@ -143,6 +143,13 @@ def set_tags(name: str, version: int | str, tags: dict[str, str]) -> None:
         client.set_model_version_tag(name, str(version), key, value)
 
 
+def delete_tag(name: str, version: int | str, key: str) -> None:
+    """Remove the tag ``key`` from ``version`` (nothing if it has none)."""
+    client = _client()
+    if key in client.get_model_version(name, str(version)).tags:
+        client.delete_model_version_tag(name, str(version), key)
+
+
 def version_of_run(name: str, run_id: str) -> ModelVersion | None:
     """The newest version of registered model ``name`` made from run ``run_id``, if any."""
     versions = _client().search_model_versions(f"name='{name}' and run_id='{run_id}'")
