@@ -3,8 +3,11 @@
 
 Every step takes plain arguments (days as ``YYYY-MM-DD``, version numbers), reads the
 settings itself unless given them (``HOROGEN_SCENARIO``, ``HOROGEN_CONFIG``, ``HOROGEN_*``
-variables: what an Airflow worker has), is idempotent for its date and returns a small
-JSON-safe record (what it did, counts, the version it made): what XCom carries.
+variables: what an Airflow worker has) and returns a small JSON-safe record (what it did,
+counts, the version it made): what XCom carries. Run again for the same date, a step
+leaves the data as it was, except ``train_window``, which registers another version (a
+retry trains from the start; ``horogen train --resume`` continues a killed run), and
+``retrain_due`` says when that is due.
 
 No step starts a mirror of the sites: collection goes where ``collect.mirror`` and
 ``collect.base_urls`` say, the real sites unless a person (the demo, a test) points it
@@ -141,9 +144,11 @@ def process(days: Sequence[str | dt.date], *, settings: Settings | None = None) 
 
 
 def retrain_due(day: str | dt.date, *, settings: Settings | None = None) -> Record:
-    """Whether to train a new version on ``day``: when there is no champion, when the
-    champion's data ends ``train.retrain_every_days`` or more before ``day``, or when
-    ``train.retrain_min_new_rows`` processed rows arrived after it. The record names the
+    """Whether to train a new version on ``day``: when there is no champion, or when the
+    newest data any version was trained on (the champion's, or a newer version's that the
+    gate turned down) ends ``train.retrain_every_days`` or more before ``day``, or when
+    ``train.retrain_min_new_rows`` processed rows arrived after it. So a challenger the gate
+    rejected is not trained again the next day on the same data. The record names the
     window to train on (``train.window_days`` up to ``day``)."""
     from horogen.model import registry
     from horogen.model.store import ModelStore
@@ -157,21 +162,26 @@ def retrain_due(day: str | dt.date, *, settings: Settings | None = None) -> Reco
     champion = registry.champion(store.name)
     if champion is None:
         return {"due": True, "reason": "there is no champion yet", "window": window}
-    data_end = _data_end(champion.tags.get("data_window", ""))
+    latest = max(
+        (version for version in (champion, registry.newest(store.name)) if version is not None),
+        key=lambda version: _data_end(version.tags.get("data_window", "")) or dt.date.min,
+    )
+    data_end = _data_end(latest.tags.get("data_window", ""))
     if data_end is None:
         reason = f"the champion (version {champion.version}) names no data window"
         return {"due": True, "reason": reason, "window": window}
+    trained = f"version {latest.version}" + (" (the champion)" if latest is champion else "")
     age = (day - data_end).days
     if age >= config.retrain_every_days:
-        reason = f"the champion's data ends {data_end}, {age} days before {day}"
+        reason = f"the newest data, {trained}'s, ends {data_end}, {age} days before {day}"
         return {"due": True, "reason": reason, "window": window}
     new_rows = _processed_rows(settings, data_end + dt.timedelta(days=1), day)
     if new_rows >= config.retrain_min_new_rows:
-        reason = f"{new_rows} new processed rows since the champion's data ({data_end})"
+        reason = f"{new_rows} new processed rows since {trained}'s data ({data_end})"
         return {"due": True, "reason": reason, "window": window}
     reason = (
-        f"the champion (version {champion.version}) has data up to {data_end}: {age} of "
-        f"{config.retrain_every_days} days, {new_rows} of {config.retrain_min_new_rows} new rows"
+        f"{trained} has data up to {data_end}: {age} of {config.retrain_every_days} days, "
+        f"{new_rows} of {config.retrain_min_new_rows} new rows"
     )
     return {"due": False, "reason": reason, "window": window}
 

@@ -154,3 +154,20 @@ def test_a_champion_without_a_data_window_is_retrained(tmp_path, tiny_model) -> 
     settings = with_champion(tmp_path, tiny_model, None)
     decision = pipeline.retrain_due(DAY, settings=settings)
     assert decision["due"] is True and "names no data window" in decision["reason"]
+
+
+def test_a_challenger_the_gate_turned_down_is_not_trained_again_on_the_same_data(
+    tmp_path, tiny_model
+) -> None:
+    store = register_versions(tmp_path, 2, tiny_model)
+    store.connect()
+    registry.set_alias(store.name, "champion", 1)
+    registry.set_tags(store.name, 1, {"data_window": "2026-08-01..2026-10-31"})
+    registry.set_tags(store.name, 2, {"data_window": "2026-08-20..2026-11-18"})  # rejected
+    settings = Settings(lake=str(tmp_path / "lake"), train={"retrain_min_new_rows": 40})
+
+    decision = pipeline.retrain_due(DAY, settings=settings)
+    assert decision["due"] is False
+    assert "version 2 has data up to 2026-11-18" in decision["reason"]
+    week_later = pipeline.retrain_due(dt.date(2026, 11, 25), settings=settings)
+    assert week_later["due"] is True and "version 2's" in week_later["reason"]
