@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from horogen import raw
@@ -244,20 +244,33 @@ class Collector:
             report.written = "kept" if self.lake.exists(path) else "none"
             return
         report.status = "ok" if clean else "partial"
-        if not clean and self.lake.exists(path):
-            # A rerun fills in what is missing; a text fetched again unchanged keeps its
-            # record (and collected_at), so running a day twice gives the same data.
-            merged = {record.key: record for record in raw.from_csv(self.lake.read_bytes(path))}
-            merged.update(
-                (record.key, record)
-                for record in records
-                if record.key not in merged or merged[record.key].text != record.text
-            )
-            records = list(merged.values())
+        before = self._previous(path)
+        # A text fetched again unchanged keeps its record (and collected_at): running a day
+        # twice gives the same data. A partial fetch keeps what it could not fetch again.
+        fetched = [
+            before[record.key]
+            if record.key in before and before[record.key].text == record.text
+            else record
+            for record in records
+        ]
+        if not clean and before:
+            records = list((before | {record.key: record for record in fetched}).values())
             report.written = "merged"
         else:
+            records = fetched
             report.written = "replaced"
         self.lake.write_bytes(path, raw.to_csv(records))
+
+    def _previous(self, path: str) -> dict[tuple[Any, ...], Record]:
+        """The records a partition held before this run, by key (none when it held none,
+        or nothing readable: then this run's records replace it)."""
+        if not self.lake.exists(path):
+            return {}
+        try:
+            return {record.key: record for record in raw.from_csv(self.lake.read_bytes(path))}
+        except (UnicodeDecodeError, ValueError) as error:  # pydantic's errors are ValueErrors
+            log.warning("%s is unreadable and will be replaced: %s", path, error)
+            return {}
 
 
 Outcome = Literal["ok", "partial", "failed"]
