@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from horogen.config import load_settings
 from horogen.evaluate.publish import PublishError, publish_model
 from horogen.evaluate.settings import PublishSettings
+from horogen.evaluate.stage import promote_version
 from horogen.model import registry
 from horogen.model.strategy import Strategy
 from hub_server import local_hub
@@ -120,3 +122,35 @@ def test_the_command_never_prints_the_token(store) -> None:
     assert "published horogen/1 to team/horogen-ru" in done.stdout
     assert TOKEN not in done.stdout + done.stderr
     assert missing.returncode != 0 and "HOROGEN_PUBLISH__REPO_ID" in missing.stderr
+
+
+def test_promotion_publishes_the_new_champion_once_even_after_a_failed_upload(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    store = register_versions(tmp_path, 2, save_tiny_model(tmp_path / "tiny"))
+    registry.set_alias(store.name, registry.CHAMPION, 1)
+    settings = load_settings(lake=store.lake.uri)
+
+    def promote(token: str, hub_url: str):
+        publish = PublishSettings(
+            repo_id="team/horogen-ru", endpoint=hub_url, token=SecretStr(token)
+        )
+        return promote_version(
+            2,
+            store=store,
+            settings=settings.evaluate,
+            generation=settings.generation,
+            publish=publish,
+            force=True,
+        )
+
+    with local_hub(TOKEN) as hub:
+        with pytest.raises(PublishError):  # the upload fails after the alias moved
+            promote("hf_wrong", hub.url)
+        assert registry.champion(store.name).version == 2 and not hub.commits
+        promote(TOKEN, hub.url)  # the retry: version 2 is the champion already
+        assert len(hub.commits) == 1
+        assert registry.get_version(store.name, 2).tags["published"] == "team/horogen-ru"
+        promote(TOKEN, hub.url)  # and again: nothing to upload
+        assert len(hub.commits) == 1

@@ -26,6 +26,7 @@ SCORE_TAG = "evaluation.score"
 FINGERPRINT_TAG = "evaluation.fingerprint"
 RUN_TAG = "evaluation.run_id"
 ERROR_TAG = "evaluation.error"
+PUBLISHED_TAG = "published"  # the hub repository the version was uploaded to
 HISTORY_TAG = "champion_history"
 #: Changes of champion the history keeps (a tag holds a few thousand characters).
 HISTORY_LENGTH = 30

@@ -139,11 +139,24 @@ def promote_version(
             promote.make_champion(store.name, challenger.version, "gate", decision.reason)
         _log_decision(challenger, decision)
     log.debug("version %s: %s", challenger.version, decision.reason)  # the record says it
-    if decision.promoted and publish is not None and publish.repo_id and publish.on_promote:
-        from horogen.evaluate.publish import publish_model
-
-        publish_model(store.resolve(str(challenger.version)), publish)
+    if publish is not None and publish.repo_id and publish.on_promote:
+        publish_champion(store, challenger.version, publish)
     return decision
+
+
+def publish_champion(store: ModelStore, version: int, publish: PublishSettings) -> None:
+    """Upload ``version`` to ``publish.repo_id`` if it is the champion and not uploaded
+    there yet: so a promotion retried after a failed upload (the alias already moved)
+    still publishes, and publishes once."""
+    from horogen.evaluate.publish import publish_model
+
+    champion = registry.champion(store.name)
+    if champion is None or champion.version != version:
+        return
+    if champion.tags.get(promote.PUBLISHED_TAG) == publish.repo_id:
+        return
+    publish_model(store.resolve(str(version)), publish)
+    registry.set_tags(store.name, version, {promote.PUBLISHED_TAG: publish.repo_id})
 
 
 def rollback(store: ModelStore) -> promote.ChampionChange:
