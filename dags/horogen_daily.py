@@ -57,10 +57,10 @@ AFTER_BRANCH = "none_failed_min_one_success"
 )
 def horogen_daily() -> None:
     @task
-    def day(ds: str | None = None, dag_run: Any = None) -> str:
+    def day(logical_date: Any = None, dag_run: Any = None) -> str:
         from horogen.orchestration import run_day
 
-        return run_day(ds, dag_run.run_after if dag_run else None)
+        return run_day(logical_date, dag_run.run_after if dag_run else None)
 
     @task
     def sources() -> list[str]:

@@ -87,17 +87,17 @@ def run_step(name: str, *args: Any, **kwargs: Any) -> Any:
         raise AirflowFailException(f"{type(error).__name__}: {error}") from error
 
 
-def run_day(ds: str | None, run_after: dt.datetime | None = None) -> str:
-    """The day a run is for (``YYYY-MM-DD``): its logical date, or, for a run triggered
-    without one (Airflow 3 allows that), the day it runs where the sites publish
-    (``collect.timezone``)."""
-    if ds:
-        return ds
+def run_day(logical_date: dt.datetime | None, run_after: dt.datetime | None = None) -> str:
+    """The day a run is for (``YYYY-MM-DD``) where the sites publish (``collect.timezone``):
+    that of its logical date, or, for a run triggered without one (Airflow 3 allows that),
+    of the time it runs. (Airflow's ``ds`` is the logical date's day in UTC: a run at
+    01:00 in Moscow would get yesterday.)"""
     use_airflow_settings()
     from horogen.config import load_settings
 
     zone = ZoneInfo(load_settings().collect.timezone)
-    return (run_after or dt.datetime.now(dt.UTC)).astimezone(zone).date().isoformat()
+    moment = logical_date or run_after or dt.datetime.now(dt.UTC)
+    return moment.astimezone(zone).date().isoformat()
 
 
 class HorogenSparkSubmitOperator(SparkSubmitOperator):

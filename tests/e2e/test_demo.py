@@ -12,7 +12,7 @@ import pytest
 
 from cli_support import horogen
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # two whole demos
 
 
 #: A smaller strategy grid than the demo's (bench/demo.py times the real one).

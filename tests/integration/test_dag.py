@@ -18,11 +18,14 @@ import mlflow
 import pyarrow.parquet as pq
 import pytest
 
+from horogen.config import Settings
 from horogen.mirror.run import MirrorServer
 from horogen.model import registry
+from horogen.model.store import ModelStore
 from train_corpus import TINY_ENV
 
-pytestmark = pytest.mark.slow
+#: Two whole runs of the day in one fixture: more than pytest's default 600 s when loaded.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 DAGS = Path(__file__).parents[2] / "dags"
 DAY = "2026-11-29"
@@ -130,8 +133,15 @@ def daily_runs(airflow_env, tmp_path_factory) -> dict[str, object]:
 def test_a_day_runs_end_to_end_with_a_site_down(daily_runs) -> None:
     lake: Path = daily_runs["lake"]
     after, _ = daily_runs["after"]
-    # The run is green although one of seven sites failed; its report says why.
-    assert daily_runs["runs"][0] == "success"
+    # The run is green although one of seven sites failed; its report says why. Polars
+    # processed the day; a champion was trained, evaluated, promoted, and precomputed.
+    first = daily_runs["runs"][0]
+    assert first["state"] == "success"
+    tasks = first["tasks"]
+    assert tasks["collect"] == ["success"] * 7
+    assert (tasks["process"], tasks["process_spark"]) == (["success"], ["skipped"])
+    for task in ("retrain_due", "train", "evaluate", "promote", "precompute"):
+        assert tasks[task] == ["success"], (task, tasks)
     ignio = json.loads((lake / f"reports/collect/date={DAY}/ignio.json").read_text())
     assert ignio["status"] == "failed" and "500" in json.dumps(ignio)
     assert len(after["raw"]) == 6 and "ignio.csv" not in after["raw"]
@@ -150,8 +160,12 @@ def test_a_day_runs_end_to_end_with_a_site_down(daily_runs) -> None:
 
 def test_a_rerun_of_the_day_changes_nothing(daily_runs) -> None:
     first, second = daily_runs["after"]
-    assert daily_runs["runs"][1] == "success"
-    # Nothing trained, nothing regenerated, the data as it was.
+    run = daily_runs["runs"][1]
+    assert run["state"] == "success"
+    # Not due: nothing trained or evaluated, the day precomputed with the champion (from
+    # the cache: nothing regenerated), the data as it was.
+    assert [run["tasks"][task] for task in ("train", "evaluate", "promote")] == [["skipped"]] * 3
+    assert run["tasks"]["precompute"] == ["success"]
     assert second == first
 
 
@@ -173,8 +187,9 @@ def test_the_spark_branch_submits_the_job_and_matches_polars(daily_runs) -> None
     assert rows(lake) == before
 
 
-def run_day(env: dict[str, str]) -> str:
-    """``airflow dags test`` for :data:`DAY`; the state the run ended in."""
+def run_day(env: dict[str, str]) -> dict[str, object]:
+    """``airflow dags test`` for :data:`DAY`; the state the run ended in, and each task's
+    (a mapped task's states, sorted)."""
     done = airflow(env, "dags", "test", "horogen_daily", DAY)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     runs = airflow(env, "dags", "list-runs", "horogen_daily", "--output", "json")
@@ -184,14 +199,22 @@ def run_day(env: dict[str, str]) -> str:
         for run in json.loads(runs.stdout.strip().splitlines()[-1])
         if run["logical_date"].startswith(DAY)
     ]
-    return run["state"]
+    tasks = airflow(
+        env, "tasks", "states-for-dag-run", "horogen_daily", run["run_id"], "--output", "json"
+    )
+    assert tasks.returncode == 0, tasks.stderr[-3000:]
+    states: dict[str, list[str]] = {}
+    for task in json.loads(tasks.stdout.strip().splitlines()[-1]):
+        states.setdefault(task["task_id"], []).append(task["state"])
+    return {"state": run["state"], "tasks": {k: sorted(v) for k, v in states.items()}}
 
 
 def state(lake: Path) -> dict[str, object]:
     """What a run leaves behind: raw files (with hashes), processed data, the registry and
     the serving cache."""
     raw = lake / f"raw/date={DAY}"
-    mlflow.set_tracking_uri(f"sqlite:///{lake / 'mlflow.db'}")
+    store = f"sqlite:///{lake / 'mlflow.db'}"  # where the DAG's steps kept it
+    ModelStore.from_settings(Settings(lake=str(lake), mlflow={"tracking_uri": store})).connect()
     champion = registry.champion("horogen")
     with sqlite3.connect(lake / "serve" / "cache.db") as cache:
         cached = cache.execute(

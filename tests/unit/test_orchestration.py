@@ -76,8 +76,10 @@ def test_a_failure_a_retry_cannot_mend_fails_the_task_at_once(monkeypatch) -> No
 
 
 def test_a_run_is_for_its_logical_date_else_the_day_it_runs_in_moscow() -> None:
-    assert orchestration.run_day("2026-11-29", None) == "2026-11-29"
+    scheduled = dt.datetime(2026, 11, 29, 4, 0, tzinfo=dt.UTC)  # 07:00 in Moscow
     late_evening_utc = dt.datetime(2026, 11, 29, 22, 30, tzinfo=dt.UTC)  # 01:30 in Moscow
+    assert orchestration.run_day(scheduled, late_evening_utc) == "2026-11-29"
+    assert orchestration.run_day(late_evening_utc) == "2026-11-30"  # not ds, the UTC day
     assert orchestration.run_day(None, late_evening_utc) == "2026-11-30"
 
 
