@@ -5,9 +5,9 @@ Every step takes plain arguments (days as ``YYYY-MM-DD``, version numbers), read
 settings itself unless given them (``HOROGEN_SCENARIO``, ``HOROGEN_CONFIG``, ``HOROGEN_*``
 variables: what an Airflow worker has) and returns a small JSON-safe record (what it did,
 counts, the version it made): what XCom carries. Run again for the same date, a step
-leaves the data as it was, except ``train_window``, which registers another version (a
-retry trains from the start; ``horogen train --resume`` continues a killed run), and
-``retrain_due`` says when that is due.
+leaves the data as it was, except ``train_window``, which registers another version
+(``retrain_due`` says when that is due; a retry after a kill continues the unfinished
+run).
 
 No step starts a mirror of the sites: collection goes where ``collect.mirror`` and
 ``collect.base_urls`` say, the real sites unless a person (the demo, a test) points it
@@ -194,18 +194,25 @@ def train_window(
     progress: bool = False,
 ) -> Record:
     """Train on the processed days ``start``..``end`` and register a new version (the
-    challenger)."""
+    challenger). A run on the same window left unfinished (its worker killed, or the task
+    timed out) continues from its last checkpoint instead: what a retried task does."""
     from horogen.model.store import ModelStore
     from horogen.train.data import DataWindow
+    from horogen.train.runs import runs_root, unfinished_run
     from horogen.train.trainer import train
 
     settings = settings or load_settings()
+    lake = settings.open_lake()
+    window = DataWindow(day_of(start), day_of(end))
+    unfinished = unfinished_run(runs_root(settings.train.work_dir, lake), window)
     result = train(
         settings.train,
-        lake=settings.open_lake(),
+        lake=lake,
         models=ModelStore.from_settings(settings),
         strategy=settings.generation.strategy,
-        window=DataWindow(day_of(start), day_of(end)),
+        window=None if unfinished else window,
+        resume=unfinished is not None,
+        run_name=unfinished.path.name if unfinished else None,
         progress=progress,
     )
     record = result.record

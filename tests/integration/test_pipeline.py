@@ -18,7 +18,7 @@ from horogen.mirror.run import MirrorServer
 from horogen.model import registry
 from horogen.model.store import ModelStore
 from model_support import register_versions, save_tiny_model
-from train_corpus import write_corpus
+from train_corpus import tiny_settings, tiny_train_settings, write_corpus
 
 DAY = dt.date(2026, 11, 20)
 FAST = {"retries": 1, "backoff_base": 0.01, "backoff_max": 0.05}
@@ -171,3 +171,22 @@ def test_a_challenger_the_gate_turned_down_is_not_trained_again_on_the_same_data
     assert "version 2 has data up to 2026-11-18" in decision["reason"]
     week_later = pipeline.retrain_due(dt.date(2026, 11, 25), settings=settings)
     assert week_later["due"] is True and "version 2's" in week_later["reason"]
+
+
+def test_a_retried_training_continues_the_unfinished_run_of_its_window(tmp_path) -> None:
+    lake = Lake(str(tmp_path / "lake"))
+    write_corpus(lake, dt.date(2026, 11, 1), 4)
+    settings = tiny_settings(lake.uri, train=tiny_train_settings(epochs=1))
+    first = pipeline.train_window("2026-11-01", "2026-11-04", settings=settings)
+    run_dir = Path(first["run_dir"])
+    # The worker was killed before the run was done: its record still says "training".
+    record = json.loads((run_dir / "run.json").read_text())
+    (run_dir / "run.json").write_text(json.dumps(record | {"status": "training"}))
+
+    retried = pipeline.train_window("2026-11-01", "2026-11-04", settings=settings)
+    # The same run went on, in the same MLflow run: still one version for it.
+    assert retried["run_dir"] == first["run_dir"]
+    assert retried["mlflow_run_id"] == first["mlflow_run_id"] and retried["version"] == 1
+    assert [path.name for path in run_dir.parent.iterdir()] == [run_dir.name]
+    other = pipeline.train_window("2026-11-02", "2026-11-04", settings=settings)
+    assert other["run_dir"] != first["run_dir"] and other["version"] == 2

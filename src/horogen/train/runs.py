@@ -222,6 +222,20 @@ def find_run(root: Path, name: str | None = None) -> RunDir:
     )
 
 
+def unfinished_run(root: Path, window: DataWindow) -> RunDir | None:
+    """The newest run under ``root`` on exactly ``window`` that is still ``training`` (its
+    process was killed, or timed out), if any: what a retried training task continues."""
+    found: list[tuple[RunRecord, RunDir]] = []
+    for file in root.glob(f"*/{RUN_FILE}"):
+        try:
+            record = RunDir(file.parent).read()
+        except (ConfigError, OSError, ValueError, TypeError):
+            continue
+        if record.status == "training" and record.data_window == window:
+            found.append((record, RunDir(file.parent)))
+    return max(found, key=lambda item: item[0].created_at)[1] if found else None
+
+
 def git_state() -> tuple[str | None, bool | None]:
     """The commit of the horogen source tree and whether it has uncommitted changes
     (``(None, None)`` when it is not a git checkout)."""
