@@ -23,17 +23,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from horogen.config import Settings
 from horogen.errors import ConfigError, DataError
-from horogen.lake import Lake, processed_path
+from horogen.lake import Lake
+from horogen.layout import RAW, partition, processed_path, processed_report_path
 from horogen.process import expectations, rawcsv, rules
-from horogen.process.engine import DayResult
+from horogen.process.engine import DayResult, load_engine
 from horogen.process.rawcsv import Malformed, RawFile
+from horogen.process.settings import ENGINES, EngineName, ProcessSettings
 
 log = logging.getLogger(__name__)
-
-ENGINES = ("polars", "spark")
-Engine = Literal["polars", "spark"]
 
 
 class ProcessReport(BaseModel):
@@ -60,10 +58,6 @@ class ProcessReport(BaseModel):
         return self.model_dump(mode="json", exclude={"engine", "duration_s"})
 
 
-def report_path(day: dt.date) -> str:
-    return f"processed/date={day.isoformat()}/_report.json"
-
-
 def raw_files(
     lake: Lake, days: Sequence[dt.date], missing: Literal["error", "skip"] = "error"
 ) -> dict[dt.date, list[RawFile]]:
@@ -75,7 +69,7 @@ def raw_files(
             found[day] = files
         elif missing == "error":
             raise DataError(
-                f"no raw data for {day}: {lake.url(f'raw/date={day.isoformat()}')} has no CSV "
+                f"no raw data for {day}: {lake.url(partition(RAW, day))} has no CSV "
                 f"files; run `horogen collect --date {day}` first"
             )
         else:
@@ -84,9 +78,10 @@ def raw_files(
 
 
 def process_days(
-    settings: Settings,
+    lake: Lake,
+    settings: ProcessSettings,
     days: Sequence[dt.date] | None = None,
-    engine: Engine | None = None,
+    engine: EngineName | None = None,
     *,
     missing: Literal["error", "skip"] = "error",
 ) -> list[ProcessReport]:
@@ -97,19 +92,19 @@ def process_days(
     with ``missing="skip"``. A day whose output fails an expectation is not written; after
     the other days are, :class:`DataError` lists what failed.
     """
-    engine = engine or settings.process.engine
+    engine = engine or settings.engine
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
-    lake = settings.open_lake()
     if days is None:
         days = rawcsv.raw_days(lake)
         if not days:
-            raise DataError(f"no raw partitions in {lake.url('raw')}; run `horogen collect`")
+            raise DataError(f"no raw partitions in {lake.url(RAW)}; run `horogen collect`")
     files = raw_files(lake, days, missing)
     if not files:
         raise DataError(f"none of the {len(days)} day(s) asked for has raw data in {lake.uri}")
 
-    outcomes = (_by_day if engine == "polars" else _in_one_run)(lake, files, engine, settings)
+    run = _in_one_run if load_engine(engine).ALL_DAYS_AT_ONCE else _by_day
+    outcomes = run(lake, files, engine, settings)
     failed = [str(outcome) for outcome in outcomes if isinstance(outcome, DataError)]
     if failed:
         raise DataError("; ".join(failed))
@@ -120,7 +115,7 @@ Outcome = ProcessReport | DataError
 
 
 def _by_day(
-    lake: Lake, files: dict[dt.date, list[RawFile]], engine: str, settings: Settings
+    lake: Lake, files: dict[dt.date, list[RawFile]], engine: EngineName, settings: ProcessSettings
 ) -> list[Outcome]:
     """One day at a time, each written (in a thread) while the next one is processed, so
     at most two days are in memory."""
@@ -129,7 +124,7 @@ def _by_day(
         pending: Future[Outcome] | None = None
         for day in sorted(files):
             started = time.perf_counter()
-            result = _engine(engine).process(lake, {day: files[day]}, settings.process)[day]
+            result = load_engine(engine).process(lake, {day: files[day]}, settings)[day]
             duration = round(time.perf_counter() - started, 3)
             if pending is not None:
                 outcomes.append(pending.result())
@@ -142,11 +137,11 @@ def _by_day(
 
 
 def _in_one_run(
-    lake: Lake, files: dict[dt.date, list[RawFile]], engine: str, settings: Settings
+    lake: Lake, files: dict[dt.date, list[RawFile]], engine: EngineName, settings: ProcessSettings
 ) -> list[Outcome]:
     """Every day in one engine run (a Spark job), then each day written."""
     started = time.perf_counter()
-    results = _engine(engine).process(lake, files, settings.process)
+    results = load_engine(engine).process(lake, files, settings)
     duration = round(time.perf_counter() - started, 3)
 
     def write(day: dt.date) -> Outcome:
@@ -161,8 +156,8 @@ def _checked_write(
     lake: Lake,
     result: DayResult,
     files: list[RawFile],
-    engine: str,
-    settings: Settings,
+    engine: EngineName,
+    settings: ProcessSettings,
     duration: float,
 ) -> Outcome:
     """The day's report once written, or the :class:`DataError` that kept it from the lake."""
@@ -170,16 +165,6 @@ def _checked_write(
         return _write_day(lake, result, files, engine, settings, duration)
     except DataError as error:
         return error
-
-
-def _engine(name: str) -> Any:
-    if name == "spark":
-        from horogen.process import spark
-
-        return spark
-    from horogen.process import local
-
-    return local
 
 
 def sort_output(table: pa.Table) -> pa.Table:
@@ -197,12 +182,12 @@ def _write_day(
     lake: Lake,
     result: DayResult,
     files: list[RawFile],
-    engine: str,
-    settings: Settings,
+    engine: EngineName,
+    settings: ProcessSettings,
     duration: float,
 ) -> ProcessReport:
     table = sort_output(result.table)
-    passed = expectations.validate(table, result.day, settings.process, result.signs_in)
+    passed = expectations.validate(table, result.day, settings, result.signs_in)
     report = ProcessReport(
         date=result.day,
         engine=engine,
@@ -213,7 +198,7 @@ def _write_day(
         malformed=result.malformed,
         signs_in=result.signs_in,
         signs_out=sorted(set(table.column("sign").to_pylist())),
-        rules=rules.describe(settings.process),
+        rules=rules.describe(settings),
         expectations=passed,
         output=processed_path(result.day),
         duration_s=duration,
@@ -222,13 +207,13 @@ def _write_day(
     if counted != report.rows_in:  # every row in is either out or dropped by one rule
         raise DataError(f"{result.day}: {report.rows_in} rows in but {counted} accounted for")
     lake.write_bytes(processed_path(result.day), parquet_bytes(table))
-    lake.write_json(report_path(result.day), report.model_dump(mode="json"))
+    lake.write_json(processed_report_path(result.day), report.model_dump(mode="json"))
     if report.malformed:
         log.warning(
             "%s: %d malformed raw row(s), listed in %s",
             result.day,
             len(report.malformed),
-            lake.url(report_path(result.day)),
+            lake.url(processed_report_path(result.day)),
         )
     return report
 
@@ -239,4 +224,4 @@ def read_processed(lake: Lake, day: dt.date) -> pa.Table:
 
 
 def read_report(lake: Lake, day: dt.date) -> ProcessReport:
-    return ProcessReport.model_validate(lake.read_json(report_path(day)))
+    return ProcessReport.model_validate(lake.read_json(processed_report_path(day)))

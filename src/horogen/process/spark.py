@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from horogen.errors import ConfigError
 from horogen.lake import Lake
+from horogen.layout import RAW_FILE
 from horogen.process import rawcsv, rules
 from horogen.process.engine import DayResult
 from horogen.process.rawcsv import Malformed, RawFile
@@ -39,7 +40,7 @@ NAME = "spark"
 COLLECT_BATCH_ROWS = 200_000
 
 _CORRUPT = "_corrupt_record"
-_FILE_PATH = r"(raw/date=\d{4}-\d{2}-\d{2}/[^/]+)$"
+_FILE_PATH = RAW_FILE
 #: Hadoop's version when the installed pyspark does not say (pyspark 4.3 ships 3.5.0).
 DEFAULT_HADOOP = "3.5.0"
 
@@ -143,6 +144,10 @@ def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -
     return spark
 
 
+#: A Spark job processes a whole range at once.
+ALL_DAYS_AT_ONCE = True
+
+
 def process(
     lake: Lake,
     files: Mapping[dt.date, list[RawFile]],
@@ -230,7 +235,7 @@ def read_raw(
         .withColumn("_file", functions.input_file_name())
         .withColumn("_id", functions.monotonically_increasing_id())
     )
-    day = functions.regexp_extract("_file", r"date=(\d{4}-\d{2}-\d{2})/[^/]*$", 1)
+    day = functions.regexp_extract("_file", RAW_FILE, 2)
     frame = frame.withColumn("_ok", _row_ok(day))
     is_header = functions.lit(True)
     for column in RAW_COLUMNS:
