@@ -237,7 +237,7 @@ def evaluate(
     readers' verdicts per version in the report; its best strategy goes onto the version."""
     from horogen.evaluate.stage import evaluate_version
     from horogen.model.store import ModelStore
-    from horogen.serve.feedback import verdicts_if_available
+    from horogen.serve.feedback import ServedVerdicts
 
     settings = settings or load_settings()
     store = ModelStore.from_settings(settings)
@@ -247,7 +247,7 @@ def evaluate(
         settings=settings.evaluate,
         generation=settings.generation,
         on_strategy=on_strategy,
-        readers=verdicts_if_available(settings.serve, store.lake, store.name),
+        verdicts=ServedVerdicts(settings.serve, store.lake),
     )
     return record.model_dump(mode="json")
 

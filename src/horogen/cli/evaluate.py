@@ -141,7 +141,7 @@ def evaluate_command(
             highlight=False,
         )
 
-    from horogen.serve.feedback import verdicts_if_available
+    from horogen.serve.feedback import ServedVerdicts
 
     store = ModelStore.from_settings(settings)
     record = evaluate_version(
@@ -150,7 +150,7 @@ def evaluate_command(
         settings=evaluate,
         generation=settings.generation,
         on_strategy=shown,
-        readers=verdicts_if_available(settings.serve, store.lake, store.name),
+        verdicts=ServedVerdicts(settings.serve, store.lake),
     )
     print_evaluation(record)
 

@@ -25,7 +25,7 @@ from horogen.signs import Sign, lookup_sign
 if TYPE_CHECKING:
     from horogen.model.generate import GeneratedText
     from horogen.model.registry import VersionInfo
-    from horogen.serve.schemas import ReaderVerdict
+    from horogen.verdicts import ReaderVerdict
 
 ModelOption = Annotated[
     str | None,
@@ -156,14 +156,15 @@ def models_command(
     """
     from horogen.model import registry
     from horogen.model.store import ModelStore
-    from horogen.serve.feedback import verdicts_if_available
+    from horogen.serve.feedback import ServedVerdicts
+    from horogen.verdicts import verdicts_per_version
 
     quiet_model_libraries()
     settings = settings_from(lake)
     store = ModelStore.from_settings(settings)
     target = store.connect()
     versions = registry.list_versions(store.name)
-    verdicts = verdicts_if_available(settings.serve, store.lake, store.name)
+    verdicts = verdicts_per_version(ServedVerdicts(settings.serve, store.lake), store.name)
     if as_json:
         payload = {
             "tracking_uri": target.uri,
