@@ -51,10 +51,13 @@ def fill_in_threads(
     claims (every caller generates)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from horogen.serve.cache import Cache, Group
+    from horogen.serve.cache import open_stores
     from horogen.serve.flight import fill, new_owner
+    from horogen.serve.settings import ServeSettings
+    from horogen.serve.stores import Group
 
-    cache = Cache(url)
+    stores = open_stores(ServeSettings(cache_url=url))
+    cache = stores.texts
     if claim_always:
         cache.claim = lambda *args, **kwargs: True  # type: ignore[method-assign]
     model = CountingModel(Path(log))
@@ -67,5 +70,5 @@ def fill_in_threads(
 
     with ThreadPoolExecutor(threads) as pool:
         results = list(pool.map(one, range(threads)))
-    cache.close()
+    stores.close()
     return results

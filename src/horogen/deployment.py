@@ -18,6 +18,7 @@ from horogen.lake import Lake
 
 if TYPE_CHECKING:
     from horogen.model.store import ModelStore
+    from horogen.verdicts import VerdictSource
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ class Deployment:
 
         cache = layout.models_dir(self.lake, self.settings.generation.cache_dir)
         return ModelStore(self.settings.mlflow, self.lake, cache)
+
+    @cached_property
+    def verdicts(self) -> VerdictSource:
+        """Readers' verdicts, as the serving database has them (none before anything is
+        served)."""
+        from horogen.serve.feedback import ServedVerdicts
+
+        return ServedVerdicts(self.settings.serve, self.lake)
 
     def with_settings(self, **sections: Any) -> Deployment:
         """This deployment with some settings sections replaced (``collect=…``)."""

@@ -213,17 +213,16 @@ def evaluate(
     the strategy grid, with the readers' verdicts per version in the report; its best
     strategy goes onto the version."""
     from horogen.evaluate.stage import evaluate_version
-    from horogen.serve.feedback import verdicts_if_available
 
     deployment = deployment or Deployment.load()
-    settings, store = deployment.settings, deployment.models
+    settings = deployment.settings
     return evaluate_version(
         str(version) if version else None,
-        store=store,
+        store=deployment.models,
         settings=settings.evaluate,
         generation=settings.generation,
         on_strategy=on_strategy,
-        readers=verdicts_if_available(settings.serve, store.lake, store.name),
+        verdicts=deployment.verdicts,
     )
 
 

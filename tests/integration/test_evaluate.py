@@ -32,8 +32,8 @@ from horogen.model.store import ModelStore
 from horogen.model.strategy import Strategy
 from horogen.model.tracking import ensure_experiment
 from horogen.schema import PROCESSED_SCHEMA
-from horogen.serve.schemas import ReaderVerdict
 from horogen.signs import Sign
+from horogen.verdicts import ReaderVerdict
 from model_support import save_tiny_model
 from train_corpus import OPENINGS, tiny_settings, tiny_train_settings, train_with, write_table
 
@@ -49,6 +49,19 @@ EVALUATE = EvaluateSettings(
 GENERATION = GenerationSettings(
     backend="ctranslate2", batch_size=16, strategy=Strategy(max_new_tokens=48)
 )
+
+
+class FixedVerdicts:
+    """A verdict source over fixed readers' verdicts (horogen.verdicts.VerdictSource)."""
+
+    def __init__(self, verdicts: dict[int, ReaderVerdict]) -> None:
+        self.verdicts = verdicts
+
+    def per_model(self) -> list[ReaderVerdict]:
+        return list(self.verdicts.values())
+
+    def per_version(self, name: str) -> dict[int, ReaderVerdict]:
+        return {v: r for v, r in self.verdicts.items() if r.model.startswith(f"{name}/")}
 
 
 def write_short_corpus(lake: Lake, days: int) -> None:
@@ -162,7 +175,7 @@ def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
         store=store,
         settings=settings.evaluate,
         generation=settings.generation,
-        readers=readers,
+        verdicts=FixedVerdicts(readers),
     )
     assert again.scores == record.scores
     metrics = client.get_run(again.run_id).data.metrics

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from horogen.model.store import ModelStore
 from horogen.serve import metrics
 from horogen.serve.app import build_app
-from horogen.serve.feedback import reader_verdicts, verdicts_by_version
+from horogen.serve.feedback import ServedVerdicts
 from horogen.serve.settings import ServeSettings
 from horogen.signs import Sign
 from serve_support import EVALUATED, GENERATION, serve_settings, serving_store
@@ -147,10 +147,12 @@ def test_readers_vote_once_per_text(api: TestClient, store: ModelStore) -> None:
     for sign, body, status in bad:
         assert api.post(f"/v1/horoscopes/{sign}/feedback", json=body).status_code == status
 
-    verdicts = verdicts_by_version(serve_settings(), store.lake, store.name)
+    verdicts = ServedVerdicts(serve_settings(), store.lake).per_version(store.name)
     assert (verdicts[1].likes, verdicts[1].dislikes, verdicts[1].votes) == (1, 1, 2)
     assert verdicts[1].like_share == 0.5
-    assert [v.model for v in reader_verdicts(serve_settings(), store.lake)] == ["horogen/1"]
+    assert [v.model for v in ServedVerdicts(serve_settings(), store.lake).per_model()] == [
+        "horogen/1"
+    ]
     exposition = api.get("/metrics").text
     assert 'horogen_votes_total{verdict="like"}' in exposition
 
@@ -215,14 +217,14 @@ class BrokenModel:
 
 def test_a_failing_model_is_a_503_never_a_500(store: ModelStore, tmp_path: Path) -> None:
     from horogen.serve.app import create_app
-    from horogen.serve.cache import Cache
+    from horogen.serve.cache import open_stores
     from horogen.serve.service import HoroscopeService
     from horogen.serve.swap import ModelSlot, loader
 
     settings = serve_settings(cache_url=f"sqlite:///{tmp_path / 'cache.db'}")
     slot = ModelSlot(store, "champion", loader(GENERATION))
     slot.current = BrokenModel()  # type: ignore[assignment]
-    service = HoroscopeService(settings, Cache(settings.cache_url), slot)
+    service = HoroscopeService(settings, open_stores(settings), slot)
     with TestClient(create_app(settings, service, watch=False)) as api:
         answer = api.get("/v1/horoscopes/leo")
         assert answer.status_code == 503 and "files are gone" in answer.json()["detail"]
@@ -266,7 +268,7 @@ def test_models_shows_readers_verdicts(api: TestClient, store: ModelStore) -> No
     from horogen.cli import app
 
     def votes() -> tuple[int, int]:  # other tests vote too
-        found = verdicts_by_version(serve_settings(), store.lake, store.name).get(1)
+        found = ServedVerdicts(serve_settings(), store.lake).per_version(store.name).get(1)
         return (found.likes, found.dislikes) if found else (0, 0)
 
     likes, dislikes = votes()

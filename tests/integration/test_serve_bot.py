@@ -158,7 +158,7 @@ def test_the_bot_answers_votes_and_retries(store: ModelStore, caplog) -> None:
                 lambda: [c for c in api.sent("answerCallbackQuery") if c.get("text")]
             )
             assert thanks[0]["text"] == "Спасибо! 👍 1 · 👎 0"
-            assert service.cache.verdicts()[0].likes == 1
+            assert service.stores.verdicts.per_model()[0].likes == 1
 
             api.failures["sendMessage"] = 2  # two 502s, then the answer goes through
             api.push(message=message("лев"))

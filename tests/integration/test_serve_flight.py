@@ -16,8 +16,10 @@ import pytest
 
 from flight_support import CountingModel, fill_in_threads
 from horogen.schema import Category
-from horogen.serve.cache import Cache, Group
+from horogen.serve.cache import open_stores
 from horogen.serve.flight import Busy, fill
+from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import Group
 from horogen.signs import Sign
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -47,7 +49,7 @@ def url(request, tmp_path: Path) -> str:
 
 
 def stampede(url: str, log: Path, processes: int = 3, threads: int = 4, **kw: bool) -> list[str]:
-    Cache(url).create()
+    open_stores(ServeSettings(cache_url=url)).create()
     start_at = time.time() + 4  # every process is up by then (spawn imports horogen)
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
@@ -78,8 +80,9 @@ def test_without_claims_the_same_stampede_generates_many_times(tmp_path: Path) -
 
 
 def test_a_dead_claim_is_taken_over_and_a_live_one_waited_for(url: str, tmp_path: Path) -> None:
-    cache = Cache(url)
-    cache.create()
+    stores = open_stores(ServeSettings(cache_url=url))
+    stores.create()
+    cache = stores.texts
     model = CountingModel(tmp_path / "log", seconds=0)
     group = Group(model.label, dt.date.fromisoformat(DAY), Category.LOVE)
     assert cache.claim(group, "alive", lease=60)
@@ -94,25 +97,26 @@ def test_a_dead_claim_is_taken_over_and_a_live_one_waited_for(url: str, tmp_path
     assert made == 12 and len(texts) == 12
     # Released: the next caller finds the texts without waiting or generating.
     assert fill(cache, model, other, owner="you", lease=60, wait=0.1)[1] == 0  # type: ignore[arg-type]
-    cache.close()
+    stores.close()
 
 
 def test_votes_replace_and_add_up_per_model(url: str, tmp_path: Path) -> None:
-    cache = Cache(url)
-    cache.create()
+    stores = open_stores(ServeSettings(cache_url=url))
+    stores.create()
+    cache, votes = stores.texts, stores.verdicts
     model = CountingModel(tmp_path / "log", seconds=0)
     day = dt.date.fromisoformat(DAY)
     cache.store(model.generate(day, Category.GENERAL))
     leo, virgo = (
         cache.group(Group(model.label, day, Category.GENERAL))[s] for s in (Sign.LEO, Sign.VIRGO)
     )
-    assert cache.vote(leo, "a", "like") == (1, 0)
-    assert cache.vote(leo, "b", "like") == (2, 0)
-    assert cache.vote(leo, "a", "dislike") == (1, 1)  # replaced, not added
-    assert cache.vote(virgo, "a", "like") == (1, 0)  # another text: its own count
-    [verdict] = cache.verdicts()
+    assert votes.record(leo, "a", "like") == (1, 0)
+    assert votes.record(leo, "b", "like") == (2, 0)
+    assert votes.record(leo, "a", "dislike") == (1, 1)  # replaced, not added
+    assert votes.record(virgo, "a", "like") == (1, 0)  # another text: its own count
+    [verdict] = votes.per_model()
     assert (verdict.model, verdict.version, verdict.likes, verdict.dislikes) == ("fake/1", 1, 2, 1)
     # A stored text is never replaced by a later one for the same key.
     cache.store([leo.model_copy(update={"text": "другой"})])
     assert cache.group(Group(model.label, day, Category.GENERAL))[Sign.LEO].text == leo.text
-    cache.close()
+    stores.close()

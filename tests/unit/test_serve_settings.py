@@ -13,8 +13,8 @@ from horogen.config import load_settings
 from horogen.errors import ConfigError
 from horogen.lake import Lake
 from horogen.model.registry import VersionInfo
-from horogen.serve.schemas import ReaderVerdict
 from horogen.serve.settings import ServeSettings
+from horogen.verdicts import ReaderVerdict
 
 
 def test_the_window_is_around_today_where_readers_are() -> None:

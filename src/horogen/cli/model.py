@@ -25,7 +25,7 @@ from horogen.signs import Sign, lookup_sign
 if TYPE_CHECKING:
     from horogen.model.generate import GeneratedText
     from horogen.model.registry import VersionInfo
-    from horogen.serve.schemas import ReaderVerdict
+    from horogen.verdicts import ReaderVerdict
 
 ModelOption = Annotated[
     str | None,
@@ -154,14 +154,14 @@ def models_command(
 
     Example: horogen models --json
     """
-    from horogen.serve.feedback import verdicts_if_available
+    from horogen.verdicts import verdicts_per_version
 
     quiet_model_libraries()
     deployment = deployment_from(lake)
     store = deployment.models
     target = store.tracking()
     versions = store.registry.versions()
-    verdicts = verdicts_if_available(deployment.settings.serve, store.lake, store.name)
+    verdicts = verdicts_per_version(deployment.verdicts, store.name)
     if as_json:
         payload = {
             "tracking_uri": target.uri,

@@ -80,8 +80,11 @@ def run_server(
     ``HOROGEN_*`` variables."""
     import uvicorn
 
+    from horogen.serve.cache import open_stores
+
     serve = deployment.settings.serve
-    cache = serve.database_url(deployment.lake)  # a missing cache setting fails here, plainly
+    stores = open_stores(serve, deployment.lake)  # a bad cache setting fails here, plainly
+    stores.close()
     os.environ["HOROGEN_LAKE"] = deployment.settings.lake
     os.environ["HOROGEN_SERVE__MODEL"] = serve.model
     if scenario:
@@ -89,7 +92,7 @@ def run_server(
     metrics_dir = _metrics_dir(serve.workers)
     console.print(
         f"serving {serve.model} on http://{serve.host}:{serve.port}/ with {serve.workers} "
-        f"worker(s); cache {_safe_url(cache)}; Ctrl-C stops it",
+        f"worker(s); cache {stores.where}; Ctrl-C stops it",
         soft_wrap=True,
         highlight=False,
     )
@@ -149,13 +152,6 @@ def _metrics_dir(workers: int) -> Path | None:
     folder = Path(tempfile.mkdtemp(prefix="horogen-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     return folder
-
-
-def _safe_url(url: str) -> str:
-    """``url`` without its password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command("precompute")

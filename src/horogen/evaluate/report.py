@@ -10,26 +10,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult
+from horogen.verdicts import ReaderVerdict
 
 #: The metrics of a set, in the order the report shows them.
 SHOWN = ("acceptability", "diversity", "sentiment", "score")
-
-
-class Verdict(Protocol):
-    """Readers' votes on one version's served texts (``horogen.serve``'s ReaderVerdict)."""
-
-    likes: int
-    dislikes: int
 
 
 def log_evaluation(
     evaluation: Evaluation,
     experiment_id: str,
     params: dict[str, Any],
-    readers: Mapping[int, Verdict] | None = None,
+    readers: Mapping[int, ReaderVerdict] | None = None,
 ) -> str:
     """Log ``evaluation`` as a parent run with a child run per strategy, and the readers'
     verdicts per version beside it (``readers.json``; metrics for the evaluated version
@@ -73,12 +67,9 @@ def log_evaluation(
         if readers:
             mlflow.log_table(readers_table(readers), "readers.json")
             own = readers.get(evaluation.version) if evaluation.version else None
-            if own is not None and own.likes + own.dislikes:
+            if own is not None and own.like_share is not None:
                 mlflow.log_metrics(
-                    {
-                        "readers_votes": own.likes + own.dislikes,
-                        "readers_like_share": own.likes / (own.likes + own.dislikes),
-                    }
+                    {"readers_votes": own.votes, "readers_like_share": own.like_share}
                 )
         mlflow.log_figure(heatmaps(evaluation), "heatmaps.png")
         return parent.info.run_id
@@ -90,18 +81,16 @@ def metrics(scores: Scores) -> dict[str, float]:
     return {name: float(value) for name, value in values.items() if value is not None}
 
 
-def readers_table(readers: Mapping[int, Verdict]) -> dict[str, list[Any]]:
+def readers_table(readers: Mapping[int, ReaderVerdict]) -> dict[str, list[Any]]:
     """Readers' likes, dislikes and share of likes per version, newest version first."""
     versions = sorted(readers, reverse=True)
-    likes = [readers[version].likes for version in versions]
-    dislikes = [readers[version].dislikes for version in versions]
+    rows = [readers[version] for version in versions]
     return {
         "version": versions,
-        "likes": likes,
-        "dislikes": dislikes,
+        "likes": [row.likes for row in rows],
+        "dislikes": [row.dislikes for row in rows],
         "like_share": [
-            round(like / (like + dislike), 4) if like + dislike else None
-            for like, dislike in zip(likes, dislikes, strict=True)
+            None if row.like_share is None else round(row.like_share, 4) for row in rows
         ],
     }
 

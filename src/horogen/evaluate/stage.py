@@ -8,14 +8,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
 from horogen.errors import ModelNotFound
 from horogen.evaluate import promote
 from horogen.evaluate.grid import strategies
-from horogen.evaluate.report import Verdict, log_evaluation
+from horogen.evaluate.report import log_evaluation
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
 from horogen.evaluate.scorers import Scorers, build_scorers
 from horogen.evaluate.settings import EvaluateSettings, PublishSettings
@@ -26,6 +26,7 @@ from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore, ResolvedModel
 from horogen.model.strategy import Strategy
 from horogen.model.tracking import ensure_experiment
+from horogen.verdicts import VerdictSource, verdicts_per_version
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,13 @@ def evaluate_version(
     generation: GenerationSettings,
     scorers: Scorers | None = None,
     on_strategy: Callable[[StrategyResult], None] | None = None,
-    readers: Mapping[int, Verdict] | None = None,
+    verdicts: VerdictSource | None = None,
 ) -> EvaluationRecord:
     """Evaluate the model ``reference`` names (default: the challenger, else the champion,
-    else the newest version) on the strategy grid, log the report to MLflow (with
-    ``readers``, the readers' verdicts per version, beside it) and write the best strategy
-    onto the version. A failure marks the version ``failed``: it is never promoted."""
+    else the newest version) on the strategy grid, log the report to MLflow (with the
+    readers' verdicts per version from ``verdicts`` beside it; none if it does not answer)
+    and write the best strategy onto the version. A failure marks the version ``failed``:
+    it is never promoted."""
     started = time.perf_counter()
     target = store.connect()
     model = store.resolve(reference or _default_reference(store))
@@ -79,8 +81,9 @@ def evaluate_version(
             promote.record_failure(store.registry, model.version.version, error)
         raise
     experiment = ensure_experiment(store.mlflow.evaluation_experiment, target)
+    readers = verdicts_per_version(verdicts, store.name) if verdicts else {}
     run_id = log_evaluation(
-        evaluation, experiment, params=_params(settings, generation), readers=readers or {}
+        evaluation, experiment, params=_params(settings, generation), readers=readers
     )
     if model.version is not None:
         promote.record_evaluation(store.registry, model.version.version, evaluation, run_id)

@@ -1,5 +1,6 @@
 """Where MLflow runs: ``mlflow.tracking_uri``, else ``$MLFLOW_TRACKING_URI``, else a SQLite
-store beside a local lake (``<lake>/mlflow.db``, artifacts in ``<lake>/mlartifacts``)."""
+store inside a local lake (``<lake>/mlflow.db``, artifacts in ``<lake>/mlartifacts``: see
+:mod:`horogen.layout`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from horogen.errors import ConfigError, TrackingError
 from horogen.lake import Lake
+from horogen.layout import MLFLOW_ARTIFACTS, MLFLOW_DATABASE, shared_file
 from horogen.model.settings import MlflowSettings
 
 #: Environment variables that ``mlflow.set_tracking_uri``/``set_registry_uri`` overwrite.
@@ -28,18 +30,18 @@ def tracking(mlflow: MlflowSettings, lake: Lake) -> Tracking:
     """The tracking URI and artifact root these settings point to."""
     uri = mlflow.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
     if not uri:
-        if not lake.is_local:
+        database = shared_file(lake, MLFLOW_DATABASE)
+        if database is None:
             raise ConfigError(
                 f"the lake {lake.uri} is not local, so there is no default MLflow store: set "
                 "HOROGEN_MLFLOW__TRACKING_URI (or MLFLOW_TRACKING_URI) to your tracking server"
             )
-        root = Path(lake.root).resolve()
-        root.mkdir(parents=True, exist_ok=True)
-        uri = f"sqlite:///{root / 'mlflow.db'}"
+        database.parent.mkdir(parents=True, exist_ok=True)
+        uri = f"sqlite:///{database}"
     artifact_root = None
     if uri.startswith("sqlite:///"):  # artifacts beside the database, not in ./mlruns
         database = Path(uri.removeprefix("sqlite:///")).resolve()
-        artifact_root = (database.parent / "mlartifacts").as_uri()
+        artifact_root = (database.parent / MLFLOW_ARTIFACTS).as_uri()
     return Tracking(uri, artifact_root)
 
 

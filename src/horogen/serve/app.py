@@ -18,7 +18,6 @@ from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import SQLAlchemyError
 
 from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings
@@ -40,6 +39,7 @@ from horogen.serve.schemas import (
 )
 from horogen.serve.service import HoroscopeService, NoModel, NotServed, OutOfWindow
 from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import CacheError
 from horogen.signs import Sign, lookup_sign
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ CategoryQuery = Annotated[Category, Query(description="The kind of horoscope.")]
 def build_app(
     settings: ServeSettings, *, lake: Lake, models: ModelStore, generation: GenerationSettings
 ) -> FastAPI:
-    """The app for ``settings``: cache in ``settings.database_url(lake)``, the model that
+    """The app for ``settings``: the stores of ``settings`` and ``lake``, the model that
     ``settings.model`` names in ``models``, generated with ``generation``."""
     service = HoroscopeService.build(settings, lake=lake, models=models, generation=generation)
     return create_app(settings, service)
@@ -96,7 +96,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(service.cache.create)
+        await asyncio.to_thread(service.stores.create)
         watcher = asyncio.create_task(service.slot.watch(settings.poll_seconds)) if watch else None
         try:
             yield
@@ -105,7 +105,7 @@ def create_app(
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
-            service.cache.close()
+            service.stores.close()
 
     app = FastAPI(
         title="horogen",
@@ -237,7 +237,7 @@ def _errors(app: FastAPI, settings: ServeSettings) -> None:
     async def _unavailable(request: Request, error: Exception) -> JSONResponse:
         return answer(503, str(error))
 
-    @app.exception_handler(SQLAlchemyError)
-    async def _database(request: Request, error: SQLAlchemyError) -> JSONResponse:
+    @app.exception_handler(CacheError)
+    async def _database(request: Request, error: CacheError) -> JSONResponse:
         log.error("the cache database failed: %s", error)
         return answer(503, "the cache database is not answering")

@@ -1,4 +1,4 @@
-"""``horogen bot``: the Telegram bot (aiogram 3), answering from the same cache and model
+"""``horogen bot``: the Telegram bot (aiogram 3), answering from the same stores and model
 as the API (the same :class:`~horogen.serve.service.HoroscopeService`).
 
 ``/start`` shows the twelve signs as buttons; a press (or a sign's name typed) answers
@@ -36,6 +36,7 @@ from horogen.serve.flight import Busy, GenerationFailed
 from horogen.serve.schemas import Horoscope, Vote
 from horogen.serve.service import HoroscopeService, NoModel, NotServed, OutOfWindow
 from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import CacheError
 from horogen.signs import Sign, lookup_sign
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def router(service: HoroscopeService) -> Router:
     async def send_horoscope(message: Message, sign: Sign) -> None:
         try:
             text = await service.text(sign, None, Category.GENERAL)
-        except (NoModel, Busy, GenerationFailed):
+        except (NoModel, Busy, GenerationFailed, CacheError):
             await message.answer(NOT_READY)
             return
         await message.answer(answer_text(text), reply_markup=vote_keyboard(text))
@@ -197,7 +198,7 @@ async def run_bot(settings: ServeSettings, service: HoroscopeService) -> None:
     bot = make_bot(settings)
     dispatcher = Dispatcher()
     dispatcher.include_router(router(service))
-    await asyncio.to_thread(service.cache.create)
+    await asyncio.to_thread(service.stores.create)
     watcher = asyncio.create_task(service.slot.watch(settings.poll_seconds))
     try:
         await dispatcher.start_polling(bot, backoff_config=BACKOFF, polling_timeout=25)
@@ -206,4 +207,4 @@ async def run_bot(settings: ServeSettings, service: HoroscopeService) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
         await bot.session.close()
-        service.cache.close()
+        service.stores.close()

@@ -1,23 +1,24 @@
-"""The serving cache: one text per (model, day, category, sign), the claims that make
-generation happen once across processes, and readers' votes. SQLAlchemy Core, so the same
-code runs on a SQLite file (one machine) and PostgreSQL (replicas).
+"""The serving stores in SQL: texts, generation claims and readers' votes in three tables of
+one database, through SQLAlchemy Core, so the same code runs on a SQLite file (one machine)
+and PostgreSQL (replicas). :func:`open_stores` builds both stores over one engine.
 
-A *group* is the twelve signs of one model, day and category: the unit of generation.
-Generating a group in one call keeps the fast backend's texts reproducible, because
-CTranslate2's texts depend on the rows of their call (see
-:mod:`horogen.model.ctranslate2_backend`): the call is always the same twelve rows.
+The only module of horogen that knows SQLAlchemy: every error of it or of a database
+driver leaves here as a :class:`~horogen.serve.stores.CacheError`. Another backend would
+be a module beside this one with the same two stores.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    URL,
     Column,
     Date,
     DateTime,
@@ -34,16 +35,21 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    make_url,
     select,
     update,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from horogen.errors import ConfigError, HorogenError
+from horogen.lake import Lake
+from horogen.layout import SERVE_DATABASE, shared_file
 from horogen.model.strategy import Strategy
 from horogen.schema import Category
-from horogen.serve.schemas import Horoscope, ReaderVerdict, Verdict, horoscope
+from horogen.serve.schemas import Horoscope, horoscope
+from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import CacheError, CacheURLError, Group, Stores
 from horogen.signs import Sign
+from horogen.verdicts import ReaderVerdict, Verdict
 
 metadata = MetaData()
 
@@ -84,35 +90,78 @@ votes_table = Table(
 )
 
 
-class CacheError(HorogenError):
-    """The cache database cannot be reached or refused a statement."""
+def open_stores(serve: ServeSettings, lake: Lake | None = None) -> Stores:
+    """The text and verdict stores in the database of ``serve.cache_url``, else in the
+    SQLite file of the local ``lake``: one engine for both. Nothing connects until a store
+    is used; :meth:`Stores.create` makes the tables. Raises
+    :class:`~horogen.serve.stores.CacheURLError` for a URL no database can be opened
+    from (malformed, an unknown dialect, a missing driver)."""
+    if serve.cache_url:
+        url = serve.cache_url
+    elif lake is not None:
+        url = serve.database_url(lake)
+    else:
+        raise CacheURLError("no serving database: set HOROGEN_SERVE__CACHE_URL")
+    database = _Database(url)
+    return Stores(
+        texts=SqlTextStore(database),
+        verdicts=SqlVerdictStore(database),
+        where=database.url.render_as_string(hide_password=True),
+    )
 
 
-@dataclass(frozen=True)
-class Group:
-    """The twelve texts of one model, day and category."""
+def nothing_served(serve: ServeSettings, lake: Lake) -> bool:
+    """Whether there is no serving database yet (no SQLite file: nothing was served), so a
+    reader outside serving has nothing to read and creates nothing. A database server
+    counts as one."""
+    if serve.cache_url:
+        url = _parse(serve.cache_url)
+        return url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file()
+    path = shared_file(lake, SERVE_DATABASE)
+    return path is None or not path.is_file()
 
-    model: str
-    day: dt.date
-    category: Category
+
+@contextlib.contextmanager
+def _answering() -> Iterator[None]:
+    """SQLAlchemy's and the driver's errors as horogen's (a decorator of the stores'
+    methods)."""
+    try:
+        yield
+    except SQLAlchemyError as error:
+        raise CacheError(f"the serving cache does not answer: {error}") from error
 
 
-class Cache:
-    """The cache database at ``url``; tables are created on first use."""
+class _Database:
+    """The engine both stores share, and its dialect's ``insert`` (SQLite's and
+    PostgreSQL's both have ``on_conflict_do_nothing``/``_update``)."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
+        self.url = _parse(url)
         try:
-            self.engine: Engine = _engine(url)
+            self.engine = _engine(self.url)
         except (SQLAlchemyError, ImportError, ValueError) as error:
-            raise ConfigError(f"serve.cache_url {url!r} is not usable: {error}") from error
-        self._insert = _dialect_insert(self.engine)
+            raise CacheURLError(f"serve.cache_url {self.shown} is not usable: {error}") from error
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        elif self.engine.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            raise CacheURLError(
+                f"serve.cache_url: {self.engine.dialect.name} is not supported; use sqlite:/// "
+                "or postgresql+psycopg2://"
+            )
+        self.insert = insert
 
-    def create(self) -> None:
-        """Create the tables unless they exist (several processes may race to do it)."""
+    @property
+    def shown(self) -> str:
+        return repr(self.url.render_as_string(hide_password=True))
+
+    @_answering()
+    def create(self, tables: list[Table]) -> None:
+        """Create ``tables`` unless they exist (several processes may race to do it)."""
         for attempt in range(3):
             try:
-                metadata.create_all(self.engine)
+                metadata.create_all(self.engine, tables=tables)
                 return
             except DBAPIError as error:  # another process created them between check and create
                 if attempt == 2:
@@ -122,17 +171,30 @@ class Cache:
     def close(self) -> None:
         self.engine.dispose()
 
-    # --- texts ---------------------------------------------------------------------------
 
+class SqlTextStore:
+    """Texts in ``horoscopes``, claims in ``generation_claims``
+    (a :class:`~horogen.serve.stores.TextStore`)."""
+
+    def __init__(self, database: _Database) -> None:
+        self._database = database
+        self._engine = database.engine
+
+    def create(self) -> None:
+        self._database.create([texts_table, claims_table])
+
+    def close(self) -> None:
+        self._database.close()
+
+    @_answering()
     def group(self, group: Group) -> dict[Sign, Horoscope]:
-        """The texts of ``group`` that exist."""
         query = select(texts_table).where(*_group_filter(texts_table, group))
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return {Sign(row["sign"]): _horoscope(row) for row in rows}
 
+    @_answering()
     def store(self, texts: Iterable[Horoscope]) -> None:
-        """Keep ``texts``; a text already there for the same key wins (texts never change)."""
         now = dt.datetime.now(dt.UTC)
         rows = [
             {
@@ -148,14 +210,12 @@ class Cache:
             for text in texts
         ]
         if rows:
-            with self.engine.begin() as connection:
-                connection.execute(self._insert(texts_table).on_conflict_do_nothing(), rows)
+            with self._engine.begin() as connection:
+                insert = self._database.insert(texts_table).on_conflict_do_nothing()
+                connection.execute(insert, rows)
 
-    # --- claims: who generates a group ---------------------------------------------------
-
+    @_answering()
     def claim(self, group: Group, owner: str, lease: float) -> bool:
-        """Whether ``owner`` now holds ``group``'s claim: it was free, or its holder's lease
-        ran out (a process that died while generating)."""
         now = time.time()
         row = {
             "model": group.model,
@@ -164,9 +224,9 @@ class Cache:
             "owner": owner,
             "expires_at": now + lease,
         }
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             inserted = connection.execute(
-                self._insert(claims_table).on_conflict_do_nothing(), row
+                self._database.insert(claims_table).on_conflict_do_nothing(), row
             ).rowcount
             if inserted:
                 return True
@@ -177,19 +237,32 @@ class Cache:
             ).rowcount
         return bool(taken)
 
+    @_answering()
     def release(self, group: Group, owner: str) -> None:
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             connection.execute(
                 delete(claims_table).where(
                     *_group_filter(claims_table, group), claims_table.c.owner == owner
                 )
             )
 
-    # --- votes ---------------------------------------------------------------------------
 
-    def vote(self, text: Horoscope, reader: str, verdict: Verdict) -> tuple[int, int]:
-        """Record ``reader``'s verdict on ``text`` (replacing their earlier one); the text's
-        likes and dislikes after it."""
+class SqlVerdictStore:
+    """Readers' votes in ``votes``, one row per reader and text
+    (a :class:`~horogen.serve.stores.VerdictStore`)."""
+
+    def __init__(self, database: _Database) -> None:
+        self._database = database
+        self._engine = database.engine
+
+    def create(self) -> None:
+        self._database.create([votes_table])
+
+    def close(self) -> None:
+        self._database.close()
+
+    @_answering()
+    def record(self, text: Horoscope, reader: str, verdict: Verdict) -> tuple[int, int]:
         row = {
             "model": text.model,
             "day": text.date,
@@ -200,7 +273,7 @@ class Cache:
             "verdict": verdict,
             "voted_at": dt.datetime.now(dt.UTC),
         }
-        statement = self._insert(votes_table).values(row)
+        statement = self._database.insert(votes_table).values(row)
         statement = statement.on_conflict_do_update(
             index_elements=[c.name for c in votes_table.primary_key.columns],
             set_={"verdict": statement.excluded.verdict, "voted_at": statement.excluded.voted_at},
@@ -211,23 +284,31 @@ class Cache:
             votes_table.c.category == text.category.value,
             votes_table.c.sign == text.sign.value,
         )
-        with self.engine.begin() as connection:
+        with self._engine.begin() as connection:
             connection.execute(statement)
             likes, dislikes = connection.execute(_counts().where(same_text)).one()
         return int(likes or 0), int(dislikes or 0)
 
-    def verdicts(self) -> list[ReaderVerdict]:
-        """Votes per model, most voted first."""
+    @_answering()
+    def per_model(self) -> list[ReaderVerdict]:
         query = _counts(votes_table.c.model, func.max(votes_table.c.version)).group_by(
             votes_table.c.model
         )
-        with self.engine.connect() as connection:
+        with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         verdicts = [
             ReaderVerdict(model=model, version=version, likes=likes, dislikes=dislikes)
             for likes, dislikes, model, version in rows
         ]
         return sorted(verdicts, key=lambda v: (-v.votes, v.model))
+
+    def per_version(self, name: str) -> dict[int, ReaderVerdict]:
+        prefix = f"{name}/"
+        return {
+            verdict.version: verdict
+            for verdict in self.per_model()
+            if verdict.version is not None and verdict.model.startswith(prefix)
+        }
 
 
 def _counts(*columns: Any) -> Any:
@@ -257,8 +338,15 @@ def _horoscope(row: Any) -> Horoscope:
     )
 
 
-def _engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except (SQLAlchemyError, ValueError) as error:  # not shown: it may hold a password
+        raise CacheURLError(f"serve.cache_url is not a database URL: {error}") from error
+
+
+def _engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -272,17 +360,3 @@ def _engine(url: str) -> Engine:
         cursor.close()
 
     return engine
-
-
-def _dialect_insert(engine: Engine) -> Any:
-    """``insert`` of the engine's dialect: both have ``on_conflict_do_nothing``/``_update``."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif engine.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise ConfigError(
-            f"serve.cache_url: {engine.dialect.name} is not supported; use sqlite:/// or "
-            "postgresql+psycopg2://"
-        )
-    return insert

@@ -1,9 +1,9 @@
 """Single flight: a group of texts is generated once, however many requests, worker
 processes and replicas want it at the same moment.
 
-Across processes the cache's claim table decides who generates (one row per group, taken
-by an atomic insert; a claim whose lease ran out may be taken over); the others poll the
-cache until the texts are there. Within a process, :class:`Flights` lets concurrent
+Across processes the text store's claims decide who generates (one claim per group, taken
+atomically; a claim whose lease ran out may be taken over); the others poll the store
+until the texts are there. Within a process, :class:`Flights` lets concurrent
 requests for one group share one such wait.
 """
 
@@ -18,8 +18,8 @@ import uuid
 from typing import TYPE_CHECKING
 
 from horogen.errors import HorogenError
-from horogen.serve.cache import Cache, Group
 from horogen.serve.schemas import Horoscope
+from horogen.serve.stores import Group, TextStore
 from horogen.signs import Sign
 
 if TYPE_CHECKING:  # the model stack (mlflow, torch) loads only where a model does
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the model stack (mlflow, torch) loads only where a model do
 
 log = logging.getLogger(__name__)
 
-#: How often a process waiting for another's generation looks at the cache.
+#: How often a process waiting for another's generation looks at the text store.
 POLL_SECONDS = 0.05
 
 
@@ -45,7 +45,7 @@ def new_owner() -> str:
 
 
 def fill(
-    cache: Cache, model: ServingModel, group: Group, *, owner: str, lease: float, wait: float
+    texts: TextStore, model: ServingModel, group: Group, *, owner: str, lease: float, wait: float
 ) -> tuple[dict[Sign, Horoscope], int]:
     """The twelve texts of ``group``, generated here if no one has and no one is.
 
@@ -54,23 +54,23 @@ def fill(
     """
     deadline = time.monotonic() + wait
     while True:
-        found = cache.group(group)
+        found = texts.group(group)
         if len(found) == len(Sign):
             return found, 0
-        if cache.claim(group, owner, lease):
+        if texts.claim(group, owner, lease):
             try:
-                found = cache.group(group)  # finished between our look and our claim?
+                found = texts.group(group)  # finished between our look and our claim?
                 if len(found) == len(Sign):
                     return found, 0
                 try:
-                    texts = model.generate(group.day, group.category)
+                    generated = model.generate(group.day, group.category)
                 except Exception as error:
                     log.exception("generating %s failed", group)
                     raise GenerationFailed(f"{model.label} could not generate: {error}") from error
-                cache.store(texts)
+                texts.store(generated)
             finally:
-                cache.release(group, owner)
-            return cache.group(group), len(texts)
+                texts.release(group, owner)
+            return texts.group(group), len(generated)
         if time.monotonic() > deadline:
             raise Busy(f"the texts of {group.category} for {group.day} are still being generated")
         time.sleep(POLL_SECONDS)
@@ -79,8 +79,8 @@ def fill(
 class Flights:
     """One :func:`fill` per group at a time in this process; callers share its result."""
 
-    def __init__(self, cache: Cache, *, lease: float, wait: float) -> None:
-        self.cache = cache
+    def __init__(self, texts: TextStore, *, lease: float, wait: float) -> None:
+        self.text_store = texts
         self.lease = lease
         self.wait = wait
         self.owner = new_owner()
@@ -99,6 +99,6 @@ class Flights:
 
     def _fill(self, model: ServingModel, group: Group) -> dict[Sign, Horoscope]:
         texts, _ = fill(
-            self.cache, model, group, owner=self.owner, lease=self.lease, wait=self.wait
+            self.text_store, model, group, owner=self.owner, lease=self.lease, wait=self.wait
         )
         return texts

@@ -1,4 +1,4 @@
-"""``horogen precompute``: fill the cache with every sign and category of a day, so that
+"""``horogen precompute``: fill the text store with every sign and category of a day, so that
 no reader waits for generation. The same claims as the server's keep the two from
 generating a group twice when they run at once."""
 
@@ -13,9 +13,10 @@ from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.schema import Category
-from horogen.serve.cache import Cache, Group
+from horogen.serve.cache import open_stores
 from horogen.serve.flight import fill, new_owner
 from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import Group
 from horogen.serve.swap import loader
 
 
@@ -47,14 +48,14 @@ def precompute_day(
     started = time.perf_counter()
     day = day or serve.today()
     model = loader(generation)(models.resolve(serve.model))
-    cache = Cache(serve.database_url(lake))
-    cache.create()
+    stores = open_stores(serve, lake)
     owner = new_owner()
     generated = cached = 0
     try:
+        stores.create()
         for category in serve.categories:
             texts, made = fill(
-                cache,
+                stores.texts,
                 model,
                 Group(model.label, day, category),
                 owner=owner,
@@ -64,7 +65,7 @@ def precompute_day(
             generated += made
             cached += len(texts) - made
     finally:
-        cache.close()
+        stores.close()
     return PrecomputeRecord(
         date=day,
         model=model.label,

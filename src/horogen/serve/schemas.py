@@ -1,15 +1,15 @@
-"""What the API answers and accepts: one pydantic model each, also the cache's row format."""
+"""What the API answers and accepts: one pydantic model each, also the text store's row format."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from horogen.model.strategy import Strategy
 from horogen.schema import Category
 from horogen.signs import Sign
+from horogen.verdicts import Verdict
 
 
 class Horoscope(BaseModel):
@@ -62,9 +62,6 @@ class Ready(BaseModel):
     strategy: Strategy
 
 
-Verdict = Literal["like", "dislike"]
-
-
 class Vote(BaseModel):
     """A reader's verdict on the text served for a sign, category and day."""
 
@@ -97,23 +94,6 @@ class VoteCount(BaseModel):
     verdict: Verdict
     likes: int
     dislikes: int
-
-
-class ReaderVerdict(BaseModel):
-    """Readers' votes on one model's texts."""
-
-    model: str
-    version: int | None
-    likes: int
-    dislikes: int
-
-    @property
-    def votes(self) -> int:
-        return self.likes + self.dislikes
-
-    @property
-    def like_share(self) -> float | None:
-        return self.likes / self.votes if self.votes else None
 
 
 class Problem(BaseModel):

@@ -1,5 +1,5 @@
-"""Texts for the API and the bot: from this process's memory, else the cache database,
-else generated once (:mod:`horogen.serve.flight`).
+"""Texts for the API and the bot: from this process's memory, else the text store, else
+generated once (:mod:`horogen.serve.flight`); readers' verdicts into the verdict store.
 
 A text never changes once stored (its key holds the model), so each process keeps the
 answers it has read, already rendered as JSON: a cached request touches neither the
@@ -17,10 +17,11 @@ from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve import metrics
-from horogen.serve.cache import Cache, Group
+from horogen.serve.cache import open_stores
 from horogen.serve.flight import Flights
 from horogen.serve.schemas import Horoscope, Horoscopes, Vote, VoteCount
 from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import Group, Stores
 from horogen.serve.swap import ModelSlot, ServingModel, loader
 from horogen.signs import Sign
 
@@ -50,11 +51,13 @@ class Rendered:
 
 
 class HoroscopeService:
-    def __init__(self, settings: ServeSettings, cache: Cache, slot: ModelSlot) -> None:
+    def __init__(self, settings: ServeSettings, stores: Stores, slot: ModelSlot) -> None:
         self.settings = settings
-        self.cache = cache
+        self.stores = stores
         self.slot = slot
-        self.flights = Flights(cache, lease=settings.wait_seconds, wait=settings.wait_seconds)
+        self.flights = Flights(
+            stores.texts, lease=settings.wait_seconds, wait=settings.wait_seconds
+        )
         self._memory: dict[Group, Rendered] = {}
         self._memory_model: str | None = None
 
@@ -67,10 +70,10 @@ class HoroscopeService:
         models: ModelStore,
         generation: GenerationSettings,
     ) -> HoroscopeService:
-        """The service for ``settings``: the cache at ``settings.database_url(lake)``, the
-        model ``settings.model`` names in ``models``, generated with ``generation``."""
-        cache = Cache(settings.database_url(lake))
-        return cls(settings, cache, ModelSlot(models, settings.model, loader(generation)))
+        """The service for ``settings``: the stores of ``settings`` and ``lake``, the model
+        ``settings.model`` names in ``models``, generated with ``generation``."""
+        stores = open_stores(settings, lake)
+        return cls(settings, stores, ModelSlot(models, settings.model, loader(generation)))
 
     def model(self) -> ServingModel:
         model = self.slot.current
@@ -102,7 +105,7 @@ class HoroscopeService:
 
     async def rendered(self, day: dt.date | None, category: Category) -> Rendered:
         """The group for ``day`` (validated) and ``category`` from the current model: from
-        memory, else the cache database, else generated once."""
+        memory, else the text store, else generated once."""
         found = self.remembered(day, category)
         if found is not None:
             return found
@@ -129,12 +132,12 @@ class HoroscopeService:
         """Record ``vote`` on the text served for ``sign``; :class:`NotServed` if none was."""
         day = self.day(vote.date)
         label = vote.model or self.model().label
-        text = self.cache.group(Group(label, day, vote.category)).get(sign)
+        text = self.stores.texts.group(Group(label, day, vote.category)).get(sign)
         if text is None:
             raise NotServed(
                 f"no text of {label} was served for {sign.value}, {vote.category}, {day}"
             )
-        likes, dislikes = self.cache.vote(text, vote.reader, vote.verdict)
+        likes, dislikes = self.stores.verdicts.record(text, vote.reader, vote.verdict)
         metrics.VOTES.labels(vote.verdict).inc()
         return VoteCount(
             sign=sign,

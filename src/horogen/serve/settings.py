@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from horogen.errors import ConfigError
 from horogen.lake import Lake
+from horogen.layout import SERVE_DATABASE, shared_file
 from horogen.schema import Category
-
-#: Where the default cache database lives inside a local lake.
-CACHE_FILE = "serve/cache.db"
 
 
 class ServeSettings(BaseModel):
@@ -27,7 +24,7 @@ class ServeSettings(BaseModel):
     cache_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the cache (texts and readers' votes); default "
-        f"sqlite:///<lake>/{CACHE_FILE} for a local lake. Replicas share a PostgreSQL one: "
+        f"sqlite:///<lake>/{SERVE_DATABASE} for a local lake. Replicas share a PostgreSQL one: "
         "postgresql+psycopg2://user@host/db.",
     )
     model: str = Field(
@@ -80,11 +77,11 @@ class ServeSettings(BaseModel):
         """``cache_url``, else a SQLite file in a local lake."""
         if self.cache_url:
             return self.cache_url
-        if not lake.is_local:
+        path = shared_file(lake, SERVE_DATABASE)
+        if path is None:
             raise ConfigError(
                 f"the lake {lake.uri} is not local, so there is no default serving cache: set "
                 "HOROGEN_SERVE__CACHE_URL (postgresql+psycopg2://user@host/db)"
             )
-        path = Path(lake.root).resolve() / CACHE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
