@@ -16,9 +16,11 @@ from rich.table import Table
 from horogen import pipeline
 from horogen.cli.app import LakeOption, app, console, end_runs_on_sigterm, settings_from
 from horogen.cli.collect import print_report
+from horogen.cli.evaluate import metric_values
 from horogen.cli.logs import progress_bars, quiet_model_libraries
 from horogen.collect.run import CollectionResult, site_today
 from horogen.config import Settings
+from horogen.evaluate.metrics import names
 from horogen.mirror.run import MirrorServer
 
 #: The demo's scenario file (horogen/scenarios/demo.toml).
@@ -80,7 +82,7 @@ def demo_command(
         trained = pipeline.train_window(start, end, settings=settings, progress=progress_bars())
         console.print(f"registered version {trained['version']} ({trained['rows']} texts)")
 
-    stage(5, "evaluate decoding strategies: acceptability, diversity, sentiment")
+    stage(5, f"evaluate decoding strategies: {', '.join(names())}")
     evaluation = None
     if trained:
         evaluation = pipeline.evaluate(trained["version"], settings=settings, on_strategy=_shown)
@@ -143,9 +145,8 @@ def _collect(settings: Settings, window: list[dt.date]) -> pipeline.Record:
 def _shown(result: object) -> None:
     scores = result.scores  # type: ignore[attr-defined]
     console.print(
-        f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "  # type: ignore[attr-defined]
-        f"{scores.acceptability:.3f}  diversity {scores.diversity or 0:.3f}  sentiment "
-        f"{scores.sentiment:.3f}",
+        f"  {result.strategy.label():<12} score {scores.score:.3f}  "  # type: ignore[attr-defined]
+        f"{metric_values(scores.metric_values())}",
         highlight=False,
     )
 
@@ -154,14 +155,14 @@ def _print_evaluation(record: pipeline.Record) -> None:
     best, reference = record["scores"], record["reference"]
     console.print(
         f"best: top_p {record['strategy']['top_p']:g}, temperature "
-        f"{record['strategy']['temperature']:g} (score {best['score']:.3f}, acceptability "
-        f"{best['acceptability']:.3f})",
+        f"{record['strategy']['temperature']:g} (score {best['score']:.3f}, "
+        f"{metric_values(best, ', ')})",
         highlight=False,
     )
     if reference:
         console.print(
             f"reference (held-back real texts): score {reference['score']:.3f}, "
-            f"acceptability {reference['acceptability']:.3f}",
+            f"{metric_values(reference, ', ')}",
             highlight=False,
         )
 
@@ -186,7 +187,7 @@ def _summary(
         tags = champion.tags
         scores = ", ".join(
             f"{name} {tags[f'evaluation.{name}']}"
-            for name in ("acceptability", "diversity", "sentiment")
+            for name in names()
             if f"evaluation.{name}" in tags
         )
         table.add_row("champion", f"version {champion.version}: {scores}")
