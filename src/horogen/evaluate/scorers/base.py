@@ -9,16 +9,26 @@ is then left undefined instead of being asked.
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
-if TYPE_CHECKING:
-    from horogen.model.generate import TextRequest
+from horogen.schema import Category
+from horogen.signs import Sign
 
 #: What a set's context may hold.
 Need = Literal["requests", "corpus"]
+
+
+class Request(Protocol):
+    """What a text was written for (evaluation passes
+    :class:`horogen.model.generate.TextRequest`)."""
+
+    sign: Sign
+    category: Category
+    date: dt.date
 
 
 @dataclass(frozen=True)
@@ -26,7 +36,7 @@ class ScoringContext:
     """What a set of texts was made for, where known."""
 
     #: The request of each text, in the texts' order (sign, category, date).
-    requests: Sequence[TextRequest] | None = None
+    requests: Sequence[Request] | None = None
     #: The training texts of the version that wrote them.
     corpus: Sequence[str] | None = None
 
