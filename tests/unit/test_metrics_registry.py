@@ -75,6 +75,7 @@ class Strict(BaseModel):
         ({"name": "Brevity"}, "must match"),
         ({"name": "score"}, "not be one of"),
         ({"name": "text"}, "not be one of"),
+        ({"name": "json"}, "a pydantic model's attribute"),
         ({"settings": Strict}, "must forbid extra keys"),
         ({"backends": {"other": lambda s, d: Constant()}}, "backend choices"),
         ({"offline_backend": "hub"}, "no backend 'hub'"),

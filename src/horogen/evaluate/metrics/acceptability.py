@@ -39,14 +39,9 @@ class AcceptabilitySettings(BaseModel):
 def rucola(settings: AcceptabilitySettings, device: str) -> Scorer:
     from horogen.evaluate.scorers.classifier import RucolaScorer, SequenceClassifier
 
-    classifier = SequenceClassifier(
-        "acceptability",
-        settings.model,
-        batch_size=settings.batch_size,
-        max_length=settings.max_length,
-        device=device,
+    return RucolaScorer(
+        SequenceClassifier.of("acceptability", settings, device), settings.acceptable_label
     )
-    return RucolaScorer(classifier, settings.acceptable_label)
 
 
 def orthography(settings: AcceptabilitySettings, device: str) -> Scorer:

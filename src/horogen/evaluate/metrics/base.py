@@ -65,10 +65,10 @@ class Metric:
     needs: frozenset[Need] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        if not NAME.match(self.name) or self.name in RESERVED:
+        if not NAME.match(self.name) or self.name in RESERVED or hasattr(BaseModel, self.name):
             raise ValueError(
                 f"a metric's name must match {NAME.pattern} and not be one of "
-                f"{sorted(RESERVED)}: {self.name!r}"
+                f"{sorted(RESERVED)} or a pydantic model's attribute: {self.name!r}"
             )
         if self.settings.model_config.get("extra") != "forbid":
             raise ValueError(f"metric {self.name}: its settings model must forbid extra keys")

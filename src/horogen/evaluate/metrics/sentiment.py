@@ -38,14 +38,9 @@ class SentimentSettings(BaseModel):
 def rubert(settings: SentimentSettings, device: str) -> Scorer:
     from horogen.evaluate.scorers.classifier import RubertSentimentScorer, SequenceClassifier
 
-    classifier = SequenceClassifier(
-        "sentiment",
-        settings.model,
-        batch_size=settings.batch_size,
-        max_length=settings.max_length,
-        device=device,
+    return RubertSentimentScorer(
+        SequenceClassifier.of("sentiment", settings, device), settings.negative_label
     )
-    return RubertSentimentScorer(classifier, settings.negative_label)
 
 
 def lexicon(settings: SentimentSettings, device: str) -> Scorer:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -26,6 +27,18 @@ class SequenceClassifier:
         self.device = device
         self.batch_size = batch_size
         self.max_length = max_length
+
+    @classmethod
+    def of(cls, metric: str, section: Any, device: str) -> SequenceClassifier:
+        """The classifier a metric's settings section names: its ``model``, ``batch_size``
+        and ``max_length``."""
+        return cls(
+            metric,
+            section.model,
+            batch_size=section.batch_size,
+            max_length=section.max_length,
+            device=device,
+        )
 
     @property
     def id2label(self) -> dict[int, str]:
