@@ -98,6 +98,7 @@ def free_port() -> int:
 def champion_scores(lake: Path) -> dict[str, object]:
     """The champion's evaluation: its best strategy, best scores and the reference's."""
     from horogen.deployment import Deployment
+    from horogen.evaluate.report import SHOWN
 
     models = Deployment.load(scenario="demo", lake=str(lake)).models
     champion = models.registry.champion()
@@ -105,11 +106,10 @@ def champion_scores(lake: Path) -> dict[str, object]:
         raise SystemExit("the demo left no champion")
     run = models.client.get_run(champion.tags["evaluation.run_id"])
     metrics, params = run.data.metrics, run.data.params
-    names = ("score", "acceptability", "diversity", "sentiment")
-    best = {name: round(metrics[f"best_{name}"], 3) for name in names if f"best_{name}" in metrics}
+    best = {name: round(metrics[f"best_{name}"], 3) for name in SHOWN if f"best_{name}" in metrics}
     reference = {
         name: round(metrics[f"reference_{name}"], 3)
-        for name in names
+        for name in SHOWN
         if f"reference_{name}" in metrics
     }
     return {
@@ -132,7 +132,7 @@ def markdown(result: dict) -> str:
     best, reference = scores["best"], scores["reference"]
     metric_rows = "\n".join(
         f"| {name} | {best.get(name, float('nan')):.3f} | {reference.get(name, float('nan')):.3f} |"
-        for name in ("acceptability", "diversity", "sentiment", "score")
+        for name in best
     )
     verdict = "met" if ratio >= TARGET else "**missed**"
     return f"""## Demo: `horogen demo`, end to end

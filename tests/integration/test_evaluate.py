@@ -21,8 +21,8 @@ from PIL import Image
 from horogen.config import Settings
 from horogen.deployment import Deployment
 from horogen.evaluate import promote
-from horogen.evaluate.scorers import build_scorers, offline
-from horogen.evaluate.settings import EvaluateSettings, GridSettings, ScorersSettings
+from horogen.evaluate.scoring import build_scorers
+from horogen.evaluate.settings import EvaluateSettings, GridSettings, ScorersSettings, offline
 from horogen.evaluate.stage import evaluate_version, promote_version, rollback
 from horogen.lake import Lake
 from horogen.model import registry

@@ -9,14 +9,16 @@ import pytest
 
 from horogen.config import load_settings
 from horogen.errors import ConfigError
-from horogen.evaluate.scorers import BACKENDS, METRICS, offline
-from horogen.evaluate.settings import (
-    OFFLINE_BACKENDS,
-    AcceptabilitySettings,
-    DiversitySettings,
-    ScorersSettings,
-    SentimentSettings,
-)
+from horogen.evaluate.metrics import metrics
+from horogen.evaluate.metrics.acceptability import AcceptabilitySettings
+from horogen.evaluate.metrics.diversity import DiversitySettings
+from horogen.evaluate.metrics.sentiment import SentimentSettings
+from horogen.evaluate.settings import ScorersSettings, offline
+
+#: What each registered metric declares: its name, its backends, its offline backend.
+METRICS = [metric.name for metric in metrics()]
+BACKENDS = {metric.name: metric.backends for metric in metrics()}
+OFFLINE_BACKENDS = {metric.name: metric.offline_backend for metric in metrics()}
 
 
 def test_the_defaults_are_the_hub_models(monkeypatch, tmp_path) -> None:

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from horogen.errors import ConfigError, ModelLoadError
-from horogen.evaluate.scorers import build_scorers, score_texts
 from horogen.evaluate.scorers.classifier import RubertSentimentScorer, RucolaScorer
 from horogen.evaluate.scorers.labse import EmbeddingDiversityScorer
+from horogen.evaluate.scoring import build_scorers, score_texts
 from horogen.evaluate.settings import ScorersSettings
 from tiny_models import (
     RUBERT_SENTIMENT_LABELS,

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from horogen.errors import DataError
-from horogen.evaluate.scorers import build_scorers, offline, score_texts
 from horogen.evaluate.scorers.char_tfidf import CharTfidfDiversityScorer
 from horogen.evaluate.scorers.diversity import per_text_diversity
 from horogen.evaluate.scorers.lexicon import LexiconSentimentScorer, lexicon, polarity
 from horogen.evaluate.scorers.orthography import OrthographyScorer, problems
 from horogen.evaluate.scorers.russian import is_known, lemma
-from horogen.evaluate.settings import ScorersSettings
+from horogen.evaluate.scoring import build_scorers, score_texts
+from horogen.evaluate.settings import ScorersSettings, offline
 
 GOOD = "Сегодня звёзды благоволят вам. Не бойтесь перемен!"
 GLOOMY = "День будет тяжёлым: ссоры, обиды и разочарования. Вас ждут неудачи и потери."

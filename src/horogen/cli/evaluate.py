@@ -7,6 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,18 +18,21 @@ from horogen import pipeline
 from horogen.cli.app import LakeOption, app, console, deployment_from
 from horogen.cli.logs import quiet_model_libraries
 from horogen.config import load_settings
-from horogen.evaluate.settings import OFFLINE_BACKENDS
+from horogen.evaluate.metrics import metrics, names
 
 if TYPE_CHECKING:
+    from horogen.evaluate.metrics import Metric
     from horogen.evaluate.run import StrategyResult
     from horogen.evaluate.stage import EvaluationRecord
 
-#: What each metric's value is, for the table.
-MEANING = {
-    "acceptability": "share of acceptable texts",
-    "diversity": "1 - mean cosine similarity between different texts",
-    "sentiment": "share of non-negative texts",
-}
+
+def metric_values(values: Mapping[str, float | None], separator: str = "  ") -> str:
+    """Each metric's value, as the lines of `horogen evaluate` and `horogen demo` show
+    them: ``acceptability 0.980  diversity 0.175  sentiment 1.000``."""
+    return separator.join(
+        f"{name} {'n/a' if values.get(name) is None else format(values[name], '.3f')}"
+        for name in names()
+    )
 
 
 @app.command("score")
@@ -44,46 +48,54 @@ def score_command(
     as_json: Annotated[
         bool,
         typer.Option(
-            "--json", help="Print one JSON object: acceptability, diversity, sentiment, n."
+            "--json",
+            help=f"Print one JSON object: {', '.join(names())} (null where undefined), n.",
         ),
     ] = False,
     offline: Annotated[
         bool,
         typer.Option(
             "--offline",
-            help="Use the offline backends (orthography, char-tfidf, lexicon) whatever "
-            "the settings say.",
+            help="Use the offline backends "
+            f"({', '.join(metric.offline_backend for metric in metrics())}) whatever the "
+            "settings say.",
         ),
     ] = False,
 ) -> None:
-    """Score texts on acceptability, diversity and sentiment, with the backends the
-    evaluate.scorers settings name (default: the RuCoLA, LaBSE and rubert-sentiment models).
+    """Score texts on every metric (acceptability, diversity, sentiment, and any an
+    installed package adds), with the backends the evaluate.scorers settings name
+    (default: the RuCoLA, LaBSE and rubert-sentiment models).
 
     Example: horogen score texts.txt --offline --json
     """
-    from horogen.evaluate import scorers
+    from horogen.evaluate import settings as evaluate_settings
+    from horogen.evaluate.scoring import build_scorers, score_texts
     from horogen.evaluate.texts import read_texts
 
     texts = read_texts(file)  # a bad file fails before any model loads
     settings = load_settings().evaluate.scorers
     if offline:
-        settings = scorers.offline(settings)
-    if any(getattr(settings, metric).backend != OFFLINE_BACKENDS[metric] for metric in MEANING):
-        from horogen.cli.logs import quiet_model_libraries
-
+        settings = evaluate_settings.offline(settings)
+    if any(getattr(settings, m.name).backend != m.offline_backend for m in metrics()):
         quiet_model_libraries()
-    result = scorers.score_texts(texts, scorers.build_scorers(settings))
+    result = score_texts(texts, build_scorers(settings))  # no requests, no corpus
     if as_json:
         typer.echo(json.dumps(result.summary.model_dump()))
         return
     table = Table("metric", "value", "backend", "what it is")
-    summary = result.summary.model_dump()
-    for metric, meaning in MEANING.items():
-        value = summary[metric]
-        shown = "n/a (one text)" if value is None else f"{value:.3f}"
-        table.add_row(metric, shown, result.backends[metric], meaning)
+    summary = result.summary.metric_values()
+    for metric in metrics():
+        value = summary[metric.name]
+        shown = f"{value:.3f}" if value is not None else _undefined(metric, result.summary.n)
+        table.add_row(metric.name, shown, result.backends[metric.name], metric.meaning)
     console.print(table)
     console.print(f"{result.summary.n} texts from {file}")
+
+
+def _undefined(metric: Metric, texts: int) -> str:
+    if metric.needs:
+        return f"n/a (needs {', '.join(sorted(metric.needs))})"
+    return "n/a (one text)" if texts == 1 else "n/a"
 
 
 @app.command("evaluate")
@@ -110,9 +122,9 @@ def evaluate_command(
     ] = None,
     lake: LakeOption = None,
 ) -> None:
-    """Generate with every strategy of the grid, score the texts on acceptability,
-    diversity and sentiment, log the report to MLflow (experiment horogen-evaluation) and
-    store the best strategy on the version.
+    """Generate with every strategy of the grid, score the texts on every metric
+    (acceptability, diversity, sentiment, …), log the report to MLflow (experiment
+    horogen-evaluation) and store the best strategy on the version.
 
     Example: horogen evaluate challenger --samples 8
     """
@@ -134,9 +146,9 @@ def evaluate_command(
     def shown(result: StrategyResult) -> None:
         scores = result.scores
         console.print(
-            f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "
-            f"{scores.acceptability:.3f}  diversity {scores.diversity or 0:.3f}  sentiment "
-            f"{scores.sentiment:.3f}  ({result.seconds_per_text * 1000:.0f} ms/text)",
+            f"  {result.strategy.label():<12} score {scores.score:.3f}  "
+            f"{metric_values(scores.metric_values())}  "
+            f"({result.seconds_per_text * 1000:.0f} ms/text)",
             highlight=False,
         )
 
@@ -150,16 +162,14 @@ def print_evaluation(record: EvaluationRecord) -> None:
     best, reference = record.scores, record.reference
     console.print(
         f"[bold]{record.model}[/bold]: best {record.strategy.label()} (score {best.score:.3f}, "
-        f"acceptability {best.acceptability:.3f}, diversity {best.diversity or 0:.3f}, "
-        f"sentiment {best.sentiment:.3f}), {record.strategies} strategies in "
+        f"{metric_values(best.metric_values(), ', ')}), {record.strategies} strategies in "
         f"{record.seconds:.0f} s",
         highlight=False,
     )
     if reference is not None:
         console.print(
-            f"reference (held-back texts): score {reference.score:.3f}, acceptability "
-            f"{reference.acceptability:.3f}, diversity {reference.diversity or 0:.3f}, "
-            f"sentiment {reference.sentiment:.3f}",
+            f"reference (held-back texts): score {reference.score:.3f}, "
+            f"{metric_values(reference.metric_values(), ', ')}",
             highlight=False,
         )
     console.print(f"MLflow run {record.run_id}", highlight=False)

@@ -16,9 +16,11 @@ from rich.table import Table
 from horogen import pipeline
 from horogen.cli.app import LakeOption, app, console, deployment_from, end_runs_on_sigterm
 from horogen.cli.collect import print_report
+from horogen.cli.evaluate import metric_values
 from horogen.cli.logs import progress_bars, quiet_model_libraries
 from horogen.collect.run import CollectionResult, site_today
 from horogen.deployment import Deployment
+from horogen.evaluate.metrics import names
 from horogen.mirror.run import MirrorServer
 from horogen.pipeline import ProcessingResult
 
@@ -86,7 +88,7 @@ def demo_command(
         rows = trained.record.fingerprint.rows
         console.print(f"registered version {trained.version} ({rows} texts)")
 
-    stage(5, "evaluate decoding strategies: acceptability, diversity, sentiment")
+    stage(5, f"evaluate decoding strategies: {', '.join(names())}")
     if trained:
         evaluation = pipeline.evaluate(trained.version, deployment=deployment, on_strategy=_shown)
         _print_evaluation(evaluation)
@@ -148,9 +150,8 @@ def _collect(deployment: Deployment, window: list[dt.date]) -> CollectionResult:
 def _shown(result: StrategyResult) -> None:
     scores = result.scores
     console.print(
-        f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "
-        f"{scores.acceptability:.3f}  diversity {scores.diversity or 0:.3f}  sentiment "
-        f"{scores.sentiment:.3f}",
+        f"  {result.strategy.label():<12} score {scores.score:.3f}  "
+        f"{metric_values(scores.metric_values())}",
         highlight=False,
     )
 
@@ -159,14 +160,14 @@ def _print_evaluation(record: EvaluationRecord) -> None:
     best, reference = record.scores, record.reference
     console.print(
         f"best: top_p {record.strategy.top_p:g}, temperature "
-        f"{record.strategy.temperature:g} (score {best.score:.3f}, acceptability "
-        f"{best.acceptability:.3f})",
+        f"{record.strategy.temperature:g} (score {best.score:.3f}, "
+        f"{metric_values(best.metric_values(), ', ')})",
         highlight=False,
     )
     if reference:
         console.print(
             f"reference (held-back real texts): score {reference.score:.3f}, "
-            f"acceptability {reference.acceptability:.3f}",
+            f"{metric_values(reference.metric_values(), ', ')}",
             highlight=False,
         )
 
@@ -188,7 +189,7 @@ def _summary(
         tags = champion.tags
         scores = ", ".join(
             f"{name} {tags[f'evaluation.{name}']}"
-            for name in ("acceptability", "diversity", "sentiment")
+            for name in names()
             if f"evaluation.{name}" in tags
         )
         table.add_row("champion", f"version {champion.version}: {scores}")

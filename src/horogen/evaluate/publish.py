@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from horogen.errors import ConfigError, HorogenError
+from horogen.evaluate.metrics import names
 from horogen.evaluate.promote import SCORE_TAG
 from horogen.evaluate.settings import PublishSettings
 from horogen.model.store import ResolvedModel
@@ -108,7 +109,7 @@ def model_card(model: ResolvedModel, repo_id: str) -> str:
         for key, value in sorted(version.metrics.items()):
             if key.startswith(("best_eval", "train_loss")):
                 lines.append(f"| {key} | {value:.4f} |")
-    for key in ("acceptability", "diversity", "sentiment"):
+    for key in names():
         if f"evaluation.{key}" in tags:
             lines.append(f"| evaluation {key} | {tags[f'evaluation.{key}']} |")
     if SCORE_TAG in tags:

@@ -12,11 +12,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from horogen.evaluate.metrics import names
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult
 from horogen.verdicts import ReaderVerdict
 
-#: The metrics of a set, in the order the report shows them.
-SHOWN = ("acceptability", "diversity", "sentiment", "score")
+#: The values of a set, in the order the report shows them: every metric, then the score.
+SHOWN = (*names(), "score")
 
 
 def log_evaluation(
@@ -76,7 +77,7 @@ def log_evaluation(
 
 
 def metrics(scores: Scores) -> dict[str, float]:
-    """The defined metrics of a set (a set of one has no diversity)."""
+    """The defined values of a set (a set of one has no diversity), the score last."""
     values = {name: getattr(scores, name) for name in SHOWN}
     return {name: float(value) for name, value in values.items() if value is not None}
 
@@ -122,8 +123,9 @@ def summary_table(evaluation: Evaluation) -> dict[str, list[Any]]:
 
 
 def heatmaps(evaluation: Evaluation) -> Any:
-    """A figure: one heatmap per metric over top_p (rows) × temperature (columns), cells
-    without a strategy left blank, the reference marked on each colour bar."""
+    """A figure: one heatmap per metric and one of the score, over top_p (rows) ×
+    temperature (columns), cells without a strategy left blank, the reference marked on
+    each colour bar."""
     import numpy as np
     from matplotlib.figure import Figure
 

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
-from horogen.evaluate.scorers import Scorers, ScoreSummary, score_texts
+from horogen.evaluate.metrics.values import MetricValues, with_metrics
+from horogen.evaluate.scorers.base import ScoringContext
+from horogen.evaluate.scoring import Scorers, ScoreSummary, score_texts
 from horogen.evaluate.settings import EvaluateSettings, WeightsSettings
 from horogen.model.generate import HoroscopeGenerator, requests_for
 from horogen.model.settings import GenerationSettings
@@ -29,34 +31,37 @@ log = logging.getLogger(__name__)
 EVALUATION_DATE = dt.date(2000, 1, 1)
 
 
-class TextRow(BaseModel):
-    """One generated text and its scores: a row of the per-text table."""
+TextRow = with_metrics(
+    "TextRow",
+    MetricValues,
+    module=__name__,
+    doc="One generated text and its value of each metric: a row of the per-text table.",
+    before={
+        "sign": (str, ...),
+        "category": (str, ...),
+        "sample": (int, ...),
+        "prompt": (str, ...),
+        "text": (str, ...),
+    },
+)
 
-    sign: str
-    category: str
-    sample: int
-    prompt: str
-    text: str
-    acceptability: float
-    diversity: float | None
-    sentiment: float
 
-
-class Scores(BaseModel):
-    """A set's three metrics and their weighted score."""
-
-    acceptability: float
-    diversity: float | None
-    sentiment: float
-    score: float
-    n: int
+class _Scored(MetricValues):
+    """What :data:`Scores` does besides holding values."""
 
     @classmethod
     def of(cls, summary: ScoreSummary, weights: WeightsSettings) -> Scores:
-        return cls(
-            **summary.model_dump(),
-            score=weights.score(summary.acceptability, summary.diversity, summary.sentiment),
-        )
+        values = summary.metric_values()
+        return cls(**values, score=weights.score(**values), n=summary.n)
+
+
+Scores = with_metrics(
+    "Scores",
+    _Scored,
+    module=__name__,
+    doc="A set's value of each metric and their weighted score.",
+    after={"score": (float, ...), "n": (int, ...)},
+)
 
 
 class StrategyResult(BaseModel):
@@ -125,7 +130,9 @@ def evaluate_model(
         started = time.perf_counter()
         texts = generator.generate(requests, strategy, seed=settings.seed)
         elapsed = time.perf_counter() - started
-        scored = score_texts([text.text for text in texts], scorers)
+        scored = score_texts(
+            [text.text for text in texts], scorers, ScoringContext(requests=requests)
+        )
         tokenizer = generator.backend.tokenizer
         tokens = sum(len(tokenizer(t.text, add_special_tokens=False)["input_ids"]) for t in texts)
         result = StrategyResult(
@@ -140,9 +147,7 @@ def evaluate_model(
                     sample=text.sample,
                     prompt=model.prompt(text.sign.value, text.category.value),
                     text=text.text,
-                    acceptability=row.acceptability,
-                    diversity=row.diversity,
-                    sentiment=row.sentiment,
+                    **row.metric_values(),
                 )
                 for text, row in zip(texts, scored.rows, strict=True)
             ],

@@ -2,116 +2,47 @@
 
 ``[evaluate.scorers.<metric>]`` chooses how each metric is measured: a model from the hub
 (or a local directory holding one) in production, an offline backend in the demo. In the
-environment: ``HOROGEN_EVALUATE__SCORERS__ACCEPTABILITY__BACKEND=orthography``.
+environment: ``HOROGEN_EVALUATE__SCORERS__ACCEPTABILITY__BACKEND=orthography``. Each
+metric's section and weight come from the metric (:mod:`horogen.evaluate.metrics`).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
-
+from horogen.evaluate.metrics import metrics, names
 from horogen.schema import Category
 
-#: The backends of each metric: hub models first, then the offline ones.
-AcceptabilityBackend = Literal["rucola", "orthography"]
-DiversityBackend = Literal["labse", "char-tfidf"]
-SentimentBackend = Literal["rubert", "lexicon"]
-#: The backends that need no model: the demo's, and what `horogen score --offline` uses.
-OFFLINE_BACKENDS = {
-    "acceptability": "orthography",
-    "diversity": "char-tfidf",
-    "sentiment": "lexicon",
-}
+ScorersSettings = create_model(
+    "ScorersSettings",
+    __config__=ConfigDict(extra="forbid"),
+    __module__=__name__,
+    __doc__="Each metric's backend and its options, one section per registered metric. Hub "
+    "models are loaded once and reused for every set.",
+    device=(
+        str,
+        Field(default="cpu", description="torch device of the hub backends: cpu, cuda, cuda:1 …"),
+    ),
+    **{
+        metric.name: (
+            metric.settings,
+            Field(default_factory=metric.settings, description=metric.meaning),
+        )
+        for metric in metrics()
+    },
+)
 
 
-class AcceptabilitySettings(BaseModel):
-    """Is a text acceptable Russian? Per text 0 or 1; per set the share of 1s."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    backend: AcceptabilityBackend = Field(
-        default="rucola",
-        description="rucola: the RuCoLA classifier in `model`; orthography (offline): every "
-        "word is in pymorphy3's Russian dictionary and every sentence starts with a "
-        "capital and ends with . ! ? or …",
+def offline(settings: ScorersSettings) -> ScorersSettings:
+    """The same settings with every metric on its offline backend."""
+    return settings.model_copy(
+        update={
+            metric.name: getattr(settings, metric.name).model_copy(
+                update={"backend": metric.offline_backend}
+            )
+            for metric in metrics()
+        }
     )
-    model: str = Field(
-        default="RussianNLP/ruRoBERTa-large-rucola",
-        description="rucola backend: a hub id or a local directory of a sequence classifier.",
-    )
-    acceptable_label: str | None = Field(
-        default=None,
-        description="rucola backend: the label (a value of the model's id2label) that means "
-        "acceptable. Unset: a label named `acceptable`, else for a two-label model with "
-        "transformers' generic names LABEL_0/LABEL_1 (the RuCoLA model's config names "
-        "none) LABEL_1, as RuCoLA and CoLA use 1 for acceptable; anything else is an error.",
-    )
-    batch_size: int = Field(default=16, ge=1, description="rucola backend: texts per forward.")
-    max_length: int = Field(default=512, ge=8, description="rucola backend: tokens kept.")
-
-
-class DiversitySettings(BaseModel):
-    """How different a set's texts are: 1 - mean cosine similarity between different texts."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    backend: DiversityBackend = Field(
-        default="labse",
-        description="labse: sentence embeddings from the sentence-transformers model in "
-        "`model`; char-tfidf (offline): TF-IDF vectors of character n-grams, which see "
-        "shared wording, not shared meaning.",
-    )
-    model: str = Field(
-        default="sentence-transformers/LaBSE",
-        description="labse backend: a hub id or a local sentence-transformers directory.",
-    )
-    batch_size: int = Field(default=32, ge=1, description="labse backend: texts per forward.")
-    ngram_min: int = Field(default=2, ge=1, description="char-tfidf: shortest n-gram.")
-    ngram_max: int = Field(default=4, ge=1, description="char-tfidf: longest n-gram.")
-
-    @model_validator(mode="after")
-    def _ngram_range(self) -> DiversitySettings:
-        if self.ngram_min > self.ngram_max:
-            raise ValueError(f"ngram_min {self.ngram_min} > ngram_max {self.ngram_max}")
-        return self
-
-
-class SentimentSettings(BaseModel):
-    """Is a text non-negative? Per text 0 (negative) or 1 (neutral or positive)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    backend: SentimentBackend = Field(
-        default="rubert",
-        description="rubert: the sentiment classifier in `model`; lexicon (offline): "
-        "horogen's list of positive and negative Russian lemmas, counted over pymorphy3 "
-        "lemmas with negation (не, нет, ни, без, избегать) flipping the next words.",
-    )
-    model: str = Field(
-        default="seara/rubert-base-cased-russian-sentiment",
-        description="rubert backend: a hub id or a local directory of a sequence classifier.",
-    )
-    negative_label: str = Field(
-        default="negative",
-        description="rubert backend: the label (a value of the model's id2label, any case) "
-        "that means negative; every other label counts as non-negative.",
-    )
-    batch_size: int = Field(default=16, ge=1, description="rubert backend: texts per forward.")
-    max_length: int = Field(default=512, ge=8, description="rubert backend: tokens kept.")
-
-
-class ScorersSettings(BaseModel):
-    """The three metrics' backends. Hub models are loaded once and reused for every set."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    device: str = Field(
-        default="cpu", description="torch device of the hub backends: cpu, cuda, cuda:1 …"
-    )
-    acceptability: AcceptabilitySettings = AcceptabilitySettings()
-    diversity: DiversitySettings = DiversitySettings()
-    sentiment: SentimentSettings = SentimentSettings()
 
 
 class GridSettings(BaseModel):
@@ -144,30 +75,47 @@ class GridSettings(BaseModel):
         return self
 
 
-class WeightsSettings(BaseModel):
-    """How the three metrics add up to a strategy's score (a weighted mean)."""
+class _Weights(BaseModel):
+    """What :data:`WeightsSettings` does with its weights."""
 
     model_config = ConfigDict(extra="forbid")
 
-    acceptability: float = Field(default=0.5, ge=0)
-    diversity: float = Field(default=0.25, ge=0)
-    sentiment: float = Field(default=0.25, ge=0)
-
     @model_validator(mode="after")
-    def _some_weight(self) -> WeightsSettings:
-        if self.acceptability + self.diversity + self.sentiment <= 0:
+    def _some_weight(self) -> _Weights:
+        if sum(self.model_dump().values()) <= 0:
             raise ValueError("at least one weight must be positive")
         return self
 
-    def score(self, acceptability: float, diversity: float | None, sentiment: float) -> float:
-        """The weighted mean of the metrics (a missing diversity counts as 0)."""
-        total = self.acceptability + self.diversity + self.sentiment
-        weighted = (
-            self.acceptability * acceptability
-            + self.diversity * (diversity or 0.0)
-            + self.sentiment * sentiment
+    def score(self, *ordered: float | None, **named: float | None) -> float:
+        """The weighted mean of a set's metric values, given by name
+        (``score(**scores.metric_values())``) or every one in the registry's order; a
+        missing value (None: undefined for the set) counts as 0."""
+        metric_names = names()
+        if ordered and not named and len(ordered) == len(metric_names):
+            values = dict(zip(metric_names, ordered, strict=True))
+        elif not ordered and set(named) == set(metric_names):
+            values = named
+        else:
+            raise TypeError(f"score() takes a value for each of {', '.join(metric_names)}")
+        weights = self.model_dump()
+        total = sum(weights.values())
+        return sum(weights[name] * (value or 0.0) for name, value in values.items()) / total
+
+
+WeightsSettings = create_model(
+    "WeightsSettings",
+    __base__=_Weights,
+    __module__=__name__,
+    __doc__="How the metrics add up to a strategy's score (a weighted mean): one weight per "
+    "registered metric, by default the metric's own.",
+    **{
+        metric.name: (
+            float,
+            Field(default=metric.weight, ge=0, description=f"weight of {metric.name}"),
         )
-        return weighted / total
+        for metric in metrics()
+    },
+)
 
 
 class EvaluateSettings(BaseModel):

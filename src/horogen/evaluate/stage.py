@@ -17,7 +17,7 @@ from horogen.evaluate import promote
 from horogen.evaluate.grid import strategies
 from horogen.evaluate.report import log_evaluation
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
-from horogen.evaluate.scorers import Scorers, build_scorers
+from horogen.evaluate.scoring import Scorers, build_scorers
 from horogen.evaluate.settings import EvaluateSettings, PublishSettings
 from horogen.model import registry
 from horogen.model.generate import HoroscopeGenerator

@@ -1,25 +1,7 @@
-"""The three metrics of generated texts, each with hub and offline backends.
+"""The backends of the built-in metrics: one :class:`~horogen.evaluate.scorers.base.Scorer`
+interface, hub backends (RuCoLA, LaBSE, rubert-sentiment; torch is imported only when one is
+chosen) and offline ones (orthography, character n-grams, a lexicon).
 
-Build the scorers once (hub models load then) and score as many sets as needed::
-
-    scorers = build_scorers(settings.evaluate.scorers)
-    result = score_texts(texts, scorers)   # result.rows: one per text; result.summary
+Which backends a metric has is declared by its module in :mod:`horogen.evaluate.metrics`;
+scoring a set with every metric is :func:`horogen.evaluate.scoring.score_texts`.
 """
-
-from horogen.evaluate.scorers.base import METRICS, Metric, Scorer, Scorers
-from horogen.evaluate.scorers.build import BACKENDS, build_scorers, offline
-from horogen.evaluate.scorers.score import ScoreResult, ScoreSummary, TextScores, score_texts
-
-__all__ = [
-    "BACKENDS",
-    "METRICS",
-    "Metric",
-    "ScoreResult",
-    "ScoreSummary",
-    "Scorer",
-    "Scorers",
-    "TextScores",
-    "build_scorers",
-    "offline",
-    "score_texts",
-]

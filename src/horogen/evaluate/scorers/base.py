@@ -1,44 +1,53 @@
-"""What a scorer is: one metric, one value per text of a set.
+"""What a scorer is: one metric's backend, one value per text of a set.
 
-Every metric is defined so that a set's value is the mean of its texts' values:
-acceptability and sentiment are 0 or 1 per text, and a text's diversity is 1 minus its
-mean similarity to the other texts of its set.
+A scorer is built once (a hub model loads then) and scores many sets. What a set was made
+for travels beside its texts as a :class:`ScoringContext`: the requests evaluation
+generated the texts for, the training corpus of the version. ``horogen score`` has
+neither; a metric that needs one of them (:attr:`horogen.evaluate.metrics.Metric.needs`)
+is then left undefined instead of being asked.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal, Protocol
 
-Metric = Literal["acceptability", "diversity", "sentiment"]
-METRICS: tuple[Metric, ...] = ("acceptability", "diversity", "sentiment")
+from horogen.schema import Category
+from horogen.signs import Sign
+
+#: What a set's context may hold.
+Need = Literal["requests", "corpus"]
 
 
-class Scorer(ABC):
-    """Scores a set of texts; built once (a hub model loads then) and reused for many sets."""
+class Request(Protocol):
+    """What a text was written for (evaluation passes
+    :class:`horogen.model.generate.TextRequest`)."""
 
-    metric: ClassVar[Metric]
-    #: The backend's name, as in the settings (``rucola``, ``orthography`` …).
-    backend: ClassVar[str]
-
-    @abstractmethod
-    def score(self, texts: Sequence[str]) -> list[float]:
-        """One value in 0..1 per text, in order (NaN where the metric is undefined: the
-        diversity of a set of one)."""
+    sign: Sign
+    category: Category
+    date: dt.date
 
 
 @dataclass(frozen=True)
-class Scorers:
-    """One scorer per metric."""
+class ScoringContext:
+    """What a set of texts was made for, where known."""
 
-    acceptability: Scorer
-    diversity: Scorer
-    sentiment: Scorer
+    #: The request of each text, in the texts' order (sign, category, date).
+    requests: Sequence[Request] | None = None
+    #: The training texts of the version that wrote them.
+    corpus: Sequence[str] | None = None
 
-    def __iter__(self) -> Iterator[Scorer]:
-        return iter((self.acceptability, self.diversity, self.sentiment))
+    def has(self, need: Need) -> bool:
+        return getattr(self, need) is not None
 
-    def backends(self) -> dict[Metric, str]:
-        return {scorer.metric: scorer.backend for scorer in self}
+
+class Scorer(ABC):
+    """Scores a set of texts; built once and reused for many sets."""
+
+    @abstractmethod
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
+        """One value in 0..1 per text, in order (NaN where the metric is undefined: the
+        diversity of a set of one)."""

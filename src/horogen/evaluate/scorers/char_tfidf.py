@@ -7,25 +7,21 @@ look diverse to it, where LaBSE would not be fooled.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from horogen.evaluate.scorers.base import Metric, Scorer
+from horogen.evaluate.scorers.base import Scorer, ScoringContext
 from horogen.evaluate.scorers.diversity import per_text_diversity
 
 
 class CharTfidfDiversityScorer(Scorer):
     """The vectorizer is fitted on each set it scores: IDF weights come from that set."""
 
-    metric: ClassVar[Metric] = "diversity"
-    backend: ClassVar[str] = "char-tfidf"
-
     def __init__(self, ngram_min: int = 2, ngram_max: int = 4) -> None:
         self.ngram_range = (ngram_min, ngram_max)
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         return per_text_diversity(self.similarity(texts))
 
     def similarity(self, texts: Sequence[str]) -> np.ndarray:

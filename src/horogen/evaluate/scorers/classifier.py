@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any
 
 import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from horogen.evaluate.scorers import hub
-from horogen.evaluate.scorers.base import Metric, Scorer
+from horogen.evaluate.scorers.base import Scorer, ScoringContext
 from horogen.evaluate.scorers.labels import acceptable_index, negative_index
 
 
@@ -19,7 +19,7 @@ class SequenceClassifier:
     """A tokenizer and a classifier from one hub id or directory, run in batches."""
 
     def __init__(
-        self, metric: Metric, model: str, *, batch_size: int, max_length: int, device: str
+        self, metric: str, model: str, *, batch_size: int, max_length: int, device: str
     ) -> None:
         self.tokenizer = hub.load(metric, model, AutoTokenizer.from_pretrained)
         self.model = hub.load(metric, model, AutoModelForSequenceClassification.from_pretrained)
@@ -27,6 +27,18 @@ class SequenceClassifier:
         self.device = device
         self.batch_size = batch_size
         self.max_length = max_length
+
+    @classmethod
+    def of(cls, metric: str, section: Any, device: str) -> SequenceClassifier:
+        """The classifier a metric's settings section names: its ``model``, ``batch_size``
+        and ``max_length``."""
+        return cls(
+            metric,
+            section.model,
+            batch_size=section.batch_size,
+            max_length=section.max_length,
+            device=device,
+        )
 
     @property
     def id2label(self) -> dict[int, str]:
@@ -56,26 +68,20 @@ class SequenceClassifier:
 class RucolaScorer(Scorer):
     """Acceptability from a RuCoLA classifier: 1 when the acceptable class is the likeliest."""
 
-    metric: ClassVar[Metric] = "acceptability"
-    backend: ClassVar[str] = "rucola"
-
     def __init__(self, classifier: SequenceClassifier, acceptable_label: str | None) -> None:
         self.classifier = classifier
         self.acceptable = acceptable_index(classifier.id2label, acceptable_label)
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         return [float(label == self.acceptable) for label in self.classifier.predict(texts)]
 
 
 class RubertSentimentScorer(Scorer):
     """Sentiment from a classifier: 0 when the negative class is the likeliest, else 1."""
 
-    metric: ClassVar[Metric] = "sentiment"
-    backend: ClassVar[str] = "rubert"
-
     def __init__(self, classifier: SequenceClassifier, negative_label: str) -> None:
         self.classifier = classifier
         self.negative = negative_index(classifier.id2label, negative_label)
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         return [float(label != self.negative) for label in self.classifier.predict(texts)]

@@ -1,4 +1,8 @@
-"""Loading hub models (by hub id or from a local directory) for the hub backends."""
+"""Loading hub models (by hub id or from a local directory) for the hub backends.
+
+A model that cannot be loaded is a :class:`ModelLoadError` naming the setting to change;
+:func:`horogen.evaluate.scoring.build_scorers` adds the metric's offline backend to it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from pathlib import Path
 from typing import TypeVar
 
 from horogen.errors import ModelLoadError
-from horogen.evaluate.settings import OFFLINE_BACKENDS
 
 T = TypeVar("T")
 
@@ -40,7 +43,5 @@ def load(metric: str, model: str, loader: Callable[[str], T]) -> T:
 def _message(metric: str, model: str, reason: str) -> str:
     return (
         f"cannot load the {metric} model {model!r}: {reason.rstrip('.')}. Set "
-        f"{setting_name(metric, 'model')} to a hub id or a model directory, or "
-        f"{setting_name(metric, 'backend')} to {OFFLINE_BACKENDS[metric]!r} to score "
-        "without a model."
+        f"{setting_name(metric, 'model')} to a hub id or a model directory"
     )

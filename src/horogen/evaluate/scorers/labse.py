@@ -4,20 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
 
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
 from horogen.evaluate.scorers import hub
-from horogen.evaluate.scorers.base import Metric, Scorer
+from horogen.evaluate.scorers.base import Scorer, ScoringContext
 from horogen.evaluate.scorers.diversity import per_text_diversity
 
 
 class EmbeddingDiversityScorer(Scorer):
-    metric: ClassVar[Metric] = "diversity"
-    backend: ClassVar[str] = "labse"
-
     def __init__(self, model: str, *, batch_size: int, device: str) -> None:
         self.encoder = hub.load(
             "diversity", model, lambda ref: SentenceTransformer(ref, device=device)
@@ -34,6 +30,6 @@ class EmbeddingDiversityScorer(Scorer):
             show_progress_bar=False,
         )
 
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         embeddings = self.embed(texts)
         return per_text_diversity(embeddings @ embeddings.T)

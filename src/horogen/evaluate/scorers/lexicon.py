@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import ClassVar
 
-from horogen.evaluate.scorers.base import Metric, Scorer
+from horogen.evaluate.scorers.base import Scorer, ScoringContext
 from horogen.evaluate.scorers.russian import is_word, lemma, tokens
 
 
@@ -70,8 +69,5 @@ def polarity(text: str, lex: Lexicon | None = None) -> int:
 class LexiconSentimentScorer(Scorer):
     """Sentiment from the lexicon: 0 when a text's polarity is below 0, else 1."""
 
-    metric: ClassVar[Metric] = "sentiment"
-    backend: ClassVar[str] = "lexicon"
-
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         return [0.0 if polarity(text) < 0 else 1.0 for text in texts]

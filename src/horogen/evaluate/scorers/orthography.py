@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import ClassVar
 
 from razdel import sentenize
 
-from horogen.evaluate.scorers.base import Metric, Scorer
+from horogen.evaluate.scorers.base import Scorer, ScoringContext
 from horogen.evaluate.scorers.russian import is_known, is_russian_word, is_word, tokens, words
 
 #: What may close a sentence, and what may follow that mark (closing quotes, brackets).
@@ -76,8 +75,5 @@ def _lowercase_after_end(parts: list[str]) -> bool:
 class OrthographyScorer(Scorer):
     """Acceptability as an orthography check: 1 when ``problems(text)`` is empty."""
 
-    metric: ClassVar[Metric] = "acceptability"
-    backend: ClassVar[str] = "orthography"
-
-    def score(self, texts: Sequence[str]) -> list[float]:
+    def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         return [0.0 if problems(text) else 1.0 for text in texts]
