@@ -28,6 +28,32 @@ def raw_path(day: dt.date, source: str) -> str:
     return f"raw/date={day.isoformat()}/{source}.csv"
 
 
+def pages_prefix(day: dt.date, source: str) -> str:
+    """The page archive of a source-day: every response fetched for it, with its record."""
+    return f"pages/date={day.isoformat()}/{source}"
+
+
+def page_body_path(day: dt.date, source: str, digest: str, suffix: str) -> str:
+    """An archived body, named by its SHA-256 (the same bytes are stored once a day)."""
+    return f"{pages_prefix(day, source)}/bodies/{digest}.{suffix}.gz"
+
+
+def fetch_record_path(day: dt.date, source: str, stamp: str, name: str) -> str:
+    """The record of one fetch (URL, final URL, status, headers, when, which body)."""
+    return f"{pages_prefix(day, source)}/fetches/{stamp}-{name}.json"
+
+
+def run_record_path(day: dt.date, source: str, run: str) -> str:
+    """The record of one collection run of a source-day: its fetches, in order, and errors."""
+    return f"{pages_prefix(day, source)}/runs/{run}.json"
+
+
+def legacy_raw_path(day: dt.date, source: str) -> str:
+    """The raw partition a source-day had before its first archived run (collected before
+    the archive existed): what replaying the archive starts from."""
+    return f"{pages_prefix(day, source)}/legacy.csv"
+
+
 def quarantine_path(day: dt.date, source: str, name: str, suffix: str) -> str:
     """Where a page that could not be parsed is kept (``suffix``: ``html``, ``xml``, ``json``)."""
     return f"quarantine/date={day.isoformat()}/{source}/{name}.{suffix}"

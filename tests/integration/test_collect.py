@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import signal
 import subprocess
@@ -137,7 +138,10 @@ def test_an_empty_text_is_quarantined_and_the_rest_kept(lake, mirror):
         assert Sign.LEO not in {row["sign"] for row in rows(lake, report.source)}
     reason = lake.read_json(f"quarantine/date={DAY}/74ru/daily.json")
     assert reason["reasons"] == ["leo/general: empty text"]
-    assert lake.exists(f"quarantine/date={DAY}/rambler/leo.html")
+    leo = lake.read_json(f"quarantine/date={DAY}/rambler/leo.json")  # points to the archive
+    assert leo["page"].startswith(f"pages/date={DAY}/rambler/bodies/")
+    assert "<h1" in gzip.decompress(lake.read_bytes(leo["page"])).decode()
+    assert not lake.exists(f"quarantine/date={DAY}/rambler/leo.html")  # no copy
 
 
 def test_an_adapter_crash_is_quarantined_and_the_run_goes_on(lake, mirror, monkeypatch):
@@ -279,21 +283,42 @@ def test_a_slow_site_is_waited_for(lake, mirror):
     assert result.reports[0].duration_s >= 0.3
 
 
-def test_a_changed_layout_is_quarantined_with_the_reason(lake, mirror):
+def test_a_changed_layout_degrades_to_the_fallback_visibly(lake, mirror, tmp_path):
+    current = Lake(str(tmp_path / "current"))
+    collect(settings_for(current, mirror), [DAY], sources=["newsler"])
     mirror.faults.set("newsler", layout="changed")
     result = collect(settings_for(lake, mirror), [DAY], sources=["newsler"])
 
     report = result.reports[0]
-    assert report.status == "failed" and report.quarantined == 8 and report.records == 0
-    assert not lake.exists(raw_path(DAY, "newsler"))
+    assert report.status == "partial" and report.quarantined == 8
+    # every text the selectors read from the current layout, but the one too short for
+    # the fallback to take for a horoscope (the test's stand-in for an empty item)
+    assert report.records == 95
+    assert report.extraction == "fallback" and len(report.fallback) == 95
+    saved = lake.read_json(f"reports/collect/date={DAY}/newsler.json")
+    assert saved["extraction"] == "fallback"
+    fallback = {(r["sign"], r["category"], r["text"]) for r in rows(lake, "newsler")}
+    assert fallback < {(r["sign"], r["category"], r["text"]) for r in rows(current, "newsler")}
     quarantined = lake.files(f"quarantine/date={DAY}/newsler")
-    assert len(quarantined) == 16  # a page and its reason for each of the 8 categories
+    assert len(quarantined) == 8  # a record for each of the 8 categories, no page copies
     reason = lake.read_json(f"quarantine/date={DAY}/newsler/love.json")
     assert reason["url"] == "https://www.newsler.ru/horoscope/love"
     assert reason["fetched_url"] == f"{mirror.url}/newsler/horoscope/love"
-    assert reason["reasons"] and "selector" in reason["reasons"][0].lower()
-    page = lake.read_bytes(f"quarantine/date={DAY}/newsler/love.html").decode()
+    assert reason["reasons"] and "found by the fallback" in reason["reasons"][0]
+    assert "selector" in reason["reasons"][0].lower()
+    page = gzip.decompress(lake.read_bytes(reason["page"])).decode()
     assert "<html" in page.lower()
+
+
+def test_a_changed_layout_the_fallback_cannot_read_is_quarantined_with_the_reason(lake, mirror):
+    mirror.faults.set("rambler", layout="changed")  # the text is only in a script's JSON
+    report = collect(settings_for(lake, mirror), [DAY], sources=["rambler"]).reports[0]
+
+    assert report.status == "failed" and report.quarantined == 12 and report.records == 0
+    assert not lake.exists(raw_path(DAY, "rambler"))
+    reason = lake.read_json(f"quarantine/date={DAY}/rambler/leo.json")
+    assert "matched nothing" in reason["reasons"][0]
+    assert "nor did the fallback find a text block" in reason["reasons"][0]
 
 
 def test_the_older_layouts_still_parse(lake, mirror):

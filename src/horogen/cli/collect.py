@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -172,7 +173,8 @@ def parse_command(
         str,
         typer.Argument(
             help="A saved page: a local file, or a path in the lake such as "
-            "quarantine/date=2026-11-25/newsler/love.html."
+            "quarantine/date=2026-11-25/newsler/love.json (a quarantined page) or "
+            "pages/date=2026-11-25/newsler/bodies/….html.gz (an archived one)."
         ),
     ],
     date: Annotated[
@@ -230,7 +232,7 @@ def parse_command(
     )
     page = Page(request=request, url=request.url, body=body, collected_at=dt.datetime.now(dt.UTC))
     try:
-        parsed = adapter.parse(page)
+        parsed = adapter.extract(page)
     except LayoutChanged as error:
         raise LayoutChanged(f"cannot parse {file} as {source}: {error}") from None
     stated = sorted({record.date for record in parsed.records} - {request.day})
@@ -258,19 +260,26 @@ def _sign_option(value: str | None) -> Sign | None:
 
 def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
     """The page's text and the quarantine record beside it (``{}`` when there is none),
-    from a local file or else from the lake."""
+    from a local file or else from the lake: a quarantined page (its ``.json`` record, or
+    the page's name beside it, read from the archive the record points to) or an archived
+    body (``pages/…/bodies/….html.gz``)."""
     local = Path(file)
     if local.is_file():
         record = local.with_suffix(".json")
         saved = json.loads(record.read_text()) if record.is_file() else {}
-        return decode_page(local.read_bytes()), saved
-    if not lake.exists(file):
+        return decode_page(_unzipped(local.name, local.read_bytes())), saved
+    record_path = str(Path(file).with_suffix(".json"))
+    saved = lake.read_json(record_path) if lake.exists(record_path) else {}
+    page = saved.get("page") if file.endswith(".json") or not lake.exists(file) else file
+    if not page or not lake.exists(page):
         raise typer.BadParameter(
             f"{file} is neither a file nor in the lake {lake.uri}", param_hint="FILE"
         )
-    record_path = str(Path(file).with_suffix(".json"))
-    saved = lake.read_json(record_path) if lake.exists(record_path) else {}
-    return decode_page(lake.read_bytes(file)), saved
+    return decode_page(_unzipped(page, lake.read_bytes(page))), saved
+
+
+def _unzipped(name: str, data: bytes) -> bytes:
+    return gzip.decompress(data) if name.endswith(".gz") else data
 
 
 def _saved_day(saved: dict[str, Any]) -> dt.date | None:
