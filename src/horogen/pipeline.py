@@ -26,7 +26,7 @@ from horogen.collect.run import CollectionResult, SourceReport, collect
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings, load_settings
 from horogen.errors import HorogenError
-from horogen.lake import processed_path, report_path
+from horogen.lake import processed_path
 from horogen.process.run import process_days
 
 Record = dict[str, Any]
@@ -60,31 +60,21 @@ def collect_days(
     on_day_done: Callable[[dt.date], None] | None = None,
 ) -> Record:
     """Collect ``days`` from ``sources`` (default: all). A source-day collected before
-    (its report says ``ok``) is kept as it is unless ``refresh``: a rerun fetches only what
-    is missing. Never raises because a site failed: the record (and each source-day's
-    report in the lake) says what failed; :func:`check_collection` applies the threshold."""
+    (its report says ``ok``) is kept as it is unless ``refresh`` (the collect stage's
+    rule, as for ``horogen collect``): a rerun fetches only what is missing. Never raises
+    because a site failed: the record (and each source-day's report in the lake) says what
+    failed; :func:`check_collection` applies the threshold."""
     settings = settings or load_settings()
-    lake = settings.open_lake()
     wanted = list(sources or source_names(settings))
-    todo: dict[tuple[dt.date, ...], list[str]] = {}
-    kept: list[Record] = []
-    for source in wanted:
-        missing = []
-        for day in map(day_of, days):
-            previous = _report(lake, source, day)
-            if previous is not None and previous.get("status") == "ok" and not refresh:
-                kept.append(previous | {"kept": True})
-            else:
-                missing.append(day)
-        if missing:
-            todo.setdefault(tuple(missing), []).append(source)
-    reports: list[SourceReport] = []
-    seconds = 0.0
-    for pending, names in todo.items():
-        result = collect(settings, list(pending), sources=names, on_day_done=on_day_done)
-        reports += result.reports
-        seconds += result.seconds
-    collected = [report.to_json() for report in reports]
+    result = collect(
+        settings,
+        [day_of(day) for day in days],
+        sources=wanted,
+        refresh=refresh,
+        on_day_done=on_day_done,
+    )
+    kept = [report.to_json() for report in result.reports if report.kept]
+    collected = [report.to_json() for report in result.reports if not report.kept]
     return {
         "days": sorted({str(day_of(day)) for day in days}),
         "reports": collected + kept,
@@ -94,7 +84,7 @@ def collect_days(
         "failed": sorted(
             f"{r['source']} {r['date']}" for r in collected if r["status"] == "failed"
         ),
-        "seconds": round(seconds, 1),
+        "seconds": round(result.seconds, 1),
     }
 
 
@@ -287,17 +277,7 @@ def precompute(day: str | dt.date | None = None, *, settings: Settings | None = 
 
 def source_report(report: Record) -> SourceReport:
     """A report of :func:`collect_days`'s record as the collector made it."""
-    fields = {name: report[name] for name in SourceReport.__dataclass_fields__ if name in report}
-    return SourceReport(**(fields | {"date": day_of(report["date"])}))
-
-
-def _report(lake: Any, source: str, day: dt.date) -> Record | None:
-    """The saved report of ``source`` on ``day``, if it was collected before."""
-    path = report_path("collect", day, source)
-    try:
-        return lake.read_json(path) if lake.exists(path) else None
-    except (HorogenError, ValueError):
-        return None
+    return SourceReport.from_json(report)
 
 
 def _data_end(window: str) -> dt.date | None:

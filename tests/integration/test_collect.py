@@ -109,7 +109,8 @@ def test_collecting_a_day_twice_gives_the_same_rows(lake, mirror):
     settings = settings_for(lake, mirror)
     collect(settings, [DAY])
     first = {source: rows(lake, source) for source in EXPECTED_RECORDS}
-    collect(settings, [DAY])
+    again = collect(settings, [DAY], refresh=True)
+    assert not any(report.kept for report in again.reports)
     assert {source: rows(lake, source) for source in EXPECTED_RECORDS} == first
     assert lake.files(f"raw/date={DAY}") == sorted(
         raw_path(DAY, source) for source in EXPECTED_RECORDS
@@ -167,7 +168,7 @@ def test_a_dead_site_fails_alone_and_keeps_what_the_lake_had(lake, mirror):
     mirror.log.clear()
 
     mirror.faults.set("74ru", status=500)
-    result = collect(settings, [DAY])
+    result = collect(settings, [DAY], refresh=True)
 
     by_source = {r.source: r for r in result.reports}
     assert by_source["74ru"].status == "failed"
@@ -343,7 +344,7 @@ def test_a_partial_failure_is_merged_into_what_the_lake_had(lake, mirror):
     complete = rows(lake, "newsler")
 
     mirror.faults.set("newsler", status=500, times=3)  # three of the eight pages fail
-    report = collect(settings, [DAY], sources=["newsler"]).reports[0]
+    report = collect(settings, [DAY], sources=["newsler"], refresh=True).reports[0]
 
     assert report.status == "partial" and report.written == "merged"
     assert report.records == 96 - 3 * 12 and len(report.errors) == 3
@@ -369,7 +370,7 @@ def test_a_rerun_of_a_partial_day_keeps_unchanged_records_and_takes_changed_ones
 
     TEXTS.prefix = "Обновлено. "  # the site edited its texts
     mirror.faults.set("newsler", status=500, times=1)
-    collect(settings, [DAY], sources=["newsler"])
+    collect(settings, [DAY], sources=["newsler"], refresh=True)
     texts = [row["text"] for row in rows(lake, "newsler")]
     assert len(texts) == 96  # the page that failed keeps what the lake had
     assert sum(text.startswith("Обновлено. ") for text in texts) == 96 - 12
@@ -402,7 +403,7 @@ def test_a_collection_killed_while_writing_leaves_the_partition_as_it_was(lake, 
     folder = Path(lake.root) / "raw" / f"date={DAY}"
     TEXTS.prefix = "Новый выпуск. "  # what this run collects differs from what the lake has
 
-    command = ["collect", "--date", str(DAY), "-s", "rambler", "--lake", lake.uri]
+    command = ["collect", "--date", str(DAY), "-s", "rambler", "--refresh", "--lake", lake.uri]
     process = subprocess.Popen(
         [sys.executable, str(HELD_WRITE), "rambler.csv", *command, "--mirror", mirror.url],
         stdout=subprocess.DEVNULL,
@@ -419,7 +420,7 @@ def test_a_collection_killed_while_writing_leaves_the_partition_as_it_was(lake, 
 
     assert lake.read_bytes(raw_path(DAY, "rambler")) == before
     assert lake.files(f"raw/date={DAY}") == [raw_path(DAY, "rambler")]  # no half file shows
-    collect(settings, [DAY], sources=["rambler"])  # the same run, not killed, replaces it
+    collect(settings, [DAY], sources=["rambler"], refresh=True)  # not killed, it replaces it
     assert all(row["text"].startswith("Новый выпуск.") for row in rows(lake, "rambler"))
 
 

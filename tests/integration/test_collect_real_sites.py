@@ -45,7 +45,15 @@ def mirror(live):
 
 def settings_for(lake: Lake, mirror: MirrorServer, **base_urls: str) -> Settings:
     urls = {source: f"{mirror.url}/{source}" for source in SOURCES} | base_urls
-    fast = {"retries": 1, "backoff_base": 0.01, "backoff_max": 0.05, "read_timeout": 5.0}
+    # the mirror stands for the real sites here; their politeness has its own tests
+    fast = {
+        "retries": 1,
+        "backoff_base": 0.01,
+        "backoff_max": 0.05,
+        "read_timeout": 5.0,
+        "min_interval": 0,
+        "concurrency_per_site": 4,
+    }
     return load_settings(lake=lake.uri, collect={"base_urls": urls, **fast})
 
 

@@ -78,10 +78,19 @@ def collect_command(
         list[str] | None,
         typer.Option("--source", "-s", help="Collect only this source (repeatable)."),
     ] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh",
+            help="Fetch again the source-days already collected ok (default: keep them, so "
+            "a rerun of a killed backfill fetches only what it had not finished).",
+        ),
+    ] = False,
     lake: LakeOption = None,
     mirror: MirrorOption = None,
 ) -> None:
-    """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv.
+    """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv, every
+    page fetched archived under pages/date=…/<source>/.
 
     Exits with code 1 when at least collect.failure_threshold of the source-days failed
     (default: half; a day no source serves counts as failed), 5 when fewer failed.
@@ -94,7 +103,7 @@ def collect_command(
         )
     settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
     days = days_between(date, start, end, today=site_today(settings.collect))
-    result = run_collection(settings, days, source)
+    result = run_collection(settings, days, source, refresh=refresh)
     print_report(result)
     console.print(f"lake: {settings.open_lake().url()}")
     threshold = settings.collect.failure_threshold
@@ -115,16 +124,20 @@ def collect_command(
 
 
 def run_collection(
-    settings: Settings, days: list[dt.date], sources: list[str] | None
+    settings: Settings, days: list[dt.date], sources: list[str] | None, *, refresh: bool
 ) -> CollectionResult:
     """Collect with a progress bar when there is more than one day."""
     if len(days) == 1 or not logs.progress_bars():
-        return collect(settings, days, sources=sources)
+        return collect(settings, days, sources=sources, refresh=refresh)
     columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("days", total=len(days))
         return collect(
-            settings, days, sources=sources, on_day_done=lambda _: progress.advance(task)
+            settings,
+            days,
+            sources=sources,
+            refresh=refresh,
+            on_day_done=lambda _: progress.advance(task),
         )
 
 
@@ -143,7 +156,8 @@ def print_report(result: CollectionResult) -> None:
     statuses: dict[str, dict[str, int]] = {}
     for report in result.reports:
         counts = statuses.setdefault(report.source, {})
-        counts[report.status] = counts.get(report.status, 0) + 1
+        status = "kept" if report.kept else report.status
+        counts[status] = counts.get(status, 0) + 1
     table = Table("source", "days", "pages", "records", "quarantined", "errors", "busy s")
     for name, total in totals.items():
         days = ", ".join(f"{count} {status}" for status, count in statuses[name].items())

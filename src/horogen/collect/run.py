@@ -33,7 +33,7 @@ from horogen.collect.replay import Status, Written, partition_bytes, public_url,
 from horogen.collect.settings import CollectSettings
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings
-from horogen.errors import ConfigError, FetchError, SiteGivenUp
+from horogen.errors import ConfigError, FetchError, HorogenError, SiteGivenUp
 from horogen.lake import Lake, legacy_raw_path, quarantine_path, raw_path, report_path
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,24 @@ class SourceReport:
     extraction: Extraction = "selectors"
     fallback: list[str] = field(default_factory=list)
     run: str | None = None  # the archived run (pages/date=D/<source>/runs/<run>.json)
+    kept: bool = False  # collected ok before and not asked again (no ``refresh``)
 
     def to_json(self) -> dict[str, object]:
         return asdict(self) | {"date": self.date.isoformat()}
+
+    @classmethod
+    def from_json(cls, saved: dict[str, object]) -> SourceReport:
+        fields = {name: saved[name] for name in cls.__dataclass_fields__ if name in saved}
+        return cls(**(fields | {"date": dt.date.fromisoformat(str(saved["date"]))}))
+
+
+def saved_report(lake: Lake, source: str, day: dt.date) -> SourceReport | None:
+    """The report a run saved for the source-day, if there is a readable one."""
+    path = report_path("collect", day, source)
+    try:
+        return SourceReport.from_json(lake.read_json(path)) if lake.exists(path) else None
+    except (HorogenError, ValueError, TypeError, KeyError):
+        return None
 
 
 def site_today(settings: CollectSettings) -> dt.date:
@@ -355,10 +370,12 @@ async def collect_async(
     days: Sequence[dt.date],
     *,
     sources: Sequence[str] | None = None,
+    refresh: bool = False,
     on_day_done: Callable[[dt.date], None] | None = None,
 ) -> CollectionResult:
     """Collect ``days`` from ``sources``: every source on its own, each working on at most
-    ``parallel_days`` days at a time."""
+    ``parallel_days`` days at a time. A source-day whose saved report says ``ok`` is kept as
+    it is (its report comes back with ``kept``) unless ``refresh``."""
     started = time.perf_counter()
     lake = settings.open_lake()
     chosen = build_sources(settings.collect, sources)
@@ -372,7 +389,11 @@ async def collect_async(
 
         async def one(source: Source, day: dt.date) -> SourceReport:
             async with slots[source.id]:
-                if give_up.exhausted(source.id):
+                previous = None if refresh else saved_report(lake, source.id, day)
+                if previous is not None and previous.status == "ok":
+                    previous.kept = True
+                    report = previous
+                elif give_up.exhausted(source.id):
                     reason = f"not tried: the previous {give_up.limit} days of {source.id} failed"
                     report = collector.give_up(source, day, reason)
                 else:
@@ -392,7 +413,10 @@ def collect(
     days: Sequence[dt.date],
     *,
     sources: Sequence[str] | None = None,
+    refresh: bool = False,
     on_day_done: Callable[[dt.date], None] | None = None,
 ) -> CollectionResult:
     """Synchronous entry point for the CLI, the pipeline and Airflow tasks."""
-    return asyncio.run(collect_async(settings, days, sources=sources, on_day_done=on_day_done))
+    return asyncio.run(
+        collect_async(settings, days, sources=sources, refresh=refresh, on_day_done=on_day_done)
+    )
