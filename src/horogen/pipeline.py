@@ -88,6 +88,34 @@ def collect_days(
     }
 
 
+def reparse_days(
+    days: Sequence[str | dt.date] | None = None,
+    sources: Sequence[str] | None = None,
+    *,
+    settings: Settings | None = None,
+) -> Record:
+    """Rebuild the raw partitions of ``days`` (default: every archived day) of ``sources``
+    from the page archive with the installed adapters, offline: what to run after an
+    adapter fix (then :func:`process` for the days it rewrote). The record lists the
+    source-days rewritten and what changed in each."""
+    from horogen.collect.reparse import reparse
+
+    settings = settings or load_settings()
+    wanted = [day_of(day) for day in days] if days is not None else None
+    reports = [
+        report
+        for report in reparse(settings.open_lake(), wanted, sources)
+        if report.result != "no pages"
+    ]
+    rewritten = [report for report in reports if report.result in ("new", "changed")]
+    return {
+        "reparsed": len(reports),
+        "rewritten": [f"{report.source} {report.date}" for report in rewritten],
+        "days": sorted({str(report.date) for report in rewritten}),
+        "reports": [report.to_json() for report in reports],
+    }
+
+
 def check_collection(records: Sequence[Record], *, settings: Settings | None = None) -> Record:
     """Apply ``collect.failure_threshold`` to what ``records`` (of :func:`collect_days`)
     collected: :class:`CollectionFailed` at or above it (a day no source serves counts as

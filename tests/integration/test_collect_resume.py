@@ -4,6 +4,7 @@ rerun fetches again at most the days that were in flight when it was killed."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import signal
 import subprocess
@@ -56,8 +57,6 @@ def backfill(mirror: MirrorServer, lake) -> subprocess.Popen:
         "--mirror", mirror.url, "--lake", lake.uri,
     ]  # fmt: skip
     env_settings = {"HOROGEN_COLLECT__PARALLEL_DAYS": str(PARALLEL_DAYS)}
-    import os
-
     return subprocess.Popen(
         command,
         stdout=subprocess.DEVNULL,
