@@ -69,7 +69,7 @@ def main() -> None:
             days = [last - dt.timedelta(days=offset) for offset in range(args.days)][::-1]
             settings = load_settings(lake=folder, collect={"mirror": url})
             started = time.perf_counter()
-            result = collect(settings, days)
+            collect(settings, days)
             seconds = time.perf_counter() - started
         finally:
             mirror.terminate()
@@ -102,9 +102,9 @@ def main() -> None:
         )
     ratio = total["unzipped"] / total["bodies"]
     pages_per_day = total["pages"] / args.days
-    real_day = pages_per_day * REAL_PAGE_KB * 1024 / ratio + (
-        total["fetches"] + total["runs"]
-    ) / args.days
+    real_day = (
+        pages_per_day * REAL_PAGE_KB * 1024 / ratio + (total["fetches"] + total["runs"]) / args.days
+    )
     rows.append(
         f"| **all** | {total['pages']} | {total['unzipped'] / total['pages'] / 1024:.1f} "
         f"| {ratio:.1f}× | {total['archive'] / 2**20:.1f} "
