@@ -14,17 +14,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gzip
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
+from _mirror import LAST_DAY, days_until, mirror_process
 from _report import machine, update_section
 
 from horogen.collect.run import collect
@@ -33,12 +30,6 @@ from horogen.config import load_settings
 #: A real page's size, uncompressed, for the estimate: a saved horo.mail.ru sign page of
 #: 2024 is about 220 KB (scripts and styles inline); the other sites' are of that order.
 REAL_PAGE_KB = 220
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def folder_bytes(folder: Path) -> int:
@@ -50,30 +41,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
 
-    port = free_port()
-    mirror = subprocess.Popen(
-        [sys.executable, "-m", "horogen", "mirror", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            for _ in range(200):
-                try:
-                    httpx.get(f"{url}/robots.txt", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            last = dt.date(2026, 11, 24)
-            days = [last - dt.timedelta(days=offset) for offset in range(args.days)][::-1]
-            settings = load_settings(lake=folder, collect={"mirror": url})
-            started = time.perf_counter()
-            collect(settings, days)
-            seconds = time.perf_counter() - started
-        finally:
-            mirror.terminate()
-            mirror.wait()
+    with mirror_process() as url, tempfile.TemporaryDirectory() as folder:
+        settings = load_settings(lake=folder, collect={"mirror": url})
+        started = time.perf_counter()
+        collect(settings, days_until(LAST_DAY, args.days))
+        seconds = time.perf_counter() - started
         lake = Path(folder)
         by_source: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         raw_sizes = 0
@@ -119,9 +91,11 @@ def main() -> None:
 days collected from the mirror (default settings, {seconds:.0f} s), then `pages/` measured.
 Every fetched response is kept, its body gzip-compressed once per distinct content, with
 its fetch record (about {total["fetches"] / max(1, total["pages"]) / 1024:.1f} KiB) and one run
-record per source-day.
+record per source-day. Sizes are the files' bytes (on a file system with 4 KiB blocks the
+small files take more room; on S3 they take what they hold). The time includes 2 cores
+shared with other work.
 
-| source | pages | KiB a page | gzip | archive MiB | KiB a day |
+| source | bodies stored | KiB a page | gzip | archive MiB | KiB a day |
 |---|---:|---:|---:|---:|---:|
 {chr(10).join(rows)}
 
