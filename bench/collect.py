@@ -10,26 +10,17 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).parent))
+from _mirror import LAST_DAY, days_until, mirror_process
 from _report import machine, update_section
 
 from horogen.collect.run import collect
 from horogen.config import load_settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:
@@ -37,30 +28,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
 
-    port = free_port()
-    mirror = subprocess.Popen(
-        [sys.executable, "-m", "horogen", "mirror", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"{url}/robots.txt", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        last = dt.date(2026, 11, 24)
-        days = [last - dt.timedelta(days=offset) for offset in range(args.days)][::-1]
-        with tempfile.TemporaryDirectory() as lake:
-            settings = load_settings(lake=lake, collect={"mirror": url})
-            started = time.perf_counter()
-            result = collect(settings, days)
-            seconds = time.perf_counter() - started
-    finally:
-        mirror.terminate()
-        mirror.wait()
+    with mirror_process() as url, tempfile.TemporaryDirectory() as lake:
+        settings = load_settings(lake=lake, collect={"mirror": url})
+        started = time.perf_counter()
+        result = collect(settings.open_lake(), settings.collect, days_until(LAST_DAY, args.days))
+        seconds = time.perf_counter() - started
 
     pages = sum(r.pages for r in result.reports)
     summary = {

@@ -45,6 +45,11 @@ class LayoutChanged(HorogenError):
     """
 
 
+class SelectorsMissed(LayoutChanged):
+    """An adapter's selectors matched nothing on a page: the case its source's fallback
+    (the largest text block, ``collect/sites/_fallback.py``) is for."""
+
+
 class FetchError(HorogenError):
     """A page could not be fetched after all retries (or robots.txt forbids it)."""
 

@@ -4,8 +4,13 @@ of its own. Nothing else in horogen spells a lake path.
 The lake (a folder, or ``s3://bucket/prefix``) holds what every machine shares, each path
 relative to its root::
 
+    pages/date=YYYY-MM-DD/<source>/                       every page fetched (the archive):
+        bodies/<sha256>.<suffix>.gz                         each distinct body, once
+        fetches/<when>-<page>.json                          one fetch: URL, status, headers
+        runs/<run>.json                                     one run: its fetches, its errors
+        legacy.csv                                          raw from before the archive
     raw/date=YYYY-MM-DD/<source>.csv                      collected records (CSV)
-    quarantine/date=YYYY-MM-DD/<source>/<page>.<suffix>   pages set aside, + <page>.json (why)
+    quarantine/date=YYYY-MM-DD/<source>/<page>.json       why a page was set aside
     reports/<stage>/date=YYYY-MM-DD/<name>.json           what a run did (collect: per source)
     processed/date=YYYY-MM-DD/part-0.parquet              the training corpus, + _report.json
 
@@ -27,6 +32,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
+PAGES = "pages"
 RAW = "raw"
 QUARANTINE = "quarantine"
 REPORTS = "reports"
@@ -48,8 +54,45 @@ def raw_path(day: dt.date, source: str) -> str:
     return f"{partition(RAW, day)}/{source}.csv"
 
 
+def pages_prefix(day: dt.date, source: str) -> str:
+    """The page archive of a source-day: every response fetched for it, with its record."""
+    return f"{partition(PAGES, day)}/{source}"
+
+
+def run_records_prefix(day: dt.date, source: str) -> str:
+    """The records of the collection runs of a source-day."""
+    return f"{pages_prefix(day, source)}/runs/"
+
+
+def fetch_records_prefix(day: dt.date, source: str) -> str:
+    """The records of the fetches of a source-day."""
+    return f"{pages_prefix(day, source)}/fetches/"
+
+
+def page_body_path(day: dt.date, source: str, digest: str, suffix: str) -> str:
+    """An archived body, named by its SHA-256 (the same bytes are stored once a day)."""
+    return f"{pages_prefix(day, source)}/bodies/{digest}.{suffix}.gz"
+
+
+def fetch_record_path(day: dt.date, source: str, stamp: str, name: str) -> str:
+    """The record of one fetch (URL, final URL, status, headers, when, which body)."""
+    return f"{fetch_records_prefix(day, source)}{stamp}-{name}.json"
+
+
+def run_record_path(day: dt.date, source: str, run: str) -> str:
+    """The record of one collection run of a source-day: its fetches, in order, and errors."""
+    return f"{run_records_prefix(day, source)}{run}.json"
+
+
+def legacy_raw_path(day: dt.date, source: str) -> str:
+    """The raw partition a source-day had before its first archived run (collected before
+    the archive existed): what replaying the archive starts from."""
+    return f"{pages_prefix(day, source)}/legacy.csv"
+
+
 def quarantine_path(day: dt.date, source: str, name: str, suffix: str) -> str:
-    """Where a page that could not be parsed is kept (``suffix``: ``html``, ``xml``, ``json``)."""
+    """Why a page could not be used (``suffix`` ``json``; older runs kept a copy of the page
+    beside it, ``html`` or ``xml``)."""
     return f"{partition(QUARANTINE, day)}/{source}/{name}.{suffix}"
 
 

@@ -23,8 +23,9 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 
+from horogen.collect.reparse import ReparseReport
 from horogen.collect.run import CollectionResult, collect
 from horogen.collect.sites import SOURCES
 from horogen.deployment import Deployment
@@ -54,6 +55,25 @@ class CollectionCheck(BaseModel):
     failed_share: float
     failed: list[str]
     summary: str
+
+
+class ReparseResult(BaseModel):
+    """What reparsing did: a report per source-day with archived pages."""
+
+    reports: list[ReparseReport]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rewritten(self) -> list[str]:
+        """``source date`` of every partition reparsing rewrote."""
+        return [f"{r.source} {r.date}" for r in self.reports if r.result in ("new", "changed")]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def days(self) -> list[dt.date]:
+        """The days whose raw data changed: the ones to process again."""
+        changed = {r.date for r in self.reports if r.result in ("new", "changed")}
+        return sorted(changed)
 
 
 class ProcessingResult(BaseModel):
@@ -101,6 +121,27 @@ def collect_days(
         refresh=refresh,
         on_day_done=on_day_done,
     )
+
+
+def reparse_days(
+    days: Sequence[Day] | None = None,
+    sources: Sequence[str] | None = None,
+    *,
+    deployment: Deployment | None = None,
+) -> ReparseResult:
+    """Rebuild the raw partitions of ``days`` (default: every archived day) of ``sources``
+    from the page archive with the installed adapters, offline: what to run after an
+    adapter fix (then :func:`process` for the days it rewrote)."""
+    from horogen.collect.reparse import reparse
+
+    deployment = deployment or Deployment.load()
+    wanted = [day_of(day) for day in days] if days is not None else None
+    reports = [
+        report
+        for report in reparse(deployment.lake, wanted, sources)
+        if report.result != "no pages"
+    ]
+    return ReparseResult(reports=reports)
 
 
 def check_collection(

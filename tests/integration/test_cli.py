@@ -69,7 +69,7 @@ def test_some_sources_failing_under_the_threshold_is_a_partial_failure_5(lake, m
 def test_four_of_seven_sources_failing_is_a_failure_1_and_a_dead_site_costs_little(lake, mirror):
     mirror.faults.set("74ru", status=500)
     mirror.faults.set("retrofm", status=404)
-    mirror.faults.set("newsler", layout="changed")
+    mirror.faults.set("rambler", layout="changed")  # a redesign even the fallback cannot read
     mirror.faults.set("ignio", hang=True)
     done = collect(lake, mirror)
 
@@ -246,6 +246,13 @@ def test_options_say_what_the_page_does_not():
 
 
 def test_a_page_that_does_not_parse_exits_1_with_the_reason():
-    done, records = parse("newsler", str(FIXTURES / "newsler" / "changed.html"))
+    done, records = parse("rambler", str(FIXTURES / "rambler" / "changed.html"))
     assert (done.returncode, records) == (ExitCode.FAILURE, [])
     assert "cannot parse" in one_error_line(done)
+
+
+def test_a_changed_layout_is_read_by_the_fallback_and_says_so():
+    done, records = parse("newsler", str(FIXTURES / "newsler" / "changed.html"))
+    assert done.returncode == 0, done.stderr
+    assert records and all(record["text"] for record in records)
+    assert "problem: found by the fallback, since" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import signal
 import subprocess
@@ -42,9 +43,8 @@ HELD_WRITE = Path(__file__).with_name("held_write.py")
 
 
 def collect(settings: Settings, days: list[dt.date], **options: object) -> CollectionResult:
-    """Fetch ``days`` again whatever an earlier run collected: these tests are about what
-    fetching does (what a rerun keeps is the pipeline's test)."""
-    return run.collect(settings.open_lake(), settings.collect, days, refresh=True, **options)  # type: ignore[arg-type]
+    """The collect stage on the lake and ``[collect]`` section of ``settings``."""
+    return run.collect(settings.open_lake(), settings.collect, days, **options)  # type: ignore[arg-type]
 
 
 class Texts:
@@ -116,7 +116,8 @@ def test_collecting_a_day_twice_gives_the_same_rows(lake, mirror):
     settings = settings_for(lake, mirror)
     collect(settings, [DAY])
     first = {source: rows(lake, source) for source in EXPECTED_RECORDS}
-    collect(settings, [DAY])
+    again = collect(settings, [DAY], refresh=True)
+    assert not any(report.kept for report in again.reports)
     assert {source: rows(lake, source) for source in EXPECTED_RECORDS} == first
     assert lake.files(f"raw/date={DAY}") == sorted(
         raw_path(DAY, source) for source in EXPECTED_RECORDS
@@ -145,7 +146,10 @@ def test_an_empty_text_is_quarantined_and_the_rest_kept(lake, mirror):
         assert Sign.LEO not in {row["sign"] for row in rows(lake, report.source)}
     reason = lake.read_json(f"quarantine/date={DAY}/74ru/daily.json")
     assert reason["reasons"] == ["leo/general: empty text"]
-    assert lake.exists(f"quarantine/date={DAY}/rambler/leo.html")
+    leo = lake.read_json(f"quarantine/date={DAY}/rambler/leo.json")  # points to the archive
+    assert leo["page"].startswith(f"pages/date={DAY}/rambler/bodies/")
+    assert "<h1" in gzip.decompress(lake.read_bytes(leo["page"])).decode()
+    assert not lake.exists(f"quarantine/date={DAY}/rambler/leo.html")  # no copy
 
 
 def test_an_adapter_crash_is_quarantined_and_the_run_goes_on(lake, mirror, monkeypatch):
@@ -171,7 +175,7 @@ def test_a_dead_site_fails_alone_and_keeps_what_the_lake_had(lake, mirror):
     mirror.log.clear()
 
     mirror.faults.set("74ru", status=500)
-    result = collect(settings, [DAY])
+    result = collect(settings, [DAY], refresh=True)
 
     by_source = {r.source: r for r in result.reports}
     assert by_source["74ru"].status == "failed"
@@ -287,21 +291,42 @@ def test_a_slow_site_is_waited_for(lake, mirror):
     assert result.reports[0].duration_s >= 0.3
 
 
-def test_a_changed_layout_is_quarantined_with_the_reason(lake, mirror):
+def test_a_changed_layout_degrades_to_the_fallback_visibly(lake, mirror, tmp_path):
+    current = Lake(str(tmp_path / "current"))
+    collect(settings_for(current, mirror), [DAY], sources=["newsler"])
     mirror.faults.set("newsler", layout="changed")
     result = collect(settings_for(lake, mirror), [DAY], sources=["newsler"])
 
     report = result.reports[0]
-    assert report.status == "failed" and report.quarantined == 8 and report.records == 0
-    assert not lake.exists(raw_path(DAY, "newsler"))
+    assert report.status == "partial" and report.quarantined == 8
+    # every text the selectors read from the current layout, but the one too short for
+    # the fallback to take for a horoscope (the test's stand-in for an empty item)
+    assert report.records == 95
+    assert report.extraction == "fallback" and len(report.fallback) == 95
+    saved = lake.read_json(f"reports/collect/date={DAY}/newsler.json")
+    assert saved["extraction"] == "fallback"
+    fallback = {(r["sign"], r["category"], r["text"]) for r in rows(lake, "newsler")}
+    assert fallback < {(r["sign"], r["category"], r["text"]) for r in rows(current, "newsler")}
     quarantined = lake.files(f"quarantine/date={DAY}/newsler")
-    assert len(quarantined) == 16  # a page and its reason for each of the 8 categories
+    assert len(quarantined) == 8  # a record for each of the 8 categories, no page copies
     reason = lake.read_json(f"quarantine/date={DAY}/newsler/love.json")
     assert reason["url"] == "https://www.newsler.ru/horoscope/love"
     assert reason["fetched_url"] == f"{mirror.url}/newsler/horoscope/love"
-    assert reason["reasons"] and "selector" in reason["reasons"][0].lower()
-    page = lake.read_bytes(f"quarantine/date={DAY}/newsler/love.html").decode()
+    assert reason["reasons"] and "found by the fallback" in reason["reasons"][0]
+    assert "selector" in reason["reasons"][0].lower()
+    page = gzip.decompress(lake.read_bytes(reason["page"])).decode()
     assert "<html" in page.lower()
+
+
+def test_a_changed_layout_the_fallback_cannot_read_is_quarantined_with_the_reason(lake, mirror):
+    mirror.faults.set("rambler", layout="changed")  # the text is only in a script's JSON
+    report = collect(settings_for(lake, mirror), [DAY], sources=["rambler"]).reports[0]
+
+    assert report.status == "failed" and report.quarantined == 12 and report.records == 0
+    assert not lake.exists(raw_path(DAY, "rambler"))
+    reason = lake.read_json(f"quarantine/date={DAY}/rambler/leo.json")
+    assert "matched nothing" in reason["reasons"][0]
+    assert "nor did the fallback find a text block" in reason["reasons"][0]
 
 
 def test_the_older_layouts_still_parse(lake, mirror):
@@ -326,7 +351,7 @@ def test_a_partial_failure_is_merged_into_what_the_lake_had(lake, mirror):
     complete = rows(lake, "newsler")
 
     mirror.faults.set("newsler", status=500, times=3)  # three of the eight pages fail
-    report = collect(settings, [DAY], sources=["newsler"]).reports[0]
+    report = collect(settings, [DAY], sources=["newsler"], refresh=True).reports[0]
 
     assert report.status == "partial" and report.written == "merged"
     assert report.records == 96 - 3 * 12 and len(report.errors) == 3
@@ -352,7 +377,7 @@ def test_a_rerun_of_a_partial_day_keeps_unchanged_records_and_takes_changed_ones
 
     TEXTS.prefix = "Обновлено. "  # the site edited its texts
     mirror.faults.set("newsler", status=500, times=1)
-    collect(settings, [DAY], sources=["newsler"])
+    collect(settings, [DAY], sources=["newsler"], refresh=True)
     texts = [row["text"] for row in rows(lake, "newsler")]
     assert len(texts) == 96  # the page that failed keeps what the lake had
     assert sum(text.startswith("Обновлено. ") for text in texts) == 96 - 12
@@ -403,7 +428,7 @@ def test_a_collection_killed_while_writing_leaves_the_partition_as_it_was(lake, 
 
     assert lake.read_bytes(raw_path(DAY, "rambler")) == before
     assert lake.files(f"raw/date={DAY}") == [raw_path(DAY, "rambler")]  # no half file shows
-    collect(settings, [DAY], sources=["rambler"])  # the same run, not killed, replaces it
+    collect(settings, [DAY], sources=["rambler"], refresh=True)  # not killed, it replaces it
     assert all(row["text"].startswith("Новый выпуск.") for row in rows(lake, "rambler"))
 
 

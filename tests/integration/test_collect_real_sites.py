@@ -27,8 +27,8 @@ TODAY_ONLY = ("74ru", "retrofm", "newsler", "astroscope")
 
 
 def collect(settings: Settings, days: list[dt.date], **options: object) -> CollectionResult:
-    """Fetch ``days`` again whatever an earlier run collected."""
-    return run.collect(settings.open_lake(), settings.collect, days, refresh=True, **options)  # type: ignore[arg-type]
+    """The collect stage on the lake and ``[collect]`` section of ``settings``."""
+    return run.collect(settings.open_lake(), settings.collect, days, **options)  # type: ignore[arg-type]
 
 
 def texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:
@@ -52,7 +52,15 @@ def mirror(live):
 
 def settings_for(lake: Lake, mirror: MirrorServer, **base_urls: str) -> Settings:
     urls = {source: f"{mirror.url}/{source}" for source in SOURCES} | base_urls
-    fast = {"retries": 1, "backoff_base": 0.01, "backoff_max": 0.05, "read_timeout": 5.0}
+    # the mirror stands for the real sites here; their politeness has its own tests
+    fast = {
+        "retries": 1,
+        "backoff_base": 0.01,
+        "backoff_max": 0.05,
+        "read_timeout": 5.0,
+        "min_interval": 0,
+        "concurrency_per_site": 4,
+    }
     return load_settings(lake=lake.uri, collect={"base_urls": urls, **fast})
 
 

@@ -8,7 +8,14 @@ from horogen.collect.fetch import Fetcher, retry_after_seconds
 from horogen.collect.settings import CollectSettings
 from horogen.errors import FetchError, SiteGivenUp
 
-FAST = CollectSettings(retries=3, backoff_base=0.01, backoff_max=0.05, respect_robots=False)
+FAST = CollectSettings(
+    retries=3,
+    backoff_base=0.01,
+    backoff_max=0.05,
+    respect_robots=False,
+    min_interval=0,
+    concurrency_per_site=4,
+)
 
 
 class Site:

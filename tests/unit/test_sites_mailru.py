@@ -113,9 +113,7 @@ def test_changed_layout() -> None:
 def test_current_layout_without_paragraphs() -> None:
     with pytest.raises(LayoutChanged) as raised:
         MailRu().parse(page("no_paragraphs.html", Sign.ARIES))
-    assert str(raised.value) == (
-        "no text: main[data-qa=ArticleLayout] article p matched nothing: " + HINT
-    )
+    assert str(raised.value) == ("no text: main[data-qa=ArticleLayout] p matched nothing: " + HINT)
 
 
 def test_empty_text() -> None:
@@ -251,3 +249,25 @@ def test_a_saved_page_states_its_sign_address_and_day() -> None:
     # the older layout: the sign in the heading, no date beside it
     legacy = MailRu().page_facts(fixture_text("mailru", "legacy.html"), TODAY)
     assert (legacy.sign, legacy.day) == (Sign.PISCES, None)
+
+
+def test_current_layout_with_paragraphs_directly_under_the_main() -> None:
+    # The layout of late 2024 on: no <article>; the paragraphs sit in <div>s with generated
+    # classes right under the main, beside a paragraph of links and a sign menu.
+    p = page("current_flat.html", Sign.ARIES)
+    parsed = MailRu().parse(p)
+    assert parsed.records == MailRu().parse(page("current.html", Sign.ARIES)).records
+    assert parsed.problems == [] and parsed.extraction == "selectors"
+
+
+def test_paragraphs_that_are_the_main_s_own_children() -> None:
+    body = fixture_text("mailru", "current.html")
+    body = body.replace('<article data-qa="Article" class="a61d0e9f">', "").replace(
+        "</article>", ""
+    )
+    body = body.replace('<div data-qa="ArticleItem">', "").replace("</p>\n    </div>", "</p>")
+    assert "<article" not in body
+    p = request_page(MailRu().plan(TODAY, TODAY)[0], body)
+    assert [r.text for r in MailRu().parse(p).records] == [
+        r.text for r in MailRu().parse(page("current.html", Sign.ARIES)).records
+    ]

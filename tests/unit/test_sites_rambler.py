@@ -8,8 +8,9 @@ import json
 import pytest
 
 from horogen.collect.base import Page
+from horogen.collect.sites._fallback import MIN_CHARS
 from horogen.collect.sites.rambler import Rambler
-from horogen.errors import LayoutChanged
+from horogen.errors import LayoutChanged, SelectorsMissed
 from horogen.mirror.base import Layout
 from horogen.mirror.sites.rambler import RamblerMirror
 from horogen.schema import Category, Record, normalize_whitespace
@@ -124,17 +125,20 @@ def test_legacy_layout() -> None:
 
 
 FALLBACK_PROBLEM = (
-    "text found by the longest-block fallback in <{}>: the selectors p._1RrZR / div._1dQ3 "
-    "matched nothing; the rambler layout changed; update the selectors in "
-    "horogen.collect.sites.rambler"
+    "found by the fallback, since no text: [itemprop=articleBody] p or p._1RrZR or "
+    "div._1dQ3 or [itemprop=articleBody] matched nothing: the rambler layout changed; "
+    "update the selectors in horogen.collect.sites.rambler"
 )
 
 
-def test_unknown_classes_fall_back_to_the_longest_block_of_the_article() -> None:
+def test_unknown_classes_fall_back_to_the_largest_block() -> None:
     p = page("fallback.html", Sign.PISCES, day=dt.date(2026, 11, 24))
-    parsed = Rambler().parse(p)
+    with pytest.raises(SelectorsMissed):
+        Rambler().parse(p)
+    parsed = Rambler().extract(p)
     # the record is kept, and the problem makes the collector quarantine the page
-    assert parsed.problems == [FALLBACK_PROBLEM.format("article")]
+    assert parsed.extraction == "fallback"
+    assert parsed.problems == [FALLBACK_PROBLEM]
     assert parsed.records == [
         expected(
             p,
@@ -148,7 +152,7 @@ def test_unknown_classes_fall_back_to_the_longest_block_of_the_article() -> None
     ]
 
 
-@pytest.mark.parametrize("length", [150, 149])
+@pytest.mark.parametrize("length", [MIN_CHARS, MIN_CHARS - 1])
 def test_fallback_takes_a_text_div_of_enough_length(length: int) -> None:
     text = ("Звёзды советуют Овнам беречь силы. " * 10)[:length]
     body = (
@@ -157,23 +161,22 @@ def test_fallback_takes_a_text_div_of_enough_length(length: int) -> None:
         "</main></body></html>"
     )
     p = request_page(Rambler().plan(TODAY, TODAY)[0], body)
-    if length == 150:
-        parsed = Rambler().parse(p)
+    if length == MIN_CHARS:
+        parsed = Rambler().extract(p)
         (record,) = parsed.records
         assert record.text == text.strip()
-        assert parsed.problems == [FALLBACK_PROBLEM.format("main")]
+        assert parsed.problems == [FALLBACK_PROBLEM]
     else:
-        with pytest.raises(LayoutChanged, match="in <main> has 149 characters"):
-            Rambler().parse(p)
+        with pytest.raises(LayoutChanged, match=f"text block of {MIN_CHARS}"):
+            Rambler().extract(p)
 
 
 def test_changed_layout_defeats_the_fallback() -> None:
     with pytest.raises(LayoutChanged) as raised:
-        Rambler().parse(page("changed.html", Sign.ARIES))
+        Rambler().extract(page("changed.html", Sign.ARIES))
     reason = str(raised.value)
-    assert "p._1RrZR or div._1dQ3 matched nothing" in reason
-    assert "longest text block in <article> has 19 characters" in reason
-    assert "at least 150" in reason
+    assert "p._1RrZR or div._1dQ3 or [itemprop=articleBody] matched nothing" in reason
+    assert f"nor did the fallback find a text block of {MIN_CHARS}+ characters" in reason
 
 
 def test_empty_text_is_not_replaced_by_another_block() -> None:
@@ -197,9 +200,9 @@ def test_heading_naming_no_sign_keeps_the_asked_sign() -> None:
     assert record.sign is Sign.ARIES
 
 
-def test_page_without_article() -> None:
-    with pytest.raises(LayoutChanged, match=r"there is no article / main / \[role=main\]"):
-        Rambler().parse(page("captcha.html", Sign.ARIES))
+def test_a_captcha_page_is_no_horoscope() -> None:
+    with pytest.raises(LayoutChanged, match="nor did the fallback find a text block"):
+        Rambler().extract(page("captcha.html", Sign.ARIES))
 
 
 def test_request_without_sign() -> None:

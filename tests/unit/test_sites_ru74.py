@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from horogen.collect.base import Page, PageRequest
-from horogen.collect.sites.ru74 import Ru74
+from horogen.collect.sites.ru74 import TEXT, Ru74
 from horogen.errors import LayoutChanged
 from horogen.mirror.base import Layout
 from horogen.mirror.sites.ru74 import Ru74Mirror
@@ -135,9 +135,7 @@ def test_a_sign_whose_item_has_no_text_element_is_reported_once() -> None:
     body = body.replace(line, line.replace("BDPZt KUbeq", "BDPZt"))
     parsed = Ru74().parse(page(body))
     assert len(parsed.records) == 11
-    assert parsed.problems == [
-        "item 5 ('Рак'): no text element matches '[class~=\"BDPZt\"][class~=\"KUbeq\"]'"
-    ]
+    assert parsed.problems == [f"item 5 ('Рак'): no text element matches {TEXT!r}"]
 
 
 def test_changed_layout_raises_naming_the_item_selector() -> None:
@@ -161,7 +159,7 @@ def test_items_without_sign_or_text_elements_raise() -> None:
     no_text = (
         '<div class="IGRa5"><h2 class="_9dcVo _4K6U+">Овен</h2><div class="BDPZt">т</div></div>'
     )
-    with pytest.raises(LayoutChanged, match=r"no text element matches '\[class~=\"BDPZt\"\]"):
+    with pytest.raises(LayoutChanged, match=r"no text element matches '\[class~=\"BDPZt\"\]\[cl"):
         Ru74().parse(page(no_text))
 
 

@@ -1,8 +1,9 @@
-"""Commands of the collection stage: sources, collect, parse, mirror."""
+"""Commands of the collection stage: sources, collect, reparse, parse, mirror."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +37,7 @@ from horogen.collect.run import (
 from horogen.collect.saved import decode_page, saved_request
 from horogen.collect.sites import SOURCES
 from horogen.deployment import Deployment
-from horogen.errors import ExitCode, HorogenError, LayoutChanged
+from horogen.errors import DataError, ExitCode, HorogenError, LayoutChanged
 from horogen.lake import Lake
 from horogen.mirror.faults import parse_faults
 from horogen.mirror.run import DEFAULT_PORT, serve
@@ -82,13 +83,16 @@ def collect_command(
     refresh: Annotated[
         bool,
         typer.Option(
-            "--refresh", help="Fetch again source-days that an earlier run collected cleanly."
+            "--refresh",
+            help="Fetch again the source-days already collected ok (default: keep them, so "
+            "a rerun of a killed backfill fetches only what it had not finished).",
         ),
     ] = False,
     lake: LakeOption = None,
     mirror: MirrorOption = None,
 ) -> None:
-    """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv.
+    """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv, every
+    page fetched archived under pages/date=…/<source>/.
 
     A source-day collected cleanly before is kept unless --refresh: a rerun fetches only
     what is missing (as the daily DAG's collect task does). Exits with code 1 when at
@@ -154,9 +158,10 @@ def print_report(result: CollectionResult) -> None:
         total.problems += report.problems
         total.duration_s += report.duration_s
     statuses: dict[str, dict[str, int]] = {}
-    for report in fetched:
+    for report in result.reports:
         counts = statuses.setdefault(report.source, {})
-        counts[report.status] = counts.get(report.status, 0) + 1
+        status = "kept" if report.kept else report.status
+        counts[status] = counts.get(status, 0) + 1
     table = Table("source", "days", "pages", "records", "quarantined", "errors", "busy s")
     for name, total in totals.items():
         days = ", ".join(f"{count} {status}" for status, count in statuses[name].items())
@@ -180,6 +185,58 @@ def print_report(result: CollectionResult) -> None:
     console.print(f"{result.collected} source-days in {result.seconds:.1f} s{kept}")
 
 
+@app.command("reparse")
+def reparse_command(
+    date: DateOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option("--source", "-s", help="Reparse only this source (repeatable)."),
+    ] = None,
+    lake: LakeOption = None,
+) -> None:
+    """Rebuild raw data from the page archive (pages/date=…/<source>/) with today's
+    adapters, with no network: after an adapter fix, every archived day gains from it.
+
+    Without --date or --from/--to, every archived day. A partition whose adapters have not
+    changed comes out byte for byte the same (collected_at is the archived fetch time) and
+    is not rewritten; the table says what changed per source and day (also in
+    reports/reparse/date=…/<source>.json).
+
+    Example: horogen reparse --from 2026-11-01 --to 2026-11-30 -s mailru
+    """
+    unknown = [name for name in source or [] if name not in SOURCES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}",
+            param_hint="--source",
+        )
+    deployment = deployment_from(lake)
+    days = None
+    if date is not None or start is not None or end is not None:
+        days = days_between(date, start, end, today=dt.date.today())
+    reports = pipeline.reparse_days(days, source, deployment=deployment).reports
+    if not reports:
+        raise DataError(
+            f"no archived pages for {'those days' if days else 'any day'} in "
+            f"{deployment.lake.url()}: collect first (horogen collect)"
+        )
+    table = Table("date", "source", "result", "records", "added/removed/text", "fallback")
+    for report in reports:
+        table.add_row(
+            str(report.date),
+            report.source,
+            report.result,
+            str(report.records),
+            f"+{len(report.added)} -{len(report.removed)} ~{len(report.changed)}",
+            str(len(report.fallback)),
+        )
+    console.print(table)
+    changed = sum(r.result in ("changed", "new") for r in reports)
+    console.print(f"{len(reports)} source-days reparsed, {changed} rewritten")
+
+
 @app.command("parse")
 def parse_command(
     source: Annotated[str, typer.Argument(help="Source id (see `horogen sources`).")],
@@ -187,7 +244,8 @@ def parse_command(
         str,
         typer.Argument(
             help="A saved page: a local file, or a path in the lake such as "
-            "quarantine/date=2026-11-25/newsler/love.html."
+            "quarantine/date=2026-11-25/newsler/love.json (a quarantined page) or "
+            "pages/date=2026-11-25/newsler/bodies/….html.gz (an archived one)."
         ),
     ],
     date: Annotated[
@@ -245,7 +303,7 @@ def parse_command(
     )
     page = Page(request=request, url=request.url, body=body, collected_at=dt.datetime.now(dt.UTC))
     try:
-        parsed = adapter.parse(page)
+        parsed = adapter.extract(page)
     except LayoutChanged as error:
         raise LayoutChanged(f"cannot parse {file} as {source}: {error}") from None
     stated = sorted({record.date for record in parsed.records} - {request.day})
@@ -273,19 +331,26 @@ def _sign_option(value: str | None) -> Sign | None:
 
 def _read_saved_page(file: str, lake: Lake) -> tuple[str, QuarantineRecord | None]:
     """The page's text and the quarantine record beside it (``None`` when there is none,
-    or none readable), from a local file or else from the lake."""
+    or none readable), from a local file or else from the lake: a quarantined page (its
+    ``.json`` record, or the page's name beside it, read from the archive the record points
+    to) or an archived body (``pages/…/bodies/….html.gz``)."""
     local = Path(file)
     if local.is_file():
         record = local.with_suffix(".json")
-        saved = record.read_bytes() if record.is_file() else None
-        return decode_page(local.read_bytes()), _quarantine_record(saved)
-    if not lake.exists(file):
+        saved = _quarantine_record(record.read_bytes() if record.is_file() else None)
+        return decode_page(_unzipped(local.name, local.read_bytes())), saved
+    record_path = str(Path(file).with_suffix(".json"))
+    saved = _quarantine_record(lake.read_bytes(record_path) if lake.exists(record_path) else None)
+    page = file if lake.exists(file) and not file.endswith(".json") else (saved and saved.page)
+    if not page or not lake.exists(page):
         raise typer.BadParameter(
             f"{file} is neither a file nor in the lake {lake.uri}", param_hint="FILE"
         )
-    record_path = str(Path(file).with_suffix(".json"))
-    saved = lake.read_bytes(record_path) if lake.exists(record_path) else None
-    return decode_page(lake.read_bytes(file)), _quarantine_record(saved)
+    return decode_page(_unzipped(page, lake.read_bytes(page))), saved
+
+
+def _unzipped(name: str, data: bytes) -> bytes:
+    return gzip.decompress(data) if name.endswith(".gz") else data
 
 
 def _quarantine_record(data: bytes | None) -> QuarantineRecord | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from horogen.collect.labels import without_labels
-from horogen.errors import LayoutChanged
+from horogen.errors import LayoutChanged, SelectorsMissed
 from horogen.schema import Category, Record, normalize_whitespace
 from horogen.signs import Sign
 
@@ -74,13 +74,19 @@ class PageFacts:
     day: dt.date | None = None  # the day it is for (a feed: its "today")
 
 
+#: How a page's records were found: by the adapter's selectors, or by its fallback.
+Extraction = Literal["selectors", "fallback"]
+
+
 @dataclass
 class ParsedPage:
-    """What a page gave: records, pages to fetch next, and items that had to be skipped."""
+    """What a page gave: records, pages to fetch next, items that had to be skipped, and
+    how the records were found (``fallback``: the adapter's selectors matched nothing)."""
 
     records: list[Record] = field(default_factory=list)
     follow: list[PageRequest] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    extraction: Extraction = "selectors"
 
 
 class Source(ABC):
@@ -105,7 +111,26 @@ class Source(ABC):
 
     @abstractmethod
     def parse(self, page: Page) -> ParsedPage:
-        """Records on ``page``; raises ``LayoutChanged`` when the page is not as expected."""
+        """Records on ``page``; raises ``LayoutChanged`` when the page is not as expected
+        (``SelectorsMissed`` when the selectors matched nothing at all)."""
+
+    def extract(self, page: Page) -> ParsedPage:
+        """What the collector and ``horogen parse`` call: :meth:`parse`, and when its
+        selectors matched nothing, :meth:`fallback`, whose records are marked
+        ``extraction = "fallback"`` with the reason among the problems, so a layout change
+        degrades the source visibly instead of stopping it."""
+        try:
+            return self.parse(page)
+        except SelectorsMissed as missed:
+            parsed = self.fallback(page, missed)
+            parsed.extraction = "fallback"
+            parsed.problems.insert(0, f"found by the fallback, since {missed}")
+            return parsed
+
+    def fallback(self, page: Page, missed: SelectorsMissed) -> ParsedPage:
+        """Records found without the selectors; raises ``LayoutChanged`` when there are none.
+        None by default: a source whose pages have no text blocks (a feed) re-raises."""
+        raise missed
 
     def page_facts(self, body: str, today: dt.date) -> PageFacts:
         """What the page ``body`` states about itself: its address, sign, category, day
@@ -138,3 +163,10 @@ def require(condition: object, reason: str) -> None:
     """Raise ``LayoutChanged(reason)`` unless ``condition`` holds: keeps parsers flat."""
     if not condition:
         raise LayoutChanged(reason)
+
+
+def require_match(condition: object, reason: str) -> None:
+    """Raise ``SelectorsMissed(reason)`` unless ``condition`` (what a selector matched)
+    holds: the page is not in any layout the adapter knows, and its fallback may try."""
+    if not condition:
+        raise SelectorsMissed(reason)

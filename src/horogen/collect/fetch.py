@@ -1,4 +1,6 @@
-"""Polite async HTTP: per-site concurrency, timeouts, retries with backoff, robots.txt."""
+"""Polite async HTTP: per-site concurrency and pacing (a minimum interval between requests,
+robots.txt ``Crawl-delay``), timeouts, retries with backoff, robots.txt rules, conditional
+requests."""
 
 from __future__ import annotations
 
@@ -60,32 +62,63 @@ def describe(error: BaseException) -> str:
     return str(error)
 
 
+class Pacer:
+    """Spaces the requests to one site: each starts at least ``interval`` seconds after the
+    one before it (retries and robots.txt included)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    def at_least(self, interval: float) -> None:
+        """Never space requests less than ``interval`` from now on (a ``Crawl-delay``)."""
+        self.interval = max(self.interval, interval)
+
+    async def wait(self) -> None:
+        async with self._lock:
+            delay = self._next - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next = time.monotonic() + self.interval
+
+
+#: The archived validators of a page, as conditional request headers.
+VALIDATOR_HEADERS = {"etag": "If-None-Match", "last-modified": "If-Modified-Since"}
+
+
 class Fetcher:
     """Fetches pages for the collector.
 
-    Requests to one site never run more than ``concurrency_per_site`` at a time; each is
+    Requests to one site never run more than ``concurrency_per_site`` at a time, and each
+    starts at least ``min_interval`` seconds (or the site's robots.txt ``Crawl-delay``, if
+    longer) after the one before; each is
     retried on timeouts, broken connections, 5xx and 429 with exponential backoff and full
     jitter, or after the server's ``Retry-After`` (giving up at once when that is longer
     than ``backoff_max``), and never on other 4xx. robots.txt is read once per origin and
     honoured unless ``respect_robots`` is off. A site that failed ``breaker_threshold``
     requests in a row (timeouts, broken connections, 5xx, 429, each after its retries) is
     not asked again: its other requests raise :class:`SiteGivenUp` without being sent, and
-    those retrying stop.
+    those retrying stop. Given a page's archived validators (``ETag``, ``Last-Modified``),
+    the request is conditional: a ``304 Not Modified`` comes back as it is, for the caller
+    to reuse the archived page.
     """
 
     def __init__(
         self, settings: CollectSettings, transport: httpx.AsyncBaseTransport | None = None
     ) -> None:
         self.settings = settings
+        self.user_agent = settings.agent()
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": settings.user_agent},
+            headers={"User-Agent": self.user_agent},
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             follow_redirects=True,
             transport=transport,
         )
         self._site_limits: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.concurrency_per_site)
+            lambda: asyncio.Semaphore(settings.site_concurrency())
         )
+        self._pacers: defaultdict[str, Pacer] = defaultdict(lambda: Pacer(settings.site_interval()))
         self._breakers: dict[str, Breaker] = {}
         self._robots: dict[str, RobotFileParser] = {}
         self._robots_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -100,18 +133,32 @@ class Fetcher:
         await self._client.aclose()
 
     async def get(
-        self, url: str, *, site: str, params: dict[str, Any] | None = None
+        self,
+        url: str,
+        *,
+        site: str,
+        params: dict[str, Any] | None = None,
+        validators: dict[str, str] | None = None,
     ) -> httpx.Response:
-        """GET ``url`` for ``site`` (the concurrency key); raises ``FetchError`` once retries
-        are spent, on a non-retryable status, or when robots.txt disallows the URL, and
-        ``SiteGivenUp`` when the site's breaker is open."""
+        """GET ``url`` for ``site`` (the concurrency and pacing key), conditionally when
+        ``validators`` (an archived response's ``etag`` / ``last-modified``) are given and
+        ``conditional_requests`` is on: then a 304 is returned, not raised. Raises
+        ``FetchError`` once retries are spent, on a non-retryable status, or when robots.txt
+        disallows the URL, and ``SiteGivenUp`` when the site's breaker is open."""
         breaker = self.breaker(site)
         _check(breaker)
         if self.settings.respect_robots and not await self._allowed(url, site):
-            raise FetchError(f"robots.txt disallows {url} for {self.settings.user_agent!r}")
+            raise FetchError(f"robots.txt disallows {url} for {self.user_agent!r}")
+        headers = {}
+        if self.settings.conditional_requests:
+            headers = {
+                VALIDATOR_HEADERS[name]: value
+                for name, value in (validators or {}).items()
+                if name in VALIDATOR_HEADERS and value
+            }
         async with self._site_limits[site]:
             _check(breaker)  # it may have opened while this request waited for a slot
-            return await self._get_with_retries(url, params, breaker)
+            return await self._get_with_retries(url, params, breaker, site, headers)
 
     def breaker(self, site: str) -> Breaker:
         """``site``'s circuit breaker (open: the site is not asked again in this run)."""
@@ -120,7 +167,12 @@ class Fetcher:
         return self._breakers[site]
 
     async def _get_with_retries(
-        self, url: str, params: dict[str, Any] | None, breaker: Breaker
+        self,
+        url: str,
+        params: dict[str, Any] | None,
+        breaker: Breaker,
+        site: str,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         retrying = AsyncRetrying(
             retry=retry_if_exception(_is_retryable),
@@ -131,8 +183,10 @@ class Fetcher:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self._client.get(url, params=params)
-                    response.raise_for_status()
+                    await self._pacers[site].wait()
+                    response = await self._client.get(url, params=params, headers=headers)
+                    if not (headers and response.status_code == 304):
+                        response.raise_for_status()
         except httpx.HTTPError as error:
             reason = describe(error)
             asked = _asked_delay(error)
@@ -167,18 +221,19 @@ class Fetcher:
         async with self._robots_locks[origin]:
             if origin not in self._robots:
                 self._robots[origin] = await self._read_robots(origin, site)
-        return self._robots[origin].can_fetch(self.settings.user_agent, url)
+        return self._robots[origin].can_fetch(self.user_agent, url)
 
     async def _read_robots(self, origin: str, site: str) -> RobotFileParser:
         """robots.txt as RFC 9309 reads it: a 4xx allows everything; a server or network
         error after retries disallows everything for now, so the page's fetch fails with
-        that reason (and is not remembered: the next page asks again)."""
+        that reason (and is not remembered: the next page asks again). Its ``Crawl-delay``
+        for our user agent (or ``*``) spaces the site's requests from then on."""
         parser = RobotFileParser(f"{origin}/robots.txt")
         breaker = self.breaker(site)
         try:
             async with self._site_limits[site]:
                 _check(breaker)
-                response = await self._get_with_retries(f"{origin}/robots.txt", None, breaker)
+                response = await self._get_with_retries(f"{origin}/robots.txt", None, breaker, site)
         except SiteGivenUp:
             raise
         except FetchError as error:
@@ -188,6 +243,9 @@ class Fetcher:
                 return parser
             raise FetchError(f"robots.txt unreachable: {error}") from error
         parser.parse(response.text.splitlines())
+        delay = parser.crawl_delay(self.user_agent)
+        if self.settings.respect_robots and delay is not None:
+            self._pacers[site].at_least(float(delay))
         return parser
 
 

@@ -1,14 +1,16 @@
-"""Collect a day (or days): fetch every source, parse, quarantine, write raw partitions.
+"""Collect a day (or days): fetch every source into the page archive, parse, quarantine,
+write raw partitions.
 
 Each source is collected on its own: a slow or dead site never holds up the others, and
 each writes its own file ``raw/date=…/<source>.csv``, so sources can also be collected by
-separate scheduler tasks. What a source gives replaces its file for the day only when the
-source was collected cleanly; after errors the new records are merged into what the lake
-already had, and a source that gave nothing leaves the lake untouched.
+separate scheduler tasks. Every response is archived (``collect/archive.py``) and the
+partition is what the archived runs of the day replay to (``collect/replay.py``): a clean
+run replaces what the day had, a run with errors merges into it, a source that gave
+nothing leaves the lake untouched; ``horogen reparse`` rebuilds the same bytes offline.
 
-A source-day collected cleanly before (its report in the lake says ``ok``) is kept as it
-is unless asked to ``refresh``: a rerun fetches only what is missing, whoever runs it (the
-``horogen collect`` command or the DAG's collect task).
+A source-day whose report says ``ok`` is not asked again unless ``refresh``, whoever runs
+it (``horogen collect`` or the DAG's collect task): a backfill killed at any moment and
+rerun fetches only the days it had not finished.
 """
 
 from __future__ import annotations
@@ -17,27 +19,29 @@ import asyncio
 import datetime as dt
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
+import httpx
 from pydantic import BaseModel, Field, computed_field
 
-from horogen import raw
+from horogen.collect.archive import FetchRecord, PageArchive, RunRecord, page_of, stamp
 from horogen.collect.base import Page, PageRequest, Source
 from horogen.collect.fetch import Fetcher
+from horogen.collect.replay import Status, Written, partition_bytes, public_url, replay
 from horogen.collect.settings import CollectSettings
 from horogen.collect.sites import SOURCES
-from horogen.errors import ConfigError, FetchError, HorogenError, LayoutChanged, SiteGivenUp
+from horogen.errors import ConfigError, FetchError, HorogenError, SiteGivenUp
 from horogen.lake import Lake
-from horogen.layout import quarantine_path, raw_path, report_path
-from horogen.schema import Category, Record
+from horogen.layout import legacy_raw_path, quarantine_path, raw_path, report_path
+from horogen.schema import Category
 from horogen.signs import Sign
 
 log = logging.getLogger(__name__)
 
-Status = Literal["ok", "partial", "failed", "skipped"]
-Written = Literal["replaced", "merged", "kept", "none"]
+Extraction = Literal["selectors", "fallback", "mixed"]
 
 
 class SourceReport(BaseModel):
@@ -50,17 +54,29 @@ class SourceReport(BaseModel):
     records: int = 0
     quarantined: int = 0
     not_attempted: int = Field(0, description="Pages not asked for: the site's breaker was open.")
+    not_modified: int = Field(
+        0, description="Pages the site answered 304 to: the archived page was reused."
+    )
     errors: list[str] = []
     problems: list[str] = []
     written: Written = "none"
     duration_s: float = 0.0
+    extraction: Extraction = Field(
+        "selectors",
+        description="How the records were found: the adapter's selectors, its fallback (the "
+        "largest text block: the layout changed), or both; `fallback` names the records it "
+        "found.",
+    )
+    fallback: list[str] = []
+    run: str | None = Field(None, description="The archived run: pages/date=D/<source>/runs/.")
     kept: bool = Field(
         False, description="Collected cleanly by an earlier run and kept: not fetched again."
     )
 
 
 class QuarantineRecord(BaseModel):
-    """Why a page was set aside: ``quarantine/date=D/<source>/<page>.json``, beside the page."""
+    """Why a page was set aside: ``quarantine/date=D/<source>/<page>.json``, pointing to
+    the page in the archive."""
 
     source: str
     date: dt.date
@@ -70,7 +86,17 @@ class QuarantineRecord(BaseModel):
     category: Category
     reasons: list[str]
     collected_at: dt.datetime
-    page: str = Field(description="The page's path in the lake.")
+    page: str = Field(description="The archived body's path in the lake.")
+    fetch: str | None = Field(None, description="The archived fetch record's path.")
+
+
+def saved_report(lake: Lake, source: str, day: dt.date) -> SourceReport | None:
+    """The report a run saved for the source-day, if there is a readable one."""
+    path = report_path("collect", day, source)
+    try:
+        return SourceReport.model_validate(lake.read_json(path)) if lake.exists(path) else None
+    except (HorogenError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None
 
 
 def site_today(settings: CollectSettings) -> dt.date:
@@ -91,6 +117,10 @@ def build_sources(settings: CollectSettings, only: Sequence[str] | None = None) 
     ]
 
 
+def new_run_id(moment: dt.datetime) -> str:
+    return f"{stamp(moment)}-{uuid.uuid4().hex[:8]}"
+
+
 class Collector:
     """Collects one source for one day into a lake.
 
@@ -104,6 +134,7 @@ class Collector:
         self.fetcher = fetcher
         self.mirror = mirror
         self.today = today
+        self.archive = PageArchive(lake)
 
     async def collect(self, source: Source, day: dt.date) -> SourceReport:
         report = SourceReport(source=source.id, date=day)
@@ -111,15 +142,28 @@ class Collector:
         site_today = day if self.mirror else self.today
         try:
             if source.availability.serves(day, site_today):
+                now = dt.datetime.now(dt.UTC)
+                run = RunRecord(
+                    source=source.id,
+                    date=day,
+                    run=new_run_id(now),
+                    started_at=now,
+                    base_url=source.base_url,
+                    mirror=self.mirror,
+                    fetches=[],
+                    errors=[],
+                )
+                report.run = run.run
                 given_up: set[str] = set()
-                requests = source.plan(day, site_today)
-                records = await self._gather(source, requests, report, given_up)
+                await self._gather(source, source.plan(day, site_today), run, report, given_up)
                 if given_up:  # first: the one line that explains the rest
-                    report.errors.insert(
-                        0,
-                        f"{report.not_attempted} page(s) not attempted: {'; '.join(given_up)}",
+                    run.errors.insert(
+                        0, f"{report.not_attempted} page(s) not attempted: {'; '.join(given_up)}"
                     )
-                self._write(source, day, records, report)
+                run.not_attempted = report.not_attempted
+                self._keep_legacy(source.id, day)
+                self.archive.finish(run)
+                self._write(source, day, report)
             else:
                 report.status = "skipped"
                 report.problems.append(
@@ -150,152 +194,144 @@ class Collector:
         self,
         source: Source,
         requests: list[PageRequest],
+        run: RunRecord,
         report: SourceReport,
         given_up: set[str],
-    ) -> list[Record]:
-        records: dict[tuple[object, ...], Record] = {}
+    ) -> None:
+        """Fetch (and archive) the pages, and the pages they link to; the run lists the
+        fetches in the order they are parsed."""
         while requests:
-            pages = await asyncio.gather(
-                *(self._fetch(source, r, report, given_up) for r in requests)
+            fetched = await asyncio.gather(
+                *(self._fetch(source, r, run, report, given_up) for r in requests)
             )
             requests = []
-            for page in pages:
-                if page is None:
+            for item in fetched:
+                if item is None:
                     continue
-                report.pages += 1
-                for record in self._parse(source, page, report, requests):
-                    records.setdefault(record.key, record)
-        return list(records.values())
+                fetch, page = item
+                run.fetches.append(fetch.path)
+                if fetch.usable:
+                    requests.extend(_links(source, page))
 
     async def _fetch(
-        self, source: Source, request: PageRequest, report: SourceReport, given_up: set[str]
-    ) -> Page | None:
-        """The page, or ``None`` with the reason in ``report`` (and in ``given_up`` when the
-        site's breaker kept it from being asked)."""
+        self,
+        source: Source,
+        request: PageRequest,
+        run: RunRecord,
+        report: SourceReport,
+        given_up: set[str],
+    ) -> tuple[FetchRecord, Page] | None:
+        """The archived response and its page, or ``None`` when there was no response (the
+        reason in ``run``, or in ``given_up`` when the site's breaker kept it from being
+        asked). A response that failed (a 4xx, a 5xx after retries) is archived too."""
         params = {"date": request.day.isoformat()} if self.mirror else None
+        previous = self.archive.latest(request.day, source.id, request.url)
+        validators = previous.validators() if previous else None
         try:
-            response = await self.fetcher.get(request.url, site=source.id, params=params)
+            response = await self.fetcher.get(
+                request.url, site=source.id, params=params, validators=validators
+            )
         except SiteGivenUp as error:
             report.not_attempted += 1
             given_up.add(str(error))
             return None
         except FetchError as error:
-            report.errors.append(str(error))
+            run.errors.append(str(error))
+            cause = error.__cause__
+            if isinstance(cause, httpx.HTTPStatusError):
+                self._store(source, request, run, cause.response, None)
             return None
-        url = response.url.copy_remove_param("date") if self.mirror else response.url
-        return Page(
+        reused = previous if response.status_code == 304 else None
+        return self._store(source, request, run, response, reused)
+
+    def _store(
+        self,
+        source: Source,
+        request: PageRequest,
+        run: RunRecord,
+        response: httpx.Response,
+        reused: FetchRecord | None,
+    ) -> tuple[FetchRecord, Page]:
+        fetch, body = self.archive.store(
+            run=run,
             request=request,
-            url=str(url),
-            body=response.text,
-            collected_at=dt.datetime.now(dt.UTC),
+            response=response,
+            fetched_at=dt.datetime.now(dt.UTC),
+            suffix=source.page_suffix,
+            reused=reused,
         )
+        return fetch, page_of(fetch, body)
 
-    def _parse(
-        self, source: Source, page: Page, report: SourceReport, follow: list[PageRequest]
-    ) -> list[Record]:
-        """The usable records of ``page``; the page is quarantined when anything on it
-        could not be used, and a quarantine left by an earlier run is cleared when the page
-        is clean now."""
-        try:
-            parsed = source.parse(page)
-        except LayoutChanged as error:
-            self._quarantine(source, page, [str(error)], report)
-            return []
-        except Exception as error:  # an adapter bug or a page it never imagined
-            log.exception("%s could not parse %s", source.id, page.url)
-            self._quarantine(source, page, [f"{type(error).__name__}: {error}"], report)
-            return []
-        follow.extend(parsed.follow)
-        problems = list(parsed.problems)
-        usable = []
-        for record in parsed.records:
-            if record.date != page.request.day:
-                problems.append(f"page is for {record.date}, asked for {page.request.day}")
-            elif not record.text:
-                problems.append(f"{record.sign}/{record.category}: empty text")
-            else:
-                usable.append(self._public(source, record))
-        if problems:
-            self._quarantine(source, page, sorted(set(problems)), report)
-        else:
-            self._clear_quarantine(source, page.request)
-        return usable
+    def _keep_legacy(self, source_id: str, day: dt.date) -> None:
+        """Before a source-day's first archived run: keep the partition collected before
+        the archive existed, which replaying the archive starts from."""
+        path = raw_path(day, source_id)
+        if self.lake.exists(path) and not self.archive.runs(day, source_id):
+            self.lake.write_bytes(legacy_raw_path(day, source_id), self.lake.read_bytes(path))
 
-    def _public(self, source: Source, record: Record) -> Record:
-        """``record`` with the real site's URL in place of the mirror's."""
-        return record.model_copy(update={"url": self._public_url(source, record.url)})
+    def _write(self, source: Source, day: dt.date, report: SourceReport) -> None:
+        """The partition the archived runs of the day replay to, the quarantine of this
+        run's pages, and the report."""
+        result = replay(self.lake, self.archive, source.id, day)
+        outcome = result.last
+        assert outcome is not None  # this run is archived
+        report.pages = outcome.pages
+        report.records = len(outcome.records)
+        report.quarantined = len(outcome.quarantined)
+        report.not_modified = outcome.not_modified
+        report.errors = list(outcome.errors)
+        report.problems = list(outcome.problems)
+        report.fallback = list(outcome.fallback)
+        if outcome.fallback:
+            report.extraction = (
+                "fallback" if len(outcome.fallback) == len(outcome.records) else "mixed"
+            )
+        report.status = result.partition.status
+        report.written = result.partition.written
+        data = partition_bytes(result.partition)
+        if data is not None and report.status != "failed":
+            self.lake.write_bytes(raw_path(day, source.id), data)
+        write_quarantine(self.lake, source, outcome.quarantined, outcome.clean)
 
-    def _public_url(self, source: Source, url: str) -> str:
-        if not self.mirror or not url.startswith(source.base_url):
-            return url
-        return source.default_base_url + url[len(source.base_url) :]
 
-    def _quarantine(
-        self, source: Source, page: Page, reasons: list[str], report: SourceReport
-    ) -> None:
-        request = page.request
-        report.quarantined += 1
-        report.problems.extend(f"{request.name}: {reason}" for reason in reasons)
-        body_path = quarantine_path(request.day, source.id, request.name, source.page_suffix)
-        self.lake.write_bytes(body_path, page.body.encode("utf-8"))
+def _links(source: Source, page: Page) -> list[PageRequest]:
+    """The pages ``page`` asks to fetch next (an index's links); none when it does not
+    parse (the replay reports why)."""
+    try:
+        return source.extract(page).follow
+    except Exception:  # quarantined, with the reason, when the run is replayed
+        return []
+
+
+def write_quarantine(
+    lake: Lake,
+    source: Source,
+    quarantined: Sequence[tuple[FetchRecord, list[str]]],
+    clean: Sequence[FetchRecord],
+) -> None:
+    """A quarantine record for each page that could not be used, pointing to the archived
+    page; a clean page's record of an earlier run is cleared."""
+    for fetch, reasons in quarantined:
+        page_url = page_of(fetch, b"").url
         record = QuarantineRecord(
             source=source.id,
-            date=request.day,
-            url=self._public_url(source, page.url),
-            fetched_url=page.url,
-            sign=request.sign,
-            category=request.category,
+            date=fetch.date,
+            url=public_url(source, page_url, fetch.mirror),
+            fetched_url=page_url,
+            sign=fetch.sign,
+            category=fetch.category,
             reasons=reasons,
-            collected_at=page.collected_at,
-            page=body_path,
+            collected_at=fetch.fetched_at,
+            page=fetch.body,
+            fetch=fetch.path,
         )
-        self.lake.write_json(
-            quarantine_path(request.day, source.id, request.name, "json"),
+        lake.write_json(
+            quarantine_path(fetch.date, source.id, fetch.name, "json"),
             record.model_dump(mode="json"),
         )
-
-    def _clear_quarantine(self, source: Source, request: PageRequest) -> None:
-        for suffix in (source.page_suffix, "json"):
-            self.lake.delete(quarantine_path(request.day, source.id, request.name, suffix))
-
-    def _write(
-        self, source: Source, day: dt.date, records: list[Record], report: SourceReport
-    ) -> None:
-        report.records = len(records)
-        path = raw_path(day, source.id)
-        clean = not report.errors and not report.quarantined
-        if not records:
-            report.status = "failed"
-            report.written = "kept" if self.lake.exists(path) else "none"
-            return
-        report.status = "ok" if clean else "partial"
-        before = self._previous(path)
-        # A text fetched again unchanged keeps its record (and collected_at): running a day
-        # twice gives the same data. A partial fetch keeps what it could not fetch again.
-        fetched = [
-            before[record.key]
-            if record.key in before and before[record.key].text == record.text
-            else record
-            for record in records
-        ]
-        if not clean and before:
-            records = list((before | {record.key: record for record in fetched}).values())
-            report.written = "merged"
-        else:
-            records = fetched
-            report.written = "replaced"
-        self.lake.write_bytes(path, raw.to_csv(records))
-
-    def _previous(self, path: str) -> dict[tuple[Any, ...], Record]:
-        """The records a partition held before this run, by key (none when it held none,
-        or nothing readable: then this run's records replace it)."""
-        if not self.lake.exists(path):
-            return {}
-        try:
-            return {record.key: record for record in raw.from_csv(self.lake.read_bytes(path))}
-        except (UnicodeDecodeError, ValueError) as error:  # pydantic's errors are ValueErrors
-            log.warning("%s is unreadable and will be replaced: %s", path, error)
-            return {}
+    for fetch in clean:
+        for suffix in (source.page_suffix, "json"):  # a page copied by older versions too
+            lake.delete(quarantine_path(fetch.date, source.id, fetch.name, suffix))
 
 
 Outcome = Literal["ok", "partial", "failed"]
@@ -423,17 +459,13 @@ async def collect_async(
 ) -> CollectionResult:
     """Collect ``days`` from ``sources`` (default: ``settings.sources``, else all): every
     source on its own, each working on at most ``parallel_days`` days at a time. A
-    source-day collected cleanly before is kept unless ``refresh``."""
+    source-day whose saved report says ``ok`` is kept as it is (its report comes back with
+    ``kept``) unless ``refresh``."""
     started = time.perf_counter()
     chosen = build_sources(settings, sources)
-    kept = [] if refresh else _kept(lake, chosen, days)
-    done = {(report.source, report.date) for report in kept}
-    todo = [(s, d) for d in days for s in chosen if (s.id, d) not in done]
     slots = {source.id: asyncio.Semaphore(settings.parallel_days) for source in chosen}
     give_up = _GiveUp(settings.give_up_after)
-    unfinished = dict.fromkeys(days, 0)
-    for _, day in todo:
-        unfinished[day] += 1
+    unfinished = dict.fromkeys(days, len(chosen))
     async with Fetcher(settings) as fetcher:
         collector = Collector(
             lake, fetcher, mirror=bool(settings.mirror), today=site_today(settings)
@@ -441,7 +473,10 @@ async def collect_async(
 
         async def one(source: Source, day: dt.date) -> SourceReport:
             async with slots[source.id]:
-                if give_up.exhausted(source.id):
+                previous = None if refresh else saved_report(lake, source.id, day)
+                if previous is not None and previous.status == "ok":
+                    report = previous.model_copy(update={"kept": True})
+                elif give_up.exhausted(source.id):
                     reason = f"not tried: the previous {give_up.limit} days of {source.id} failed"
                     report = collector.give_up(source, day, reason)
                 else:
@@ -452,13 +487,10 @@ async def collect_async(
                 on_day_done(day)
             return report
 
-        if on_day_done:  # days with nothing to fetch are done already
-            for day in [day for day, count in unfinished.items() if not count]:
-                on_day_done(day)
-        reports = await asyncio.gather(*(one(source, day) for source, day in todo))
+        reports = await asyncio.gather(*(one(source, day) for day in days for source in chosen))
     return CollectionResult(
         days=sorted(set(days)),
-        reports=[*reports, *kept],
+        reports=list(reports),
         seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -478,24 +510,3 @@ def collect(
             lake, settings, days, sources=sources, refresh=refresh, on_day_done=on_day_done
         )
     )
-
-
-def saved_report(lake: Lake, source: str, day: dt.date) -> SourceReport | None:
-    """The report an earlier run saved for ``source`` on ``day``; ``None`` when there is
-    none, or none readable."""
-    path = report_path("collect", day, source)
-    try:
-        return SourceReport.model_validate(lake.read_json(path)) if lake.exists(path) else None
-    except (HorogenError, ValueError):  # pydantic's ValidationError is a ValueError
-        return None
-
-
-def _kept(lake: Lake, sources: Sequence[Source], days: Sequence[dt.date]) -> list[SourceReport]:
-    """The source-days an earlier run collected cleanly, as kept reports."""
-    kept = []
-    for source in sources:
-        for day in sorted(set(days)):
-            report = saved_report(lake, source.id, day)
-            if report is not None and report.status == "ok":
-                kept.append(report.model_copy(update={"kept": True}))
-    return kept

@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from horogen.collect.sites import SOURCES
 
+#: Seconds between two requests to one real site, unless set: Scrapy's template's default.
+POLITE_INTERVAL = 1.0
+#: Requests in flight to one site of a mirror (which serves from this machine), unless set.
+MIRROR_CONCURRENCY = 4
+
 
 class CollectSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a misspelt setting is an error, not ignored
@@ -33,14 +38,39 @@ class CollectSettings(BaseModel):
         description="Stop asking a source for more days of a range once this many of its "
         "days in a row failed (0: never give up).",
     )
-    user_agent: str = "horogen/0.1 (+https://github.com/horogen/horogen)"
-    respect_robots: bool = True
+    contact_url: str = Field(
+        default="https://github.com/horogen/horogen",
+        description="Where a site's operator can reach whoever runs this collection: put "
+        "into the User-Agent (set your own in production).",
+    )
+    user_agent: str = Field(
+        default="horogen/0.1 (+{contact_url})",
+        description="The User-Agent header; `{contact_url}` is replaced by `contact_url`.",
+    )
+    respect_robots: bool = Field(
+        default=True, description="Honour robots.txt: its rules and its `Crawl-delay`."
+    )
+    min_interval: float | None = Field(
+        default=None,
+        ge=0,
+        description="Seconds between the starts of two requests to one site (a robots.txt "
+        "`Crawl-delay` that is longer wins); unset: 1 s for the real sites, 0 for a mirror.",
+    )
+    conditional_requests: bool = Field(
+        default=True,
+        description="Ask with the archived page's ETag / Last-Modified; a 304 reuses the "
+        "archived page.",
+    )
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=20.0, gt=0)
     retries: int = Field(default=4, ge=0, description="Retries after the first attempt.")
     backoff_base: float = Field(default=0.5, gt=0, description="First retry delay, seconds.")
     backoff_max: float = Field(default=30.0, gt=0)
-    concurrency_per_site: int = Field(default=4, ge=1)
+    concurrency_per_site: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests in flight to one site; unset: 1 for the real sites, 4 for a mirror.",
+    )
     breaker_threshold: int = Field(
         default=3,
         ge=0,
@@ -56,6 +86,29 @@ class CollectSettings(BaseModel):
         description="Share of failed source-days at which `collect` fails (exit code 1); "
         "fewer failures are a partial failure (exit code 5).",
     )
+
+    def agent(self) -> str:
+        """The User-Agent header, with the contact URL in it."""
+        return self.user_agent.replace("{contact_url}", self.contact_url)
+
+    def site_interval(self) -> float:
+        """Seconds between two requests to one site (before any ``Crawl-delay``)."""
+        if self.min_interval is not None:
+            return self.min_interval
+        return 0.0 if self.mirror else POLITE_INTERVAL
+
+    def site_concurrency(self) -> int:
+        """Requests in flight to one site."""
+        if self.concurrency_per_site is not None:
+            return self.concurrency_per_site
+        return MIRROR_CONCURRENCY if self.mirror else 1
+
+    @field_validator("contact_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "mailto:")):
+            raise ValueError(f"{value!r} is no URL a site operator can follow (http(s)://…)")
+        return value
 
     @field_validator("sources")
     @classmethod

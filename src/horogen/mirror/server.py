@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import html
 import re
 import threading
@@ -147,11 +148,21 @@ def create_app(
             if rendered is None:
                 response = _error(404, f"{source_id} has no page {path!r}")
             else:
-                response = Response(rendered.body, media_type=rendered.media_type)
+                response = _with_validator(request, rendered.body, rendered.media_type)
         entry.status = response.status_code
         return response
 
     return app
+
+
+def _with_validator(request: Request, body: str, media_type: str) -> Response:
+    """The page with an ``ETag`` (a hash of its bytes), or a 304 when the request's
+    ``If-None-Match`` is that tag, as real sites answer conditional requests."""
+    data = body.encode("utf-8")
+    etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(data, media_type=media_type, headers={"ETag": etag})
 
 
 def _parse_date(value: str) -> dt.date:

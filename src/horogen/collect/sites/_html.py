@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from horogen.collect.base import Page, PageFacts, PageRequest, ParsedPage, Source, require
+from horogen.collect.base import (
+    Page,
+    PageFacts,
+    PageRequest,
+    ParsedPage,
+    Source,
+    require,
+    require_match,
+)
 from horogen.errors import LayoutChanged
 from horogen.schema import normalize_whitespace
 from horogen.signs import Sign, parse_sign
@@ -188,17 +196,17 @@ def item_records(
     from it (``text_selector`` then names it in problems).
 
     Only the innermost elements matching ``item`` that hold a sign heading are items:
-    other blocks of a page may share the item's classes. Raises ``LayoutChanged`` when
+    other blocks of a page may share the item's classes. Raises ``SelectorsMissed`` when
     ``item`` or ``sign`` matches nothing; the rest is :func:`sign_records`.
     """
     nodes = root.css(item)
-    require(nodes, nothing_matched(source, page, item, "item"))
+    require_match(nodes, nothing_matched(source, page, item, "item"))
     items = [
         (heading_at(node, sign), text_at(node, text) if isinstance(text, str) else text(node))
         for node in nodes
         if len(node.css(item)) == 1 and node.css_first(sign) is not None  # css() has the node
     ]
-    require(items, nothing_matched(source, page, f"{item} {sign}", "sign heading"))
+    require_match(items, nothing_matched(source, page, f"{item} {sign}", "sign heading"))
     label = text if isinstance(text, str) else text_selector or text.__name__
     return sign_records(source, page, items, text_selector=label, day=day)
 
@@ -243,7 +251,7 @@ def sign_records(
         first[sign] = number
         parsed.records.append(source.record(page, sign, text, day=day))
     if without_text and not parsed.records:
-        require(False, nothing_matched(source, page, text_selector, "text element"))
+        require_match(False, nothing_matched(source, page, text_selector, "text element"))
     require(
         parsed.records,
         f"no item of {page.url} names a sign ({'; '.join(parsed.problems) or 'no headings'}): "

@@ -1,8 +1,13 @@
 """horo.mail.ru: one page per sign and day, ``/prediction/{sign}/{yesterday|today|tomorrow}/``.
 
 Two layouts are known: the newer one (``main[data-qa=ArticleLayout]``, the date in a
-``span[data-qa=Text]`` such as "25 ноября 2026", the text in the article's paragraphs)
-and the older one (paragraphs in ``div.article__item_html``).
+``span[data-qa=Text]`` such as "25 ноября 2026", the text in the paragraphs of the
+``main``) and the older one (paragraphs in ``div.article__item_html``).
+
+The newer layout nests its paragraphs in more than one way: inside an ``<article>``, in
+``<div>`` blocks with generated class names directly under the ``main``, or as the
+``main``'s own children. So the text is every paragraph of the ``main`` outside its
+header, ratings and menus, with links dropped (what public scrapers of the layout take).
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from horogen.collect.base import (
     PageFacts,
     PageRequest,
     ParsedPage,
-    Source,
     require,
+    require_match,
 )
 from horogen.collect.dates import parse_russian_date
+from horogen.collect.sites._fallback import HtmlSource
 from horogen.collect.sites._html import (
     fix_hint,
     heading_at,
@@ -33,8 +39,16 @@ from horogen.collect.sites._html import (
 
 #: The newer layout's root.
 CURRENT_ROOT = "main[data-qa=ArticleLayout]"
-#: The newer layout's text paragraphs, inside ``CURRENT_ROOT``.
-CURRENT_TEXT = "article p"
+#: The newer layout's text paragraphs: any inside ``CURRENT_ROOT``, except in these parts.
+CURRENT_TEXT = "p"
+#: The parts of ``CURRENT_ROOT`` that are no text: its header (title, dates, tabs), the
+#: ratings, menus.
+CURRENT_NOT_TEXT = (
+    "[data-qa=ArticleHeader], [data-qa=Rating], [data-qa=Tabs], [data-qa=Breadcrumbs], "
+    "header, nav, aside, footer, figure"
+)
+#: Inside ``CURRENT_ROOT``: dropped from the text (a paragraph of links is no text).
+CURRENT_DROPPED = "a"
 #: The newer layout's date: the first of these spans that holds a date and nothing else.
 CURRENT_DATE = "span[data-qa=Text]"
 #: The older layout's text paragraphs.
@@ -47,7 +61,7 @@ HEADING_SELECTOR = "h1"
 DAY_SLUGS: dict[int, str] = {-1: "yesterday", 0: "today", 1: "tomorrow"}
 
 
-class MailRu(Source):
+class MailRu(HtmlSource):
     id = "mailru"
     title = "Гороскопы Mail"
     default_base_url = "https://horo.mail.ru"
@@ -62,16 +76,15 @@ class MailRu(Source):
     def parse(self, page: Page) -> ParsedPage:
         sign, tree, heading = sign_page(self, page, HEADING_SELECTOR)
         requested = page.request.day
+        day = _stated_date(tree, heading, requested) or requested
         root = tree.css_first(CURRENT_ROOT)
         if root is not None:
             where = f"{CURRENT_ROOT} {CURRENT_TEXT}"
-            paragraphs = root.css(CURRENT_TEXT)
+            paragraphs = _current_paragraphs(root)
         else:
             where = LEGACY_TEXT
             paragraphs = tree.css(LEGACY_TEXT)
-        day = _stated_date(tree, heading, requested) or requested
-
-        require(
+        require_match(
             paragraphs,
             f"no text: {where} matched nothing"
             + ("" if root is not None else f" (and there is no {CURRENT_ROOT})")
@@ -86,6 +99,16 @@ class MailRu(Source):
         tree = LexborHTMLParser(body)
         day = _stated_date(tree, heading_at(tree.root, HEADING_SELECTOR), today)
         return one_sign_facts(tree, HEADING_SELECTOR, day)
+
+
+def _current_paragraphs(root: LexborNode) -> list[LexborNode]:
+    """The text paragraphs of the newer layout's ``root`` (changed: its header, ratings and
+    links are removed)."""
+    for node in root.css(CURRENT_NOT_TEXT):
+        node.decompose()
+    for node in root.css(CURRENT_DROPPED):
+        node.decompose()
+    return root.css(CURRENT_TEXT)
 
 
 def _stated_date(tree: LexborHTMLParser, heading: str | None, near: dt.date) -> dt.date | None:

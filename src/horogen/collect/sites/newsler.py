@@ -6,15 +6,17 @@ import datetime as dt
 
 from selectolax.lexbor import LexborHTMLParser
 
-from horogen.collect.base import Page, PageFacts, PageRequest, ParsedPage, Source
+from horogen.collect.base import Page, PageFacts, PageRequest, ParsedPage
 from horogen.collect.dates import parse_russian_date
+from horogen.collect.sites._fallback import HtmlSource
 from horogen.collect.sites._html import canonical_url, heading_at, item_records, parse_html
 from horogen.schema import Category
 
 TITLE = "h1"  # "Любовный гороскоп": the page's category
 DATE = "title"  # "Любовный гороскоп на 25.11.2024 — Newsler.ru": the page's date
-# Bootstrap grid columns: other blocks of the page share the item's classes, so only
-# columns that hold a sign heading count as items.
+# Bootstrap grid columns: other blocks of the page share the item's classes, so only the
+# innermost columns that hold a sign heading (at any depth: ``.horoscope-block .ico .t``)
+# count as items.
 ITEM = ".col-xs-12.col-md-6"
 SIGN = ".t"
 TEXT = ".text"
@@ -42,7 +44,7 @@ TITLE_WORDS: dict[Category, str] = {
 }
 
 
-class Newsler(Source):
+class Newsler(HtmlSource):
     id = "newsler"
     title = "Newsler.ru — гороскопы"
     default_base_url = "https://www.newsler.ru"

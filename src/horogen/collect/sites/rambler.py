@@ -1,18 +1,18 @@
 """horoscopes.rambler.ru: one page per sign, today at ``/{sign}/``, an archive at
 ``/{sign}/{YYYY-MM-DD}/``.
 
-The site is built with hashed CSS-module class names that change with redesigns: the
-text was in ``div._1dQ3`` (older), later in several ``p._1RrZR`` paragraphs (current).
-When neither matches, the parser falls back to the longest text block of the article,
-but only to a block long enough to be a horoscope (otherwise the page is quarantined),
-and says so in the page's problems, so the drift shows in the collection report.
+The site is built with hashed CSS-module class names that change with redesigns (the
+text was in ``div._1dQ3``, later in ``p._1RrZR`` paragraphs, and in other hashed classes
+since); what stays is the schema.org markup, ``[itemprop=articleBody]``, whose paragraphs
+are the text. When no selector matches, the HTML adapters' fallback (the largest text
+block, ``_fallback.py``) takes over and the report says so.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
 from horogen.collect.base import (
     Availability,
@@ -20,10 +20,10 @@ from horogen.collect.base import (
     PageFacts,
     PageRequest,
     ParsedPage,
-    Source,
     require,
 )
 from horogen.collect.dates import parse_russian_date
+from horogen.collect.sites._fallback import HtmlSource
 from horogen.collect.sites._html import (
     fix_hint,
     heading_at,
@@ -33,29 +33,23 @@ from horogen.collect.sites._html import (
     sign_page_requests,
     text_of,
 )
+from horogen.errors import SelectorsMissed
 
-#: Where the text is, newest layout first.
+#: Where the text is, the first that matches: the schema.org article body's paragraphs
+#: (at any depth), the hashed classes of known layouts, the article body's own text.
 TEXT_SELECTORS: tuple[str, ...] = (
-    "p._1RrZR",  # current: one <p> per paragraph
+    "[itemprop=articleBody] p",
+    "p._1RrZR",  # one <p> per paragraph
     "div._1dQ3",  # older: one <div>, paragraphs inside it or plain text
+    "[itemprop=articleBody]",
 )
 #: The page's heading, which names the sign (and, on archive pages, the date).
 HEADING_SELECTOR = "h1"
 #: Elements that state the page's date, tried in order after the heading.
 DATE_SELECTOR = "time[datetime]"
-#: Where the fallback looks for the longest text block, first match wins.
-FALLBACK_CONTAINERS: tuple[str, ...] = ("article", "main", "[role=main]")
-#: The shortest block the fallback accepts as a horoscope (real ones run 200–700 chars).
-FALLBACK_MIN_CHARS = 150
-#: Never text: removed before the fallback measures blocks.
-NOT_TEXT_TAGS: tuple[str, ...] = ("script", "style", "noscript", "template", "svg")
-
-# Blocks inside a <div> that make it a container rather than a text block. (Lexbor's
-# ``node.css`` also matches the node itself, hence the check on each child.)
-_BLOCK_TAGS = "div, p, section, article, ul, ol, table"
 
 
-class Rambler(Source):
+class Rambler(HtmlSource):
     id = "rambler"
     title = "Рамблер/гороскопы"
     default_base_url = "https://horoscopes.rambler.ru"
@@ -67,19 +61,16 @@ class Rambler(Source):
 
     def parse(self, page: Page) -> ParsedPage:
         sign, tree, heading = sign_page(self, page, HEADING_SELECTOR)
-        parsed = ParsedPage()
-        text = self._text(tree, parsed.problems)
+        text = self._text(tree)
         day = _stated_date(tree, heading, page.request.day) or page.request.day
-        parsed.records.append(self.record(page, sign, text, day=day))
-        return parsed
+        return ParsedPage(records=[self.record(page, sign, text, day=day)])
 
     def page_facts(self, body: str, today: dt.date) -> PageFacts:
         tree = LexborHTMLParser(body)
         day = _stated_date(tree, heading_at(tree.root, HEADING_SELECTOR), today)
         return one_sign_facts(tree, HEADING_SELECTOR, day)
 
-    def _text(self, tree: LexborHTMLParser, problems: list[str]) -> str:
-        """The text; a note in ``problems`` when only the fallback found it."""
+    def _text(self, tree: LexborHTMLParser) -> str:
         for selector in TEXT_SELECTORS:
             nodes = tree.css(selector)
             if nodes:
@@ -87,44 +78,7 @@ class Rambler(Source):
                 require(text.strip(), f"{selector} matched {len(nodes)} element(s) with no text")
                 return text
         tried = " or ".join(TEXT_SELECTORS)
-        container = next(
-            (node for selector in FALLBACK_CONTAINERS if (node := tree.css_first(selector))), None
-        )
-        require(
-            container is not None,
-            f"no text: {tried} matched nothing, and there is no "
-            f"{' / '.join(FALLBACK_CONTAINERS)} to fall back to: " + fix_hint(self),
-        )
-        assert container is not None
-        tree.strip_tags(list(NOT_TEXT_TAGS))
-        block = _longest_block(container)
-        require(
-            len(block) >= FALLBACK_MIN_CHARS,
-            f"no text: {tried} matched nothing, and the longest text block in "
-            f"<{container.tag}> has {len(block)} characters (the fallback needs at least "
-            f"{FALLBACK_MIN_CHARS}): " + fix_hint(self),
-        )
-        problems.append(
-            f"text found by the longest-block fallback in <{container.tag}>: the selectors "
-            f"{' / '.join(TEXT_SELECTORS)} matched nothing; " + fix_hint(self)
-        )
-        return block
-
-
-def _longest_block(container: LexborNode) -> str:
-    """The longest block of text in ``container``: the ``<p>`` children of one parent
-    taken together, or a ``<div>`` holding text but no other blocks."""
-    by_parent: dict[int, list[LexborNode]] = {}
-    for p in container.css("p"):
-        parent = p.parent
-        by_parent.setdefault(parent.mem_id if parent is not None else p.mem_id, []).append(p)
-    blocks = [text_of(paragraphs) for paragraphs in by_parent.values()]
-    blocks += [
-        text_of([div])
-        for div in container.css("div")
-        if not any(child.css_first(_BLOCK_TAGS) for child in div.iter())
-    ]
-    return max(blocks, key=len, default="")
+        raise SelectorsMissed(f"no text: {tried} matched nothing: " + fix_hint(self))
 
 
 def _stated_date(tree: LexborHTMLParser, heading: str | None, near: dt.date) -> dt.date | None:

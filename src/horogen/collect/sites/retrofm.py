@@ -6,7 +6,8 @@ import datetime as dt
 
 from selectolax.lexbor import LexborNode
 
-from horogen.collect.base import Page, PageRequest, ParsedPage, Source
+from horogen.collect.base import Page, PageRequest, ParsedPage
+from horogen.collect.sites._fallback import HtmlSource
 from horogen.collect.sites._html import item_records, parse_html, text_of
 
 ITEM = ".text_box"
@@ -14,7 +15,7 @@ SIGN = "h6"  # the text is whatever follows the heading inside the item
 PATH = "/goroskop"
 
 
-class RetroFM(Source):
+class RetroFM(HtmlSource):
     id = "retrofm"
     title = "Ретро FM — гороскоп"
     default_base_url = "https://retrofm.ru"
