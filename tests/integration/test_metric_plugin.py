@@ -155,8 +155,8 @@ def store(tmp_path_factory) -> Iterator[ModelStore]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         store = register_versions(root, 2, save_tiny_model(root / "tiny"))
-        registry.set_alias(store.name, registry.CHAMPION, 1)
-        registry.set_alias(store.name, registry.CHALLENGER, 2)
+        store.registry.set_alias(registry.CHAMPION, 1)
+        store.registry.set_alias(registry.CHALLENGER, 2)
         yield store
 
 
@@ -181,7 +181,7 @@ def gate(store: ModelStore, plugin: Path, **weights: str) -> dict[str, str]:
     done = horogen("promote", "--lake", store.lake.uri, plugin=plugin, env=env)
     assert "version 2 not promoted" in done.stdout  # the same model: no better than itself
     store.connect()
-    tags = dict(registry.get_version(store.name, 2).tags)
+    tags = dict(store.registry.version(2).tags)
     run = mlflow.MlflowClient().get_run(tags[promote.RUN_TAG])
     return tags | {"gate_challenger_score": str(run.data.metrics["gate_challenger_score"])}
 
