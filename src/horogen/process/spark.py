@@ -3,9 +3,14 @@
 Raw CSVs are read by Spark's own reader with ``multiLine`` and ``"`` as both quote and
 escape, so multi-line texts and doubled quotes survive; a file that fails the checks of
 ``rawcsv`` (a malformed record, or anything the reader might have misread) is read on the
-driver by the reference reader instead, which reports each bad record with its line. The
-cleaned rows of a day are small (thousands of rows, a few MB): they are collected to the
-driver and written by the same writer as the polars engine, so both write the same files.
+driver by the reference reader instead, which reports each bad record with its line.
+
+``process_days`` runs :func:`write_days`: each day's kept rows go to one executor, which
+checks and writes the day with the same writer as the polars engine (so both write the
+same files, each atomically) and sends back only the day's report. No row passes through
+the driver, so the driver's memory does not bound the job, and the executors need horogen
+(``horogen[spark]``) beside pyspark. :func:`process` collects the rows instead, for
+comparing engines.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import pickle
 import sys
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,6 +41,9 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 NAME = "spark"
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: Output rows collected to the driver at a time (whole days per batch).
 COLLECT_BATCH_ROWS = 200_000
@@ -143,14 +153,61 @@ def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -
     return spark
 
 
-def process(
+@dataclass
+class Judged:
+    """The raw rows of some days judged by the rules: the kept rows as a DataFrame (the
+    processed columns), and per day the counts, signs and malformed rows that the report
+    needs (small: on the driver)."""
+
+    frame: DataFrame  # every judged row, persisted until :meth:`release`
+    counts: dict[dt.date, dict[str, int]]
+    signs: dict[dt.date, set[str]]
+    malformed: dict[dt.date, list[Malformed]]
+
+    @property
+    def kept(self) -> DataFrame:
+        functions = _spark()
+        return self.frame.filter(functions.col("_outcome") == "kept").select(
+            functions.col("day").alias("date"),
+            "sign",
+            "category",
+            "source",
+            "text",
+            "url",
+            "collected_at",
+            functions.sha2("text", 256).alias("text_hash"),
+        )
+
+    def kept_rows(self, day: dt.date) -> int:
+        return self.counts[day].get("kept", 0)
+
+    def result(self, day: dt.date, table: pa.Table) -> DayResult:
+        """The day's result, with ``table`` as its output rows."""
+        dropped = dict.fromkeys(rules.DROP_RULES, 0)
+        dropped["malformed"] = len(self.malformed[day])
+        for outcome, count in self.counts[day].items():
+            if outcome != "kept":
+                dropped[outcome] += count
+        return DayResult(
+            day=day,
+            table=table,
+            rows_in=sum(self.counts[day].values()) + len(self.malformed[day]),
+            dropped=dropped,
+            malformed=sorted(self.malformed[day], key=lambda item: (item.file, item.line)),
+            signs_in=sorted(self.signs[day]),
+        )
+
+    def release(self) -> None:
+        self.frame.unpersist()
+
+
+def judge_days(
+    spark: SparkSession,
     lake: Lake,
     files: Mapping[dt.date, list[RawFile]],
     settings: ProcessSettings,
-    spark: SparkSession | None = None,
-) -> dict[dt.date, DayResult]:
-    """Process the raw files of each day in one Spark job; a result per day of ``files``."""
-    spark = spark or session(settings, lake)
+) -> Judged:
+    """Read and judge the raw files of each day in one Spark job (the caller releases it)."""
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     by_path = {file.path: file for day in sorted(files) for file in files[day]}
     raw, fallback = read_raw(spark, lake, by_path)
@@ -165,35 +222,95 @@ def process(
         raw = raw.unionByName(spark.createDataFrame(fallback_rows, _raw_schema()))
 
     judged = judge(raw, settings).persist()
-    try:
-        tally = judged.groupBy("day", "_outcome", "sign").count().collect()
-        counts: dict[dt.date, dict[str, int]] = {day: {} for day in files}
-        signs: dict[dt.date, set[str]] = {day: set() for day in files}
-        for row in tally:
-            day_counts = counts.setdefault(row["day"], {})
-            day_counts[row["_outcome"]] = day_counts.get(row["_outcome"], 0) + row["count"]
-            if row["sign"] in rules.SIGNS:
-                signs.setdefault(row["day"], set()).add(row["sign"])
-        tables = _collect_kept(judged, {day: counts[day].get("kept", 0) for day in files})
-    finally:
-        judged.unpersist()
+    tally = judged.groupBy("day", "_outcome", "sign").count().collect()
+    counts: dict[dt.date, dict[str, int]] = {day: {} for day in files}
+    signs: dict[dt.date, set[str]] = {day: set() for day in files}
+    for row in tally:
+        day_counts = counts.setdefault(row["day"], {})
+        day_counts[row["_outcome"]] = day_counts.get(row["_outcome"], 0) + row["count"]
+        if row["sign"] in rules.SIGNS:
+            signs.setdefault(row["day"], set()).add(row["sign"])
+    return Judged(judged, counts, signs, malformed)
 
-    results = {}
-    for day in files:
-        dropped = dict.fromkeys(rules.DROP_RULES, 0)
-        dropped["malformed"] = len(malformed[day])
-        for outcome, count in counts[day].items():
-            if outcome != "kept":
-                dropped[outcome] += count
-        results[day] = DayResult(
-            day=day,
-            table=tables.get(day, PROCESSED_SCHEMA.empty_table()),
-            rows_in=sum(counts[day].values()) + len(malformed[day]),
-            dropped=dropped,
-            malformed=sorted(malformed[day], key=lambda item: (item.file, item.line)),
-            signs_in=sorted(signs[day]),
+
+def process(
+    lake: Lake,
+    files: Mapping[dt.date, list[RawFile]],
+    settings: ProcessSettings,
+    spark: SparkSession | None = None,
+) -> dict[dt.date, DayResult]:
+    """Process the raw files of each day in one Spark job; a result per day of ``files``,
+    its rows collected to the driver (the engines' common interface, for inspecting and
+    comparing them; :func:`write_days` is what ``process_days`` runs)."""
+    spark = spark or session(settings, lake)
+    judged = judge_days(spark, lake, files, settings)
+    try:
+        tables = _collect_kept(judged.kept, {day: judged.kept_rows(day) for day in files})
+    finally:
+        judged.release()
+    return {
+        day: judged.result(day, tables.get(day, PROCESSED_SCHEMA.empty_table())) for day in files
+    }
+
+
+def write_days(
+    lake: Lake,
+    files: Mapping[dt.date, list[RawFile]],
+    settings: ProcessSettings,
+    write: Callable[[DayResult], T],
+    spark: SparkSession | None = None,
+) -> dict[dt.date, T]:
+    """Process the raw files of each day in one Spark job and hand each day's result to
+    ``write`` on the executors: a day's kept rows go to one executor, which writes them
+    (``write`` checks and stores the day, atomically), so no row passes through the driver.
+    What ``write`` returns comes back per day (a day with nothing kept is written here).
+
+    ``write`` and what it refers to are pickled to the executors, which need horogen."""
+    spark = spark or session(settings, lake)
+    judged = judge_days(spark, lake, files, settings)
+    try:
+        written = (
+            judged.kept.groupBy("date")
+            .applyInArrow(_day_writer(judged, write), "date date, writer string, outcome binary")
+            .collect()
         )
-    return results
+    finally:
+        judged.release()
+    outcomes: dict[dt.date, T] = {}
+    for row in written:
+        outcomes[row["date"]] = pickle.loads(row["outcome"])
+        log.info("%s written by %s", row["date"], row["writer"])
+    for day in files:
+        if day not in outcomes:  # nothing kept: no executor saw the day
+            outcomes[day] = write(judged.result(day, PROCESSED_SCHEMA.empty_table()))
+    return outcomes
+
+
+def _day_writer(judged: Judged, write: Callable[[DayResult], T]) -> Callable[[pa.Table], pa.Table]:
+    """The function an executor runs on one day's kept rows (the per-day counts travel
+    with it; the DataFrame does not)."""
+    parts = Judged(None, judged.counts, judged.signs, judged.malformed)  # type: ignore[arg-type]
+
+    def write_day(table: pa.Table) -> pa.Table:
+        day = table.column("date")[0].as_py()
+        outcome = write(parts.result(day, table.cast(PROCESSED_SCHEMA)))
+        return pa.table(
+            {
+                "date": pa.array([day], pa.date32()),
+                "writer": [writer_name()],
+                "outcome": pa.array([pickle.dumps(outcome)], pa.binary()),
+            }
+        )
+
+    return write_day
+
+
+def writer_name() -> str:
+    """Which Spark process this is: an executor's id (from the log URL the worker gives
+    its Python workers), else the driver's (local mode)."""
+    url = os.environ.get("SPARK_LOG_URL_STDERR", "")
+    executor = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("executorId")
+    return f"executor {executor[0]}" if executor else "the driver"
 
 
 def _raw_schema() -> Any:
@@ -363,18 +480,8 @@ def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
     return frame.withColumn("_outcome", outcome).drop("_rule")
 
 
-def _collect_kept(judged: DataFrame, kept: Mapping[dt.date, int]) -> dict[dt.date, pa.Table]:
+def _collect_kept(rows: DataFrame, kept: Mapping[dt.date, int]) -> dict[dt.date, pa.Table]:
     functions = _spark()
-    rows = judged.filter(functions.col("_outcome") == "kept").select(
-        functions.col("day").alias("date"),
-        "sign",
-        "category",
-        "source",
-        "text",
-        "url",
-        "collected_at",
-        functions.sha2("text", 256).alias("text_hash"),
-    )
     batches: list[list[dt.date]] = [[]]
     size = 0
     for day in sorted(kept):
