@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from horogen.cli.app import app, console
+from horogen.cli.app import app, console, err_console
 
 stack_app = typer.Typer(
     help="The production topology as processes on 127.0.0.1: Airflow on Celery, a Spark "
@@ -50,9 +50,14 @@ def up_command(
     (user admin, the password it prints), and `horogen stack down` when done.
     """
     from horogen.stack import run
+    from horogen.stack.processes import ServiceFailed
 
-    with console.status("starting the stack (about a minute)…"):
-        stack = run.up(folder, postgres=postgres, redis=redis, dags=dags)
+    try:
+        with console.status("starting the stack (about a minute and a half)…"):
+            stack = run.up(folder, postgres=postgres, redis=redis, dags=dags)
+    except ServiceFailed as failed:  # the end of its log, then the one-line error
+        err_console.print(failed.tail, markup=False, highlight=False)
+        raise
     assert stack.airflow is not None
     table = Table(show_header=False, box=None)
     table.add_row(

@@ -115,6 +115,10 @@ def s3a_conf(storage_options: Mapping[str, Any]) -> dict[str, str]:
     return conf
 
 
+#: Settings of every horogen session: UTC timestamps; few shuffle partitions, since a day is
+#: small (Spark's default of 200 makes a day's job two hundred tiny tasks).
+JOB_CONF = {"spark.sql.session.timeZone": "UTC", "spark.sql.shuffle.partitions": "8"}
+
 #: Spark's JVM log without its start-up notes, for sessions started here unless logging is
 #: verbose (the session is set to errors only once it runs).
 QUIET_LOG4J = Path(__file__).with_name("log4j2.properties")
@@ -135,11 +139,7 @@ def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -
     master = settings.spark_master or "local[*]"
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    conf = {
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.sql.shuffle.partitions": "8",
-    }
+    conf = JOB_CONF | {"spark.ui.showConsoleProgress": "false"}
     if not logging.getLogger("pyspark").isEnabledFor(logging.INFO):  # the JVM's start-up notes
         conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={QUIET_LOG4J}"
     if lake is not None and not lake.is_local:
@@ -210,7 +210,7 @@ def judge_days(
     """Read and judge the raw files of each day in one Spark job (the caller releases it)."""
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     by_path = {file.path: file for day in sorted(files) for file in files[day]}
-    raw, fallback = read_raw(spark, lake, by_path)
+    raw, fallback, parsed = read_raw(spark, lake, by_path)
 
     malformed: dict[dt.date, list[Malformed]] = {day: [] for day in files}
     fallback_rows: list[tuple] = []
@@ -223,6 +223,7 @@ def judge_days(
 
     judged = judge(raw, settings).persist()
     tally = judged.groupBy("day", "_outcome", "sign").count().collect()
+    parsed.unpersist()  # judged holds what comes next
     counts: dict[dt.date, dict[str, int]] = {day: {} for day in files}
     signs: dict[dt.date, set[str]] = {day: set() for day in files}
     for row in tally:
@@ -324,16 +325,19 @@ def _raw_schema() -> Any:
 
 def read_raw(
     spark: SparkSession, lake: Lake, files: Mapping[str, RawFile]
-) -> tuple[DataFrame, list[RawFile]]:
+) -> tuple[DataFrame, list[RawFile], DataFrame]:
     """Rows (``day`` + raw columns) of the files that pass the checks, read by Spark's CSV
-    reader, and the files that fail them (to be read by the reference reader)."""
+    reader, and the files that fail them (to be read by the reference reader); the third is
+    the parsed files, cached (the caller unpersists it): the checks and the rules read the
+    files once."""
     functions = _spark()
     from pyspark.sql.types import StringType, StructField, StructType
 
     schema = StructType([StructField(column, StringType()) for column in (*RAW_COLUMNS, _CORRUPT)])
     urls = [spark_url(lake, path) for path in files]
     if not urls:
-        return spark.createDataFrame([], _raw_schema()), []
+        empty = spark.createDataFrame([], _raw_schema())
+        return empty, [], empty
     frame = (
         spark.read.schema(schema)
         .option("header", "false")
@@ -348,7 +352,7 @@ def read_raw(
         .withColumn("_id", functions.monotonically_increasing_id())
     )
     day = functions.regexp_extract("_file", r"date=(\d{4}-\d{2}-\d{2})/[^/]*$", 1)
-    frame = frame.withColumn("_ok", _row_ok(day))
+    frame = frame.withColumn("_ok", _row_ok(day)).persist()
     is_header = functions.lit(True)
     for column in RAW_COLUMNS:
         is_header = is_header & functions.coalesce(functions.col(column) == column, _false())
@@ -377,7 +381,7 @@ def read_raw(
     fallback = [file for path, file in files.items() if path not in passed and file.size > 0]
     good = frame.filter(functions.col("_file").isin(good_urls) & functions.col("_ok"))
     good = good.select(functions.to_date("date").alias("day"), *RAW_COLUMNS)
-    return good, fallback
+    return good, fallback, frame
 
 
 def _false() -> Column:
@@ -415,7 +419,8 @@ def _canonical_length(column: str) -> Column:
     quotes = functions.length(value) - functions.length(
         functions.replace(value, functions.lit('"'))
     )
-    extra = functions.when(value.rlike(rawcsv.QUOTE_TRIGGERS_CLASS), quotes + 2).otherwise(0)
+    triggers = functions.length(functions.translate(value, rawcsv.QUOTE_TRIGGERS, ""))
+    extra = functions.when(triggers < functions.length(value), quotes + 2).otherwise(0)
     return functions.coalesce(functions.octet_length(value) + extra, functions.lit(0)).cast("long")
 
 
@@ -439,6 +444,70 @@ def apply_steps(value: Column, steps: tuple[rules.Step, ...]) -> Column:
     return value
 
 
+def class_chars(members: str) -> str:
+    """Every character of the regex class ``[members]`` (ranges spelled out), for Spark's
+    ``translate``, which maps characters in one pass where Java's regex is slow."""
+    import re
+
+    pattern = re.compile(f"[{members}]")
+    return "".join(chr(code) for code in range(0x10000) if pattern.fullmatch(chr(code)))
+
+
+def gated(value: Column, step: rules.Step) -> Column:
+    """``step`` applied only where its trigger matches (as the polars engine does), when the
+    trigger is cheaper than the step."""
+    functions = _spark()
+    changed = apply_steps(value, (step,))
+    if step.trigger is None or (isinstance(step, rules.Replace) and step.trigger == step.pattern):
+        return changed
+    if isinstance(step, rules.Strip):
+        ends = [value.startswith(char) | value.endswith(char) for char in step.chars]
+        hit = ends[0]
+        for end in ends[1:]:
+            hit = hit | end
+    else:
+        hit = value.rlike(step.trigger)
+    return functions.when(hit, changed).otherwise(value)
+
+
+def clean(text: Column, settings: ProcessSettings) -> tuple[Column, Column]:
+    """The cleaned text and whether it mixes scripts, as the polars engine computes them.
+
+    Most texts hold only kept characters and single spaces: those skip the normalize and
+    removal steps (which would not change them), found with ``translate`` (one pass, no
+    regex); only texts with Latin letters are searched for mixed words."""
+    functions = _spark()
+    kept = class_chars(rules.allowed_class(settings)) + " "
+    outside = functions.translate(text, kept, "")
+    impure = (
+        (functions.length(outside) > 0)
+        | functions.contains(text, functions.lit("  "))
+        | text.startswith(" ")
+        | text.endswith(" ")
+    )
+    latin = class_chars(rules.LATIN)
+
+    def mixed(value: Column) -> Column:
+        has_latin = functions.length(functions.translate(value, latin, "")) < functions.length(
+            value
+        )
+        return functions.when(has_latin, value.rlike(rules.MIXED_SCRIPT)).otherwise(False)
+
+    normalized = text
+    for step in rules.normalize_steps():
+        normalized = gated(normalized, step)
+    removed = normalized
+    for step in rules.removal_steps(settings):
+        removed = gated(removed, step)
+    cleaned = functions.when(impure, removed).otherwise(text)
+    for step in rules.finishing_steps():
+        cleaned = gated(cleaned, step)
+    is_mixed = functions.when(impure, mixed(normalized)).otherwise(
+        mixed(text) if settings.keep_latin else functions.lit(False)
+    )
+    return cleaned, is_mixed
+
+
 def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
     """Raw rows with ``text`` cleaned and ``_outcome``: the drop rule, or ``kept``."""
     functions = _spark()
@@ -447,7 +516,6 @@ def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
     sign = functions.col("sign")
     text = functions.col("text")
     length = functions.char_length(text)
-    normalized = apply_steps(functions.coalesce(text, functions.lit("")), rules.normalize_steps())
     frame = raw.select(
         "day",
         "sign",
@@ -455,14 +523,11 @@ def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
             functions.coalesce(functions.col(column), functions.lit("")).alias(column)
             for column in ("category", "source", "url")
         ),
-        normalized.alias("_normalized"),
+        functions.coalesce(text, functions.lit("")).alias("_raw"),
         functions.col("collected_at").try_cast("timestamp").alias("collected_at"),
     )
-    frame = frame.select(
-        "*",
-        apply_steps(functions.col("_normalized"), rules.filter_steps(settings)).alias("text"),
-        functions.col("_normalized").rlike(rules.MIXED_SCRIPT).alias("_mixed"),
-    ).drop("_normalized")
+    cleaned, mixed = clean(functions.col("_raw"), settings)
+    frame = frame.select("*", cleaned.alias("text"), mixed.alias("_mixed")).drop("_raw")
     rule = (
         functions.when(sign.isNull() | (sign == ""), "missing_sign")
         .when(~sign.isin(*rules.SIGNS), "unknown_sign")

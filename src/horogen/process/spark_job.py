@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -97,6 +98,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _log_to_stderr() -> None:
+    """horogen's progress (which executor wrote each day) in the job's log."""
+    logger = logging.getLogger("horogen")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def session(settings: Settings) -> SparkSession:
     """The job's session: spark-submit's master and conf when it launched us, else the
     settings' ``spark_master`` (``local[*]`` when unset); S3A settings for an S3 lake."""
@@ -109,9 +120,12 @@ def session(settings: Settings) -> SparkSession:
         return active
     if not launched_by_spark_submit():
         return engine.session(settings.process, settings.open_lake())
+    from pyspark import SparkConf
+
     builder = SparkSession.builder.appName("horogen-process")
     lake = settings.open_lake()
-    conf = {"spark.sql.session.timeZone": "UTC"}
+    given = SparkConf()  # what spark-submit was given wins over horogen's defaults
+    conf = {key: value for key, value in engine.JOB_CONF.items() if not given.contains(key)}
     if not lake.is_local:
         conf |= engine.s3a_conf(lake.storage_options)
     conf |= settings.process.spark_conf
@@ -121,4 +135,5 @@ def session(settings: Settings) -> SparkSession:
 
 
 if __name__ == "__main__":
+    _log_to_stderr()
     sys.exit(main())

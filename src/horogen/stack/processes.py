@@ -28,7 +28,12 @@ TAIL_LINES = 25
 
 
 class ServiceFailed(HorogenError):
-    """A service of the stack exited or did not become healthy in time."""
+    """A service of the stack exited or did not become healthy in time: the message names
+    it and its log; ``tail`` holds the log's last lines."""
+
+    def __init__(self, message: str, tail: str = "") -> None:
+        super().__init__(message)
+        self.tail = tail
 
 
 class ProcessRecord(BaseModel):
@@ -96,9 +101,9 @@ def run_once(
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            raise ServiceFailed(failure(name, log, f"did not finish in {timeout:.0f} s")) from None
+            raise failure(name, log, f"did not finish in {timeout:.0f} s") from None
     if done.returncode != 0:
-        raise ServiceFailed(failure(name, log, f"exited with code {done.returncode}"))
+        raise failure(name, log, f"exited with code {done.returncode}")
 
 
 def _process(record: ProcessRecord) -> psutil.Process | None:
@@ -119,7 +124,17 @@ def running(record: ProcessRecord) -> bool:
 
 
 def group(record: ProcessRecord) -> list[psutil.Process]:
-    """Every live process of the service: its process group, started no earlier than it."""
+    """Every live process of the service: its process group, the service's own process
+    included, or what is left of the group once that process died. A process that now holds
+    the recorded id but started at another time is not the service: then nothing is."""
+    try:
+        leader = psutil.Process(record.pid)
+        if abs(leader.create_time() - record.started) > 0.01:
+            return []
+    except psutil.NoSuchProcess:
+        pass
+    except psutil.Error:
+        return []
     members = []
     for process in psutil.process_iter(["create_time"]):
         try:
@@ -133,17 +148,20 @@ def group(record: ProcessRecord) -> list[psutil.Process]:
     return members
 
 
-def stop(record: ProcessRecord, timeout: float = 30) -> None:
-    """Stop the service and everything it started: SIGTERM, then SIGKILL after ``timeout``."""
-    members = group(record)
-    for process in members:
+def stop(records: Sequence[ProcessRecord], timeout: float = 30) -> list[str]:
+    """Stop the services and everything they started, all at once: SIGTERM, then SIGKILL
+    to what still runs after ``timeout``. The names of those that were running."""
+    members = {record.name: group(record) for record in records}
+    everyone = [process for processes in members.values() for process in processes]
+    for process in everyone:
         with contextlib.suppress(psutil.Error):
             process.send_signal(signal.SIGTERM)
-    _, alive = psutil.wait_procs(members, timeout=timeout)
+    _, alive = psutil.wait_procs(everyone, timeout=timeout)
     for process in alive:
         with contextlib.suppress(psutil.Error):
             process.kill()
     psutil.wait_procs(alive, timeout=5)
+    return [name for name, processes in members.items() if processes]
 
 
 def tail(log: Path | str, lines: int = TAIL_LINES) -> str:
@@ -154,9 +172,9 @@ def tail(log: Path | str, lines: int = TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def failure(name: str, log: Path | str, what: str) -> str:
-    """A service's failure with the end of its log (the CLI prints the first line alone)."""
-    return f"{name} {what} (log: {log}); its last lines:\n{tail(log)}"
+def failure(name: str, log: Path | str, what: str) -> ServiceFailed:
+    """A service's failure, with the end of its log."""
+    return ServiceFailed(f"{name} {what}; its log: {log}", tail(log))
 
 
 def wait_until(
@@ -167,7 +185,7 @@ def wait_until(
     deadline = time.monotonic() + timeout
     while True:
         if not running(record):
-            raise ServiceFailed(failure(record.name, record.log, "exited"))
+            raise failure(record.name, record.log, "exited")
         try:
             if healthy():
                 return
@@ -176,9 +194,7 @@ def wait_until(
         except Exception:  # a probe that cannot connect yet is not healthy, nothing more
             pass
         if time.monotonic() > deadline:
-            raise ServiceFailed(
-                failure(record.name, record.log, f"was not {what} after {timeout:.0f} s")
-            )
+            raise failure(record.name, record.log, f"was not {what} after {timeout:.0f} s")
         time.sleep(0.5)
 
 
@@ -212,5 +228,4 @@ class Launcher:
         with self._lock:
             self._stopped = True
             started = list(reversed(self.records))
-        for record in started:
-            stop(record)
+        stop(started)

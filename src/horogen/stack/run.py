@@ -337,11 +337,7 @@ def down(folder: Path, *, purge: bool = False) -> list[str]:
     s3_record = next((record for record in stack.processes if record.name == "s3"), None)
     if s3_record is not None and running(s3_record) and not purge:
         s3.save(stack.s3, stack.resources.bucket, folder / "s3")  # moto keeps objects in memory
-    stopped = []
-    for record in reversed(stack.processes):  # the last started (replicas, Airflow) first
-        if running(record):
-            stopped.append(record.name)
-        stop(record)
+    stopped = stop(stack.processes)
     if purge:
         databases.drop_databases(stack.resources.postgres, stack.resources.databases)
         databases.release_redis_database(stack.resources.redis, stack.resources.id)
