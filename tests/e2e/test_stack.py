@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.spark, pytest.
 DAG = "horogen_daily"
 TOKEN_SECONDS = 60
 #: Enough epochs of the tiny model that training outlives the execution API's token.
-LONG_TRAINING = {"HOROGEN_TRAIN__EPOCHS": "6"}
+LONG_TRAINING = {"HOROGEN_TRAIN__EPOCHS": "8"}
 SMALL_EVALUATION = {
     "HOROGEN_EVALUATE__GRID__PAIRS": "[[0.9, 0.9]]",
     "HOROGEN_EVALUATE__GRID__TOP_P": "[0.8]",

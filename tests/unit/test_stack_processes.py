@@ -130,3 +130,22 @@ def test_the_stack_scenario_is_valid_and_runs_spark(monkeypatch) -> None:
     assert settings.process.engine == "spark"
     assert settings.train.base == "fresh"
     assert settings.evaluate.scorers.acceptability.backend == "orthography"
+
+
+def test_a_set_up_command_runs_to_its_end_and_leaves_no_record(tmp_path: Path) -> None:
+    import os
+
+    launcher = Launcher(tmp_path)
+    launcher.run_once(
+        "migrate", [sys.executable, "-c", "print('migrated')"], env=dict(os.environ), timeout=60
+    )
+    with pytest.raises(ServiceFailed, match="migrate-again exited with code 4") as failed:
+        launcher.run_once(
+            "migrate-again",
+            [sys.executable, "-c", "print('no database'); raise SystemExit(4)"],
+            env=dict(os.environ),
+            timeout=60,
+        )
+    assert failed.value.tail.splitlines()[-1] == "no database"
+    assert launcher.records == []
+    assert "migrated" in (tmp_path / "migrate.log").read_text()

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from horogen.cli.app import app, console, err_console
+from horogen.stack import DEFAULT_DIR, DEFAULT_POSTGRES, DEFAULT_REDIS
 
 stack_app = typer.Typer(
     help="The production topology as processes on 127.0.0.1: Airflow on Celery, a Spark "
@@ -22,9 +23,6 @@ DirOption = Annotated[
     Path,
     typer.Option("--dir", help="The stack's folder: stack.json, logs/, the lake, Airflow's home."),
 ]
-DEFAULT_DIR = Path("horogen-stack")
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-DEFAULT_REDIS = "redis://127.0.0.1:6379"
 
 
 @stack_app.command("up")
@@ -49,7 +47,7 @@ def up_command(
     Example: horogen stack up, then trigger horogen_daily at the Airflow URL it prints
     (user admin, the password it prints), and `horogen stack down` when done.
     """
-    from horogen.stack import run
+    from horogen.stack import run  # the stack's modules need the `stack` extra (psutil)
     from horogen.stack.processes import ServiceFailed
 
     try:

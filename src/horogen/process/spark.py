@@ -210,7 +210,7 @@ def judge_days(
     """Read and judge the raw files of each day in one Spark job (the caller releases it)."""
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     by_path = {file.path: file for day in sorted(files) for file in files[day]}
-    raw, fallback, parsed = read_raw(spark, lake, by_path)
+    raw, fallback, cached = read_raw(spark, lake, by_path)
 
     malformed: dict[dt.date, list[Malformed]] = {day: [] for day in files}
     fallback_rows: list[tuple] = []
@@ -223,7 +223,7 @@ def judge_days(
 
     judged = judge(raw, settings).persist()
     tally = judged.groupBy("day", "_outcome", "sign").count().collect()
-    parsed.unpersist()  # judged holds what comes next
+    cached.unpersist()  # judged holds what comes next
     counts: dict[dt.date, dict[str, int]] = {day: {} for day in files}
     signs: dict[dt.date, set[str]] = {day: set() for day in files}
     for row in tally:
@@ -470,42 +470,46 @@ def gated(value: Column, step: rules.Step) -> Column:
     return functions.when(hit, changed).otherwise(value)
 
 
-def clean(text: Column, settings: ProcessSettings) -> tuple[Column, Column]:
-    """The cleaned text and whether it mixes scripts, as the polars engine computes them.
+def clean(frame: DataFrame, settings: ProcessSettings) -> DataFrame:
+    """Rows with ``_raw`` get ``text`` (cleaned) and ``_mixed``, as the polars engine
+    computes them.
 
     Most texts hold only kept characters and single spaces: those skip the normalize and
     removal steps (which would not change them), found with ``translate`` (one pass, no
-    regex); only texts with Latin letters are searched for mixed words."""
+    regex); only texts with Latin letters are searched for mixed words. Each step reads the
+    column the step before wrote, so no step's expression is evaluated twice (a gated step
+    names its input three times)."""
     functions = _spark()
+    raw = functions.col("_raw")
     kept = class_chars(rules.allowed_class(settings)) + " "
-    outside = functions.translate(text, kept, "")
     impure = (
-        (functions.length(outside) > 0)
-        | functions.contains(text, functions.lit("  "))
-        | text.startswith(" ")
-        | text.endswith(" ")
+        (functions.length(functions.translate(raw, kept, "")) > 0)
+        | functions.contains(raw, functions.lit("  "))
+        | raw.startswith(" ")
+        | raw.endswith(" ")
     )
     latin = class_chars(rules.LATIN)
 
     def mixed(value: Column) -> Column:
-        has_latin = functions.length(functions.translate(value, latin, "")) < functions.length(
+        with_latin = functions.length(functions.translate(value, latin, "")) < functions.length(
             value
         )
-        return functions.when(has_latin, value.rlike(rules.MIXED_SCRIPT)).otherwise(False)
+        return functions.when(with_latin, value.rlike(rules.MIXED_SCRIPT)).otherwise(False)
 
-    normalized = text
+    frame = frame.withColumn("_impure", impure).withColumn("text", raw)
+    impure, text = functions.col("_impure"), functions.col("text")
     for step in rules.normalize_steps():
-        normalized = gated(normalized, step)
-    removed = normalized
-    for step in rules.removal_steps(settings):
-        removed = gated(removed, step)
-    cleaned = functions.when(impure, removed).otherwise(text)
-    for step in rules.finishing_steps():
-        cleaned = gated(cleaned, step)
-    is_mixed = functions.when(impure, mixed(normalized)).otherwise(
-        mixed(text) if settings.keep_latin else functions.lit(False)
+        frame = frame.withColumn("text", functions.when(impure, gated(text, step)).otherwise(text))
+    frame = frame.withColumn(
+        "_mixed",
+        mixed(text)
+        if settings.keep_latin
+        else functions.when(impure, mixed(text)).otherwise(functions.lit(False)),
     )
-    return cleaned, is_mixed
+    for step in (*rules.removal_steps(settings), *rules.finishing_steps()):
+        gate = impure if step in rules.removal_steps(settings) else functions.lit(True)
+        frame = frame.withColumn("text", functions.when(gate, gated(text, step)).otherwise(text))
+    return frame.drop("_impure", "_raw")
 
 
 def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
@@ -526,8 +530,7 @@ def judge(raw: DataFrame, settings: ProcessSettings) -> DataFrame:
         functions.coalesce(text, functions.lit("")).alias("_raw"),
         functions.col("collected_at").try_cast("timestamp").alias("collected_at"),
     )
-    cleaned, mixed = clean(functions.col("_raw"), settings)
-    frame = frame.select("*", cleaned.alias("text"), mixed.alias("_mixed")).drop("_raw")
+    frame = clean(frame, settings)
     rule = (
         functions.when(sign.isNull() | (sign == ""), "missing_sign")
         .when(~sign.isin(*rules.SIGNS), "unknown_sign")

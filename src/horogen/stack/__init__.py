@@ -10,3 +10,9 @@ One module per kind of service, each starting its processes through :mod:`.proce
 (``DIR/stack.json``). Nothing here is a pipeline stage: the stack runs the same DAG, steps
 and commands as production, only on one machine.
 """
+
+from pathlib import Path
+
+DEFAULT_DIR = Path("horogen-stack")
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
+DEFAULT_REDIS = "redis://127.0.0.1:6379"

@@ -82,30 +82,6 @@ def spawn(
     )
 
 
-def run_once(
-    name: str, command: Sequence[str], *, env: Mapping[str, str], logs: Path, timeout: float
-) -> None:
-    """Run a set-up command (a migration) to its end, its output in ``logs/<name>.log``."""
-    logs.mkdir(parents=True, exist_ok=True)
-    log = logs / f"{name}.log"
-    with log.open("ab") as output:
-        output.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(command)}\n".encode())
-        output.flush()
-        try:
-            done = subprocess.run(
-                list(command),
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired:
-            raise failure(name, log, f"did not finish in {timeout:.0f} s") from None
-    if done.returncode != 0:
-        raise failure(name, log, f"exited with code {done.returncode}")
-
-
 def _process(record: ProcessRecord) -> psutil.Process | None:
     """The process ``record`` names, if it still runs (not the one that reuses its id)."""
     try:
@@ -221,7 +197,19 @@ class Launcher:
     def run_once(
         self, name: str, command: Sequence[str], *, env: Mapping[str, str], timeout: float
     ) -> None:
-        run_once(name, command, env=env, logs=self.logs, timeout=timeout)
+        """Run a set-up command (a migration) to its end, its output in ``logs/<name>.log``;
+        stopped with the rest if another service fails meanwhile."""
+        record = self.spawn(name, command, env=env)
+        try:
+            code = psutil.Process(record.pid).wait(timeout=timeout)
+        except psutil.TimeoutExpired:
+            stop([record])
+            raise failure(name, record.log, f"did not finish in {timeout:.0f} s") from None
+        finally:
+            with self._lock:
+                self.records.remove(record)
+        if code != 0:
+            raise failure(name, record.log, f"exited with code {code}")
 
     def stop_all(self) -> None:
         """Stop every process started, the last started first."""

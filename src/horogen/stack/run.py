@@ -21,13 +21,21 @@ from typing import Any
 import httpx
 
 from horogen.errors import HorogenError
-from horogen.stack import airflow, databases, manifest, mirror, mlflow, replicas, s3, spark
+from horogen.stack import (
+    DEFAULT_POSTGRES,
+    DEFAULT_REDIS,
+    airflow,
+    databases,
+    manifest,
+    mirror,
+    mlflow,
+    replicas,
+    s3,
+    spark,
+)
 from horogen.stack.manifest import AirflowAccess, Resources, StackManifest
 from horogen.stack.processes import Launcher, free_port, running, stop
 
-DEFAULT_DIR = Path("horogen-stack")
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
-DEFAULT_REDIS = "redis://127.0.0.1:6379"
 #: The shipped settings file every horogen process of the stack reads (scenarios/stack.toml).
 SCENARIO = "stack"
 
@@ -99,7 +107,7 @@ def up(
             "serve": [f"http://127.0.0.1:{port}" for port in ports.serve],
         }
     )
-    stack.env.update(horogen_environment(stack))
+    stack = stack.model_copy(update={"env": horogen_environment(stack)})
     env = base_environment() | stack.env
     (folder / "lake").mkdir(parents=True, exist_ok=True)
     home = folder / "airflow"
@@ -135,6 +143,7 @@ def up(
 
     try:
         _all(
+            launcher,
             tracking_and_serving,
             lambda: spark.start(
                 launcher, env, folder / "spark", port=ports.spark, ui_port=ports.spark_ui
@@ -159,29 +168,31 @@ def up(
     return ready
 
 
-def _all(*steps: Callable[[], object]) -> None:
-    """Run ``steps`` side by side; the first failure is raised once all have ended."""
+def _all(launcher: Launcher, *steps: Callable[[], object]) -> None:
+    """Run ``steps`` side by side. At the first failure every process started is stopped
+    (so the other steps fail fast too), and that failure is raised."""
     with ThreadPoolExecutor(max_workers=len(steps)) as pool:
         futures: list[Future[object]] = [pool.submit(step) for step in steps]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = [future for future in done if future.exception() is not None]
         if failed:
+            launcher.stop_all()
             raise failed[0].exception()  # type: ignore[misc]
-        for future in futures:
-            future.result()
 
 
 def _resources(previous: StackManifest | None, postgres: str, redis: str) -> Resources:
-    """The previous stack's databases and bucket when it used the same servers, else new."""
+    """The previous stack's databases and bucket (its data), else new ones."""
     if previous is not None:
         kept = previous.resources
-        same_redis = kept.redis.rsplit("/", 1)[0] == redis.rstrip("/")
-        if kept.postgres == postgres and same_redis:
-            if not databases.redis_claimed_by(kept.redis, kept.id):
-                kept = kept.model_copy(
-                    update={"redis": databases.claim_redis_database(redis, kept.id)}
-                )
-            return kept
+        if kept.postgres != postgres or kept.redis.rsplit("/", 1)[0] != redis.rstrip("/"):
+            raise StackError(
+                f"the stack in {previous.dir} keeps its data on {kept.postgres} and "
+                f"{kept.redis.rsplit('/', 1)[0]}: give those, or remove it first with "
+                f"`horogen stack down --purge --dir {previous.dir}`"
+            )
+        if not databases.redis_claimed_by(kept.redis, kept.id):  # emptied since: claim anew
+            kept = kept.model_copy(update={"redis": databases.claim_redis_database(redis, kept.id)})
+        return kept
     stack_id = uuid.uuid4().hex[:10]
     return Resources(
         id=stack_id,
