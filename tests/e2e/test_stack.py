@@ -39,7 +39,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.spark, pytest.
 DAG = "horogen_daily"
 TOKEN_SECONDS = 60
 #: Enough epochs of the tiny model that training outlives the execution API's token.
-LONG_TRAINING = {"HOROGEN_TRAIN__EPOCHS": "8"}
+LONG_TRAINING = {"HOROGEN_TRAIN__EPOCHS": "14"}
 SMALL_EVALUATION = {
     "HOROGEN_EVALUATE__GRID__PAIRS": "[[0.9, 0.9]]",
     "HOROGEN_EVALUATE__GRID__TOP_P": "[0.8]",
@@ -139,7 +139,15 @@ def daily(stack) -> dict[str, Any]:
     instances = airflow.task_instances(run_id)
     day = logical.astimezone(ZoneInfo("Europe/Moscow")).date()
     after_first = lake_state(stack, day)
-    celery = celery_results(manifest)
+    # The run is done once the last task reports to the api-server; its Celery result is
+    # stored when the worker's task returns, a moment later.
+    ran = sum(ti["state"] == "success" for ti in instances)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        celery = celery_results(manifest)
+        if sum(result["status"] == "SUCCESS" for result in celery) >= ran:
+            break
+        time.sleep(1)
     applications_first = spark_applications(manifest)
     spark_log = airflow(
         "GET", f"/dags/{DAG}/dagRuns/{run_id}/taskInstances/process_spark/logs/1"
@@ -185,6 +193,8 @@ def celery_results(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         rows = cursor.fetchall()
     results = []
     for status, worker, args in rows:
+        if args is None:  # not started yet
+            continue
         (workload,) = json.loads(bytes(args))
         ti = json.loads(workload)["ti"]
         results.append({"status": status, "worker": worker, "ti": ti})
@@ -439,12 +449,12 @@ def test_both_replicas_follow_the_champion_with_no_failed_request(daily, stack) 
     replicas = stack["manifest"]["serve"]
     client = MlflowClient(tracking_uri=stack["manifest"]["mlflow"])
     champion = client.get_model_version_by_alias("horogen", "champion")
-    copy = client.create_model_version(  # the same model again, as a new version
+    copy = client.create_model_version(  # the same logged model again, as a new version
         "horogen",
         champion.source,
         run_id=champion.run_id,
         tags=champion.tags,
-        model_id=champion.model_id,
+        model_id=champion.model_id or champion.source.removeprefix("models:/"),
     )
     statuses: list[int] = []
     versions: dict[str, set[int]] = {url: set() for url in replicas}
