@@ -10,7 +10,9 @@ driver's REST API (``/api/v1/applications/<id>/stages``): for every stage its ca
 (the line of horogen that started its job), wall time, the executors' run time, the bytes
 it read from the raw files and the shuffle bytes it wrote. Stages of one call site are
 added up; the same input read twice shows as two stages with the raw files' size as input.
-It prints a Markdown table and one JSON line (``PHASES {...}``) for the docs.
+It prints a Markdown table of the stages, one of the call sites, and one JSON line
+(``PHASES {...}``) for the docs. The de-duplication window is the stage that reads the
+rules' shuffle.
 """
 
 from __future__ import annotations
@@ -81,15 +83,26 @@ def main() -> None:
     app = session.sparkContext.applicationId
     stages = httpx.get(f"{ui}/api/v1/applications/{app}/stages", timeout=60).json()
     phases: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for stage in stages:
+    print(
+        "| stage | call site | tasks | wall s | executor s | shuffle read MB | shuffle write MB |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    for stage in sorted(stages, key=lambda stage: stage["stageId"]):
         if stage.get("status") != "COMPLETE":
             continue
+        print(
+            f"| {stage['stageId']} | {call_site(stage['name'])} | {stage['numTasks']} | "
+            f"{seconds(stage['submissionTime'], stage['completionTime']):.1f} | "
+            f"{stage['executorRunTime'] / 1000:.1f} | {stage['shuffleReadBytes'] / 1e6:.0f} | "
+            f"{stage['shuffleWriteBytes'] / 1e6:.0f} |"
+        )
         phase = phases[call_site(stage["name"])]
         phase["stages"] += 1
         phase["wall_s"] += seconds(stage["submissionTime"], stage["completionTime"])
         phase["run_s"] += stage["executorRunTime"] / 1000
         phase["input_mb"] += stage["inputBytes"] / 1e6
         phase["shuffle_write_mb"] += stage["shuffleWriteBytes"] / 1e6
+    print()
     print(
         f"{args.label or 'run'}: {rows_in:,} rows in {wall:.1f} s on {args.master} "
         f"({rows_in / wall:,.0f} rows/s; session start {startup:.1f} s)"

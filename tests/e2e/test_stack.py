@@ -34,7 +34,8 @@ from integration.processing_support import skip_or_fail
 from stack_support import missing_stack
 from train_corpus import TINY_ENV
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.spark, pytest.mark.timeout(900)]
+#: The first test that uses `daily` waits for two whole runs of the DAG.
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.spark, pytest.mark.timeout(1500)]
 
 DAG = "horogen_daily"
 TOKEN_SECONDS = 60
