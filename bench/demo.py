@@ -97,15 +97,13 @@ def free_port() -> int:
 
 def champion_scores(lake: Path) -> dict[str, object]:
     """The champion's evaluation: its best strategy, best scores and the reference's."""
-    import mlflow
+    from horogen.deployment import Deployment
 
-    from horogen.model import registry
-
-    mlflow.set_tracking_uri(f"sqlite:///{lake / 'mlflow.db'}")
-    champion = registry.champion("horogen")
+    models = Deployment.load(scenario="demo", lake=str(lake)).models
+    champion = models.registry.champion()
     if champion is None:
         raise SystemExit("the demo left no champion")
-    run = mlflow.MlflowClient().get_run(champion.tags["evaluation.run_id"])
+    run = models.client.get_run(champion.tags["evaluation.run_id"])
     metrics, params = run.data.metrics, run.data.params
     names = ("score", "acceptability", "diversity", "sentiment")
     best = {name: round(metrics[f"best_{name}"], 3) for name in names if f"best_{name}" in metrics}

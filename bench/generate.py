@@ -123,10 +123,9 @@ def prepare(shape: str, folder: Path, lake: str | None) -> tuple[Path, str]:
     from train_corpus import horoscope
 
     if shape == "demo" and lake:
-        from horogen.model.store import ModelStore
+        from horogen.deployment import Deployment
 
-        settings = load_settings(scenario="demo", lake=lake)
-        resolved = ModelStore.from_settings(settings).resolve(None)
+        resolved = Deployment.load(scenario="demo", lake=lake).models.resolve(None)
         return resolved.hf_dir, f"the demo's champion ({resolved.label})"
     rng = random.Random(0)
     texts = [horoscope(sign, "love", rng) for sign in Sign for _ in range(20)]

@@ -128,11 +128,12 @@ def run_horogen(lake: str, engine: str, master: str | None) -> tuple[int, int, f
         startup = time.perf_counter() - began
         engine = "spark"
     settings = load_settings(lake=lake, process=process or None)
+    store = settings.open_lake()
     days = None
     if engine == "polars-half":
-        every_day = rawcsv.raw_days(settings.open_lake())
+        every_day = rawcsv.raw_days(store)
         days, engine = every_day[: len(every_day) // 2], "polars"
-    reports = process_days(settings, days, engine)
+    reports = process_days(store, settings.process, days, engine)
     return sum(r.rows_in for r in reports), sum(r.rows_out for r in reports), startup
 
 

@@ -130,8 +130,10 @@ def prepare(folder: Path, lake: str | None, max_new_tokens: int) -> tuple[Path, 
     strategy = Strategy(max_new_tokens=max_new_tokens)
     with mlflow.start_run(experiment_id=ensure_experiment("bench", target)):
         info = log_model(folder / "hf", strategy, max_source_length=32)
-    version = registry.register(info.model_uri, "horogen", {"strategy": strategy.to_tag()})
-    registry.set_alias("horogen", registry.CHAMPION, version.version)
+        run_id = mlflow.active_run().info.run_id
+    versions = registry.Registry(mlflow.MlflowClient(target.uri, target.uri), "horogen")
+    version = versions.register(info.model_uri, run_id, {"strategy": strategy.to_tag()})
+    versions.set_alias(registry.CHAMPION, version.version)
     layers = f"{fresh.num_layers}+{fresh.num_layers} layers"
     return folder / "lake", (
         f"a model of the demo's shape (d_model {fresh.d_model}, {layers}) with random weights, "

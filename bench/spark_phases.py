@@ -75,7 +75,7 @@ def main() -> None:
     session = spark.session(settings.process)
     startup = time.perf_counter() - began
     began = time.perf_counter()
-    reports = process_days(settings, None, "spark")
+    reports = process_days(settings.open_lake(), settings.process, None, "spark")
     wall = time.perf_counter() - began
     rows_in = sum(report.rows_in for report in reports)
 

@@ -39,8 +39,8 @@ DEFAULT_ARGS = {
     "max_retry_delay": dt.timedelta(minutes=30),
     "execution_timeout": dt.timedelta(hours=1),
 }
-#: The processing stage as a Spark application (the file ships inside the horogen package).
-SPARK_JOB = find_spec("horogen.process.spark_job").origin
+#: The processing step as a Spark application (the file ships inside the horogen package).
+SPARK_JOB = find_spec("horogen.spark_job").origin
 #: Runs after a branch left some of its upstream tasks skipped.
 AFTER_BRANCH = "none_failed_min_one_success"
 
@@ -64,33 +64,38 @@ def horogen_daily() -> None:
 
     @task
     def sources() -> list[str]:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("source_names")
+        return run_step(pipeline.source_names)
 
     @task(execution_timeout=dt.timedelta(minutes=30))
     def collect(source: str, day: str) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("collect_days", [day], [source])
+        return run_step(pipeline.collect_days, [day], [source])
 
     @task
     def check_collection(records: list[dict]) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("check_collection", list(records))
+        return run_step(pipeline.check_collection, list(records))
 
     @task.branch
     def processing_engine() -> str:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return "process_spark" if run_step("processing_engine") == "spark" else "process"
+        return "process_spark" if run_step(pipeline.processing_engine) == "spark" else "process"
 
     @task
     def process(day: str) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("process", [day])
+        return run_step(pipeline.process, [day])
 
     process_spark = HorogenSparkSubmitOperator(
         task_id="process_spark",
@@ -102,9 +107,10 @@ def horogen_daily() -> None:
 
     @task(trigger_rule=AFTER_BRANCH)
     def retrain_due(day: str) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("retrain_due", day)
+        return run_step(pipeline.retrain_due, day)
 
     @task.branch
     def retrain_or_precompute(decision: dict) -> str:
@@ -112,28 +118,32 @@ def horogen_daily() -> None:
 
     @task(execution_timeout=dt.timedelta(hours=8), retries=1)
     def train(decision: dict) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
         window = decision["window"]
-        return run_step("train_window", window["start"], window["end"])
+        return run_step(pipeline.train_window, window["start"], window["end"])
 
     @task(execution_timeout=dt.timedelta(hours=3))
     def evaluate(trained: dict) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("evaluate", trained["version"])
+        return run_step(pipeline.evaluate, trained["version"])
 
     @task
     def promote(evaluated: dict) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("promote", evaluated["version"])
+        return run_step(pipeline.promote, evaluated["version"])
 
     @task(trigger_rule=AFTER_BRANCH)
     def precompute(day: str) -> dict:
+        from horogen import pipeline
         from horogen.orchestration import run_step
 
-        return run_step("precompute", day)
+        return run_step(pipeline.precompute, day)
 
     run = day()
     checked = check_collection(collect.partial(day=run).expand(source=sources()))

@@ -9,7 +9,6 @@ from pathlib import Path
 import mlflow
 
 from horogen.lake import Lake
-from horogen.model import registry
 from horogen.model.packaging import log_model
 from horogen.model.settings import MlflowSettings
 from horogen.model.store import ModelStore
@@ -41,5 +40,5 @@ def register_versions(root: Path, count: int, model_dir: Path) -> ModelStore:
     for _ in range(count):
         with mlflow.start_run(experiment_id=experiment) as run:
             info = log_model(model_dir, SHORT, max_source_length=16)
-        registry.register(info.model_uri, store.name, {"run_id": run.info.run_id})
+        store.registry.register(info.model_uri, run.info.run_id, {"run_id": run.info.run_id})
     return store

@@ -31,8 +31,8 @@ def serving_store(root: Path, versions: int = 2) -> ModelStore:
     """``versions`` tiny versions under ``root/lake``; version 1 is champion."""
     store = register_versions(root, versions, save_tiny_model(root / "tiny"))
     for version in range(1, versions + 1):
-        registry.set_tags(store.name, version, {"strategy": EVALUATED.to_tag()})
-    registry.set_alias(store.name, registry.CHAMPION, 1)
+        store.registry.set_tags(version, {"strategy": EVALUATED.to_tag()})
+    store.registry.set_alias(registry.CHAMPION, 1)
     return store
 
 

@@ -14,7 +14,9 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from horogen.config import Settings
-from horogen.lake import Lake, processed_path
+from horogen.deployment import Deployment
+from horogen.lake import Lake
+from horogen.layout import processed_path
 from horogen.model.settings import GenerationSettings
 from horogen.model.strategy import Strategy
 from horogen.schema import PROCESSED_SCHEMA
@@ -150,13 +152,12 @@ def tiny_settings(lake: str, **overrides: object) -> Settings:
 
 def train_with(settings: Settings, **options: object):
     """``train`` with the sections of ``settings``, as the CLI calls it."""
-    from horogen.model.store import ModelStore
     from horogen.train.trainer import train
 
     return train(
         settings.train,
         lake=settings.open_lake(),
-        models=ModelStore.from_settings(settings),
+        models=Deployment(settings).models,
         strategy=settings.generation.strategy,
         **options,  # type: ignore[arg-type]
     )

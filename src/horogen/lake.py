@@ -1,44 +1,22 @@
 """The data lake: a local folder or ``s3://bucket/prefix``, through fsspec.
 
-Every path in the lake is relative to its root and follows the layout in
-``docs/architecture.md``; writes replace a file whole and atomically, so a killed run
-never leaves a half-written file.
+Every path in the lake is relative to its root, and :mod:`horogen.layout` spells them all.
+Writes replace a file whole and atomically, so a killed run never leaves a half-written
+file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import json
 import os
-import re
-import time
-import uuid
 from typing import Any
 
 import fsspec
 from fsspec.implementations.local import LocalFileSystem
 
+from horogen import atomic, layout
 from horogen.errors import LakeError
-
-_PARTITION = re.compile(r"date=(\d{4}-\d{2}-\d{2})$")
-
-
-def raw_path(day: dt.date, source: str) -> str:
-    return f"raw/date={day.isoformat()}/{source}.csv"
-
-
-def quarantine_path(day: dt.date, source: str, name: str, suffix: str) -> str:
-    """Where a page that could not be parsed is kept (``suffix``: ``html``, ``xml``, ``json``)."""
-    return f"quarantine/date={day.isoformat()}/{source}/{name}.{suffix}"
-
-
-def processed_path(day: dt.date) -> str:
-    return f"processed/date={day.isoformat()}/part-0.parquet"
-
-
-def report_path(stage: str, day: dt.date, name: str) -> str:
-    return f"reports/{stage}/date={day.isoformat()}/{name}.json"
 
 
 class Lake:
@@ -82,24 +60,10 @@ class Lake:
         over it; on S3 an object becomes visible only once its upload completes.
         """
         full = self._full(path)
-        if not self.is_local:
+        if self.is_local:
+            atomic.write_file(full, data)
+        else:
             self.fs.pipe_file(full, data)
-            return
-        directory = os.path.dirname(full)
-        os.makedirs(directory, exist_ok=True)
-        _remove_orphaned_temporaries(directory, os.path.basename(full))
-        temporary = os.path.join(directory, f".{os.path.basename(full)}.{uuid.uuid4().hex}.tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, full)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
-        _fsync_directory(directory)  # make the rename itself durable
 
     def read_json(self, path: str) -> Any:
         return json.loads(self.read_bytes(path))
@@ -128,28 +92,7 @@ class Lake:
             return []
         days = []
         for entry in self.fs.ls(full, detail=False):
-            match = _PARTITION.search(entry.rstrip("/"))
+            match = layout.PARTITION.search(entry.rstrip("/"))
             if match:
                 days.append(dt.date.fromisoformat(match.group(1)))
         return sorted(days)
-
-
-#: A temporary this old was left by a killed writer, not by one still writing.
-_ORPHAN_AGE_S = 3600
-
-
-def _remove_orphaned_temporaries(directory: str, name: str) -> None:
-    for path in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
-        try:
-            if time.time() - os.path.getmtime(path) > _ORPHAN_AGE_S:
-                os.remove(path)
-        except FileNotFoundError:
-            pass
-
-
-def _fsync_directory(directory: str) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

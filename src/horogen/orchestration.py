@@ -21,12 +21,13 @@ at its threshold) fails its task at once instead of waiting out the retries.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
+from pydantic import BaseModel
 
 from horogen.errors import ConfigError
 
@@ -74,17 +75,20 @@ def use_airflow_settings() -> None:
         os.environ.setdefault(variable, value)
 
 
-def run_step(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Run the pipeline step ``name`` (a function of :mod:`horogen.pipeline`) with the
-    settings Airflow gives: what every task of the DAG does."""
+def run_step(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run ``step`` (a function of :mod:`horogen.pipeline`) with the settings Airflow
+    gives, and return its record as JSON (what XCom carries): what every task of the DAG
+    does."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    from horogen.pipeline import CollectionFailed
+
     use_airflow_settings()
-    pipeline = importlib.import_module("horogen.pipeline")
     try:
-        return getattr(pipeline, name)(*args, **kwargs)
-    except (ConfigError, pipeline.CollectionFailed) as error:
+        result = step(*args, **kwargs)
+    except (ConfigError, CollectionFailed) as error:
         raise AirflowFailException(f"{type(error).__name__}: {error}") from error
+    return result.model_dump(mode="json") if isinstance(result, BaseModel) else result
 
 
 def run_day(logical_date: dt.datetime | None, run_after: dt.datetime | None = None) -> str:
@@ -93,9 +97,9 @@ def run_day(logical_date: dt.datetime | None, run_after: dt.datetime | None = No
     of the time it runs. (Airflow's ``ds`` is the logical date's day in UTC: a run at
     01:00 in Moscow would get yesterday.)"""
     use_airflow_settings()
-    from horogen.config import load_settings
+    from horogen.deployment import Deployment
 
-    zone = ZoneInfo(load_settings().collect.timezone)
+    zone = ZoneInfo(Deployment.load().settings.collect.timezone)
     moment = logical_date or run_after or dt.datetime.now(dt.UTC)
     return moment.astimezone(zone).date().isoformat()
 

@@ -1,13 +1,15 @@
-"""The daily loop as steps: one function per Airflow task, which the DAG and
-``horogen demo`` both call.
+"""The daily loop as steps: one function per Airflow task, which the DAG, ``horogen demo``
+and the ``horogen`` commands call, so each behaves the same whoever runs it.
 
-Every step takes plain arguments (days as ``YYYY-MM-DD``, version numbers), reads the
-settings itself unless given them (``HOROGEN_SCENARIO``, ``HOROGEN_CONFIG``, ``HOROGEN_*``
-variables: what an Airflow worker has) and returns a small JSON-safe record (what it did,
-counts, the version it made): what XCom carries. Run again for the same date, a step
-leaves the data as it was, except ``train_window``, which registers another version
-(``retrain_due`` says when that is due; a retry after a kill continues the unfinished
-run).
+Every step takes plain arguments (days as ``YYYY-MM-DD`` or dates, version numbers) and
+the :class:`~horogen.deployment.Deployment` it works on; without one, it assembles it from
+the settings sources (``HOROGEN_SCENARIO``, ``HOROGEN_CONFIG``, ``HOROGEN_*`` variables:
+what an Airflow worker has). It hands each stage only its part (the lake, the stage's
+settings section, the model store) and returns the stage's record: a pydantic model,
+whose JSON is what XCom carries (records from upstream tasks come back as that JSON, and
+the steps take either). Run again for the same date, a step leaves the data as it was,
+except ``train_window``, which registers another version (``retrain_due`` says when that
+is due; a retry after a kill continues the unfinished run).
 
 No step starts a mirror of the sites: collection goes where ``collect.mirror`` and
 ``collect.base_urls`` say, the real sites unless a person (the demo, a test) points it
@@ -18,25 +20,52 @@ transformers, mlflow and pyspark load inside the steps that need them.
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
-from horogen.collect.run import CollectionResult, SourceReport, collect
+from pydantic import BaseModel
+
+from horogen.collect.run import CollectionResult, collect
 from horogen.collect.sites import SOURCES
-from horogen.config import Settings, load_settings
+from horogen.deployment import Deployment
 from horogen.errors import HorogenError
-from horogen.lake import processed_path, report_path
-from horogen.process.run import process_days
+from horogen.process.run import ProcessReport, process_days
+from horogen.process.settings import EngineName
 
-Record = dict[str, Any]
+if TYPE_CHECKING:
+    from horogen.evaluate.promote import Decision
+    from horogen.evaluate.run import StrategyResult
+    from horogen.evaluate.stage import EvaluationRecord
+    from horogen.serve.precompute import PrecomputeRecord
+    from horogen.train.schedule import RetrainDecision
+    from horogen.train.trainer import TrainResult
+
+Day = str | dt.date
 
 
 class CollectionFailed(HorogenError):
     """At least ``collect.failure_threshold`` of a run's source-days failed."""
 
 
-def day_of(value: str | dt.date) -> dt.date:
+class CollectionCheck(BaseModel):
+    """The outcome of a day's collection under ``collect.failure_threshold``."""
+
+    outcome: Literal["ok", "partial"]
+    failed_share: float
+    failed: list[str]
+    summary: str
+
+
+class ProcessingResult(BaseModel):
+    """What processing some days did: a report per day written."""
+
+    days: list[dt.date]
+    rows_in: int
+    rows_out: int
+    reports: list[ProcessReport]
+
+
+def day_of(value: Day) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
@@ -45,203 +74,150 @@ def last_days(count: int, *, until: dt.date) -> list[dt.date]:
     return [until - dt.timedelta(days=offset) for offset in range(count - 1, -1, -1)]
 
 
-def source_names(settings: Settings | None = None) -> list[str]:
+def source_names(deployment: Deployment | None = None) -> list[str]:
     """The sources to collect: ``collect.sources``, else every one horogen knows."""
-    settings = settings or load_settings()
-    return list(settings.collect.sources or SOURCES)
+    deployment = deployment or Deployment.load()
+    return list(deployment.settings.collect.sources or SOURCES)
 
 
 def collect_days(
-    days: Sequence[str | dt.date],
+    days: Sequence[Day],
     sources: Sequence[str] | None = None,
     *,
     refresh: bool = False,
-    settings: Settings | None = None,
+    deployment: Deployment | None = None,
     on_day_done: Callable[[dt.date], None] | None = None,
-) -> Record:
-    """Collect ``days`` from ``sources`` (default: all). A source-day collected before
-    (its report says ``ok``) is kept as it is unless ``refresh``: a rerun fetches only what
-    is missing. Never raises because a site failed: the record (and each source-day's
-    report in the lake) says what failed; :func:`check_collection` applies the threshold."""
-    settings = settings or load_settings()
-    lake = settings.open_lake()
-    wanted = list(sources or source_names(settings))
-    todo: dict[tuple[dt.date, ...], list[str]] = {}
-    kept: list[Record] = []
-    for source in wanted:
-        missing = []
-        for day in map(day_of, days):
-            previous = _report(lake, source, day)
-            if previous is not None and previous.get("status") == "ok" and not refresh:
-                kept.append(previous | {"kept": True})
-            else:
-                missing.append(day)
-        if missing:
-            todo.setdefault(tuple(missing), []).append(source)
-    reports: list[SourceReport] = []
-    seconds = 0.0
-    for pending, names in todo.items():
-        result = collect(settings, list(pending), sources=names, on_day_done=on_day_done)
-        reports += result.reports
-        seconds += result.seconds
-    collected = [report.to_json() for report in reports]
-    return {
-        "days": sorted({str(day_of(day)) for day in days}),
-        "reports": collected + kept,
-        "collected": len(collected),
-        "kept": len(kept),
-        "records": sum(int(report["records"]) for report in collected),
-        "failed": sorted(
-            f"{r['source']} {r['date']}" for r in collected if r["status"] == "failed"
-        ),
-        "seconds": round(seconds, 1),
-    }
+) -> CollectionResult:
+    """Collect ``days`` from ``sources`` (default: all); a source-day collected cleanly
+    before is kept unless ``refresh``. Never raises because a site failed: the result (and
+    each source-day's report in the lake) says what failed; :func:`check_collection`
+    applies the threshold."""
+    deployment = deployment or Deployment.load()
+    return collect(
+        deployment.lake,
+        deployment.settings.collect,
+        [day_of(day) for day in days],
+        sources=sources,
+        refresh=refresh,
+        on_day_done=on_day_done,
+    )
 
 
-def check_collection(records: Sequence[Record], *, settings: Settings | None = None) -> Record:
-    """Apply ``collect.failure_threshold`` to what ``records`` (of :func:`collect_days`)
-    collected: :class:`CollectionFailed` at or above it (a day no source serves counts as
-    failed), else the outcome (``ok`` or ``partial``) and what failed."""
-    settings = settings or load_settings()
-    result = CollectionResult(
-        [source_report(report) for record in records for report in record["reports"]]
-    )
-    threshold = settings.collect.failure_threshold
-    unserved = set(result.unserved_days)
-    failed = sorted(
-        f"{r.source} {r.date}"
-        for r in result.reports
-        if r.status == "failed" or (r.status == "skipped" and r.date in unserved)
-    )
+def check_collection(
+    results: Sequence[CollectionResult | Mapping[str, Any]],
+    *,
+    deployment: Deployment | None = None,
+) -> CollectionCheck:
+    """Apply ``collect.failure_threshold`` to what ``results`` (of :func:`collect_days`,
+    one per source in the DAG) collected: :class:`CollectionFailed` at or above it (a day
+    no source serves counts as failed), else the outcome (``ok`` or ``partial``)."""
+    deployment = deployment or Deployment.load()
+    first, *others = [CollectionResult.model_validate(result) for result in results]
+    result = first.merged(others)
+    threshold = deployment.settings.collect.failure_threshold
+    summary = result.summary(threshold)
     if not result.succeeded(threshold):
         raise CollectionFailed(
-            f"{len(failed)} source-days failed ({', '.join(failed)}), a share of "
-            f"{result.failed_share:.2f}, at or over collect.failure_threshold = {threshold}: "
+            f"collection failed: {summary}; failed: {', '.join(result.failed_or_unserved)}; "
             "see reports/collect/ in the lake"
         )
-    return {
-        "outcome": result.outcome(threshold),
-        "failed_share": result.failed_share,
-        "failed": failed,
-    }
-
-
-def processing_engine(settings: Settings | None = None) -> str:
-    """``polars`` or ``spark``: which engine processing runs on (``process.engine``)."""
-    return (settings or load_settings()).process.engine
-
-
-def process(days: Sequence[str | dt.date], *, settings: Settings | None = None) -> Record:
-    """Clean the raw partitions of ``days`` (days without raw data are skipped)."""
-    settings = settings or load_settings()
-    reports = process_days(settings, [day_of(day) for day in days], missing="skip")
-    return {
-        "days": [str(report.date) for report in reports],
-        "rows_in": sum(report.rows_in for report in reports),
-        "rows_out": sum(report.rows_out for report in reports),
-        "reports": [report.model_dump(mode="json") for report in reports],
-    }
-
-
-def retrain_due(day: str | dt.date, *, settings: Settings | None = None) -> Record:
-    """Whether to train a new version on ``day``: when there is no champion, or when the
-    newest data any version was trained on (the champion's, or a newer version's that the
-    gate turned down) ends ``train.retrain_every_days`` or more before ``day``, or when
-    ``train.retrain_min_new_rows`` processed rows arrived after it. So a challenger the gate
-    rejected is not trained again the next day on the same data. The record names the
-    window to train on (``train.window_days`` up to ``day``)."""
-    from horogen.model import registry
-    from horogen.model.store import ModelStore
-
-    settings = settings or load_settings()
-    day = day_of(day)
-    config = settings.train
-    window = {"start": str(day - dt.timedelta(days=config.window_days - 1)), "end": str(day)}
-    store = ModelStore.from_settings(settings)
-    store.connect()
-    champion = registry.champion(store.name)
-    if champion is None:
-        return {"due": True, "reason": "there is no champion yet", "window": window}
-    latest = max(
-        (version for version in (champion, registry.newest(store.name)) if version is not None),
-        key=lambda version: _data_end(version.tags.get("data_window", "")) or dt.date.min,
+    return CollectionCheck(
+        outcome="partial" if result.failed_share > 0 else "ok",
+        failed_share=result.failed_share,
+        failed=result.failed_or_unserved,
+        summary=summary,
     )
-    data_end = _data_end(latest.tags.get("data_window", ""))
-    if data_end is None:
-        reason = f"the champion (version {champion.version}) names no data window"
-        return {"due": True, "reason": reason, "window": window}
-    trained = f"version {latest.version}" + (" (the champion)" if latest is champion else "")
-    age = (day - data_end).days
-    if age >= config.retrain_every_days:
-        reason = f"the newest data, {trained}'s, ends {data_end}, {age} days before {day}"
-        return {"due": True, "reason": reason, "window": window}
-    new_rows = _processed_rows(settings, data_end + dt.timedelta(days=1), day)
-    if new_rows >= config.retrain_min_new_rows:
-        reason = f"{new_rows} new processed rows since {trained}'s data ({data_end})"
-        return {"due": True, "reason": reason, "window": window}
-    reason = (
-        f"{trained} has data up to {data_end}: {age} of {config.retrain_every_days} days, "
-        f"{new_rows} of {config.retrain_min_new_rows} new rows"
+
+
+def processing_engine(deployment: Deployment | None = None) -> EngineName:
+    """Which engine processing runs on (``process.engine``)."""
+    return (deployment or Deployment.load()).settings.process.engine
+
+
+def process(
+    days: Sequence[Day] | None,
+    *,
+    engine: EngineName | None = None,
+    missing: Literal["error", "skip"] = "skip",
+    deployment: Deployment | None = None,
+) -> ProcessingResult:
+    """Clean the raw partitions of ``days`` (every raw partition when ``None``); days
+    without raw data are skipped, or with ``missing="error"`` an error."""
+    deployment = deployment or Deployment.load()
+    reports = process_days(
+        deployment.lake,
+        deployment.settings.process,
+        None if days is None else [day_of(day) for day in days],
+        engine,
+        missing=missing,
     )
-    return {"due": False, "reason": reason, "window": window}
+    return ProcessingResult(
+        days=[report.date for report in reports],
+        rows_in=sum(report.rows_in for report in reports),
+        rows_out=sum(report.rows_out for report in reports),
+        reports=reports,
+    )
+
+
+def retrain_due(day: Day, *, deployment: Deployment | None = None) -> RetrainDecision:
+    """Whether to train a new version on ``day``, and on which window
+    (:func:`horogen.train.schedule.retrain_due`)."""
+    from horogen.train.schedule import retrain_due as decide
+
+    deployment = deployment or Deployment.load()
+    return decide(deployment.lake, deployment.settings.train, deployment.models, day_of(day))
 
 
 def train_window(
-    start: str | dt.date,
-    end: str | dt.date,
+    start: Day | None,
+    end: Day | None,
     *,
-    settings: Settings | None = None,
+    base: str | None = None,
+    epochs: int | None = None,
+    resume: bool = False,
+    run_name: str | None = None,
+    deployment: Deployment | None = None,
     progress: bool = False,
-) -> Record:
-    """Train on the processed days ``start``..``end`` and register a new version (the
-    challenger). A run on the same window left unfinished (its worker killed, or the task
-    timed out) continues from its last checkpoint instead: what a retried task does."""
-    from horogen.model.store import ModelStore
+) -> TrainResult:
+    """Train on the processed days ``start``..``end`` (open ends: the first or last day
+    there is) and register a new version (the challenger). Asked for nothing but the
+    window, a run on it left unfinished (its worker killed, or the task timed out)
+    continues from its last checkpoint instead: what a retried task does."""
     from horogen.train.data import DataWindow
-    from horogen.train.runs import runs_root, unfinished_run
     from horogen.train.trainer import train
 
-    settings = settings or load_settings()
-    lake = settings.open_lake()
-    window = DataWindow(day_of(start), day_of(end))
-    unfinished = unfinished_run(runs_root(settings.train.work_dir, lake), window)
-    result = train(
+    deployment = deployment or Deployment.load()
+    settings = deployment.settings
+    window = DataWindow(day_of(start) if start else None, day_of(end) if end else None)
+    return train(
         settings.train,
-        lake=lake,
-        models=ModelStore.from_settings(settings),
+        lake=deployment.lake,
+        models=deployment.models,
         strategy=settings.generation.strategy,
-        window=None if unfinished else window,
-        resume=unfinished is not None,
-        run_name=unfinished.path.name if unfinished else None,
+        window=window,
+        base=base,
+        epochs=epochs,
+        resume=resume,
+        run_name=run_name,
         progress=progress,
     )
-    record = result.record
-    return {
-        "version": record.model_version,
-        "model_uri": record.model_uri,
-        "run_dir": str(result.run_dir),
-        "mlflow_run_id": record.mlflow_run_id,
-        "window": record.window,
-        "rows": record.fingerprint.get("rows"),
-        "metrics": record.metrics,
-    }
 
 
 def evaluate(
-    version: int | None = None,
+    version: int | str | None = None,
     *,
-    settings: Settings | None = None,
-    on_strategy: Callable[[Any], None] | None = None,
-) -> Record:
-    """Evaluate ``version`` (default: the challenger) on the strategy grid, with the
-    readers' verdicts per version in the report; its best strategy goes onto the version."""
+    deployment: Deployment | None = None,
+    on_strategy: Callable[[StrategyResult], None] | None = None,
+) -> EvaluationRecord:
+    """Evaluate ``version`` (a number or any model reference; default: the challenger) on
+    the strategy grid, with the readers' verdicts per version in the report; its best
+    strategy goes onto the version."""
     from horogen.evaluate.stage import evaluate_version
-    from horogen.model.store import ModelStore
     from horogen.serve.feedback import verdicts_if_available
 
-    settings = settings or load_settings()
-    store = ModelStore.from_settings(settings)
-    record = evaluate_version(
+    deployment = deployment or Deployment.load()
+    settings, store = deployment.settings, deployment.models
+    return evaluate_version(
         str(version) if version else None,
         store=store,
         settings=settings.evaluate,
@@ -249,74 +225,36 @@ def evaluate(
         on_strategy=on_strategy,
         readers=verdicts_if_available(settings.serve, store.lake, store.name),
     )
-    return record.model_dump(mode="json")
 
 
-def promote(version: int | None = None, *, settings: Settings | None = None) -> Record:
-    """The promotion gate for ``version`` (default: the challenger)."""
+def promote(
+    version: int | None = None, *, force: bool = False, deployment: Deployment | None = None
+) -> Decision:
+    """The promotion gate for ``version`` (default: the challenger); ``force`` skips it."""
     from horogen.evaluate.stage import promote_version
-    from horogen.model.store import ModelStore
 
-    settings = settings or load_settings()
-    decision = promote_version(
+    deployment = deployment or Deployment.load()
+    settings = deployment.settings
+    return promote_version(
         version,
-        store=ModelStore.from_settings(settings),
+        store=deployment.models,
         settings=settings.evaluate,
         generation=settings.generation,
         publish=settings.publish,
+        force=force,
     )
-    return decision.model_dump(mode="json")
 
 
-def precompute(day: str | dt.date | None = None, *, settings: Settings | None = None) -> Record:
+def precompute(day: Day | None = None, *, deployment: Deployment | None = None) -> PrecomputeRecord:
     """Generate and store the texts of ``day`` (default: today where the readers are) for
     every sign and category, with the model serving uses."""
-    from horogen.model.store import ModelStore
     from horogen.serve.precompute import precompute_day
 
-    settings = settings or load_settings()
-    record = precompute_day(
-        settings.serve,
-        lake=settings.open_lake(),
-        models=ModelStore.from_settings(settings),
-        generation=settings.generation,
+    deployment = deployment or Deployment.load()
+    return precompute_day(
+        deployment.settings.serve,
+        lake=deployment.lake,
+        models=deployment.models,
+        generation=deployment.settings.generation,
         day=day_of(day) if day else None,
     )
-    return record.model_dump(mode="json")
-
-
-def source_report(report: Record) -> SourceReport:
-    """A report of :func:`collect_days`'s record as the collector made it."""
-    fields = {name: report[name] for name in SourceReport.__dataclass_fields__ if name in report}
-    return SourceReport(**(fields | {"date": day_of(report["date"])}))
-
-
-def _report(lake: Any, source: str, day: dt.date) -> Record | None:
-    """The saved report of ``source`` on ``day``, if it was collected before."""
-    path = report_path("collect", day, source)
-    try:
-        return lake.read_json(path) if lake.exists(path) else None
-    except (HorogenError, ValueError):
-        return None
-
-
-def _data_end(window: str) -> dt.date | None:
-    """The last day of a ``start..end`` data window tag."""
-    try:
-        return dt.date.fromisoformat(window.split("..")[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def _processed_rows(settings: Settings, start: dt.date, end: dt.date) -> int:
-    """Rows in the processed partitions from ``start`` to ``end`` (from parquet footers)."""
-    import pyarrow.parquet as pq
-
-    lake = settings.open_lake()
-    rows = 0
-    for day in lake.partitions("processed"):
-        if start <= day <= end and lake.exists(processed_path(day)):
-            rows += pq.ParquetFile(
-                io.BytesIO(lake.read_bytes(processed_path(day)))
-            ).metadata.num_rows
-    return rows

@@ -21,7 +21,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from horogen.lake import Lake
 from horogen.model import registry
 from horogen.model.settings import MlflowSettings
-from horogen.model.tracking import connect
+from horogen.model.store import ModelStore
 from horogen.serve.settings import ServeSettings
 from serve_support import horogen_env, metric, running_server, serving_store
 
@@ -141,8 +141,8 @@ def test_the_champion_is_swapped_under_load_without_a_failed_request(
             thread.start()
         try:
             time.sleep(1.5)
-            connect(MlflowSettings(), Lake(str(root / "lake")))
-            registry.set_alias("horogen", registry.CHAMPION, 2)
+            versions = ModelStore(MlflowSettings(), Lake(str(root / "lake")), root).registry
+            versions.set_alias(registry.CHAMPION, 2)
             deadline = time.monotonic() + 60
             while not all(versions and versions[-1] == 2 for versions in seen):
                 assert time.monotonic() < deadline, "the new champion was never served"
@@ -152,7 +152,7 @@ def test_the_champion_is_swapped_under_load_without_a_failed_request(
             stop.set()
             for thread in threads:
                 thread.join()
-            registry.set_alias("horogen", registry.CHAMPION, 1)
+            versions.set_alias(registry.CHAMPION, 1)
         assert httpx.get(f"{url}/readyz").json()["version"] == 2
     assert set(statuses) == {200} and sum(statuses.values()) > 20, statuses
     assert set(ready) == {200}, ready

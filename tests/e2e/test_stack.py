@@ -363,7 +363,7 @@ def test_spark_writes_what_polars_writes_from_the_same_raw_files(daily, stack, t
     copy = tmp_path / "lake"
     shutil.copytree(Path(stack["manifest"]["lake"]) / "raw", copy / "raw")
     settings = load_settings(lake=str(copy), process={"engine": "polars"})
-    (report,) = process_days(settings, [daily["day"]])
+    (report,) = process_days(settings.open_lake(), settings.process, [daily["day"]])
     assert read_processed(settings.open_lake(), daily["day"]).to_pylist() == after["processed"]
     assert report.comparable() == {k: v for k, v in after["report"].items() if k != "engine"}
 

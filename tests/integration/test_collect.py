@@ -16,10 +16,12 @@ import pytest
 
 from cli_support import horogen, one_error_line
 from horogen import raw
-from horogen.collect.run import collect
+from horogen.collect import run
+from horogen.collect.run import CollectionResult
 from horogen.collect.sites import SOURCES
 from horogen.config import Settings, load_settings
-from horogen.lake import Lake, raw_path
+from horogen.lake import Lake
+from horogen.layout import raw_path
 from horogen.mirror.run import MirrorServer
 from horogen.mirror.texts import horoscope_text
 from horogen.schema import Category
@@ -37,6 +39,12 @@ EXPECTED_RECORDS = {
 }
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "sites"
 HELD_WRITE = Path(__file__).with_name("held_write.py")
+
+
+def collect(settings: Settings, days: list[dt.date], **options: object) -> CollectionResult:
+    """Fetch ``days`` again whatever an earlier run collected: these tests are about what
+    fetching does (what a rerun keeps is the pipeline's test)."""
+    return run.collect(settings.open_lake(), settings.collect, days, refresh=True, **options)  # type: ignore[arg-type]
 
 
 class Texts:
@@ -377,7 +385,8 @@ def test_a_collection_killed_while_writing_leaves_the_partition_as_it_was(lake, 
     folder = Path(lake.root) / "raw" / f"date={DAY}"
     TEXTS.prefix = "Новый выпуск. "  # what this run collects differs from what the lake has
 
-    command = ["collect", "--date", str(DAY), "-s", "rambler", "--lake", lake.uri]
+    # --refresh: the day was collected cleanly, so a plain rerun would keep it unfetched.
+    command = ["collect", "--date", str(DAY), "-s", "rambler", "--refresh", "--lake", lake.uri]
     process = subprocess.Popen(
         [sys.executable, str(HELD_WRITE), "rambler.csv", *command, "--mirror", mirror.url],
         stdout=subprocess.DEVNULL,

@@ -9,10 +9,12 @@ import datetime as dt
 import pytest
 
 from horogen import raw
-from horogen.collect.run import collect, site_today
+from horogen.collect import run
+from horogen.collect.run import CollectionResult, site_today
 from horogen.collect.settings import CollectSettings
 from horogen.config import Settings, load_settings
-from horogen.lake import Lake, raw_path
+from horogen.lake import Lake
+from horogen.layout import raw_path
 from horogen.mirror.run import MirrorServer
 from horogen.mirror.texts import horoscope_text
 from horogen.schema import Category
@@ -22,6 +24,11 @@ SOURCES = ("74ru", "retrofm", "newsler", "astroscope", "rambler", "mailru", "ign
 #: The sites' today, as the collector computes it: the mirror is started with the same day.
 TODAY = site_today(CollectSettings())
 TODAY_ONLY = ("74ru", "retrofm", "newsler", "astroscope")
+
+
+def collect(settings: Settings, days: list[dt.date], **options: object) -> CollectionResult:
+    """Fetch ``days`` again whatever an earlier run collected."""
+    return run.collect(settings.open_lake(), settings.collect, days, refresh=True, **options)  # type: ignore[arg-type]
 
 
 def texts(source: str, sign: Sign, category: Category, day: dt.date) -> str:

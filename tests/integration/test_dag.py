@@ -19,9 +19,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from horogen.config import Settings
+from horogen.deployment import Deployment
 from horogen.mirror.run import MirrorServer
-from horogen.model import registry
-from horogen.model.store import ModelStore
 from train_corpus import TINY_ENV
 
 #: Two whole runs of the day in one fixture: more than pytest's default 600 s when loaded.
@@ -214,8 +213,9 @@ def state(lake: Path) -> dict[str, object]:
     the serving cache."""
     raw = lake / f"raw/date={DAY}"
     store = f"sqlite:///{lake / 'mlflow.db'}"  # where the DAG's steps kept it
-    ModelStore.from_settings(Settings(lake=str(lake), mlflow={"tracking_uri": store})).connect()
-    champion = registry.champion("horogen")
+    models = Deployment(Settings(lake=str(lake), mlflow={"tracking_uri": store})).models
+    models.connect()
+    champion = models.registry.champion()
     with sqlite3.connect(lake / "serve" / "cache.db") as cache:
         cached = cache.execute(
             "select sign, version, category, text, created_at from horoscopes where day = ?"
@@ -225,7 +225,7 @@ def state(lake: Path) -> dict[str, object]:
     return {
         "raw": {path.name: digest(path) for path in raw.glob("*.csv")},
         "processed": rows(lake),
-        "versions": sorted(version.version for version in registry.list_versions("horogen")),
+        "versions": sorted(version.version for version in models.registry.versions()),
         "champion": champion.version if champion else None,
         "strategy": champion.tags.get("strategy") if champion else None,
         "training_runs": len(mlflow.search_runs(experiment_names=["horogen-training"])),

@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from horogen.config import Settings
+from horogen.deployment import Deployment
 from horogen.evaluate import promote
 from horogen.evaluate.scorers import build_scorers, offline
 from horogen.evaluate.settings import EvaluateSettings, GridSettings, ScorersSettings
@@ -93,7 +94,7 @@ def trained(tmp_path_factory) -> tuple[Settings, ModelStore]:
             evaluate=EVALUATE,
         )
         train_with(settings, progress=False)
-        yield settings, ModelStore.from_settings(settings)
+        yield settings, Deployment(settings).models
 
 
 def register_untrained(store: ModelStore, folder: Path) -> int:
@@ -102,14 +103,14 @@ def register_untrained(store: ModelStore, folder: Path) -> int:
     experiment = ensure_experiment("horogen-training", store.tracking())
     with mlflow.start_run(experiment_id=experiment) as run:
         info = log_model(save_tiny_model(folder), GENERATION.strategy, max_source_length=16)
-    version = registry.register(info.model_uri, store.name, {"run_id": run.info.run_id})
-    registry.set_alias(store.name, registry.CHALLENGER, version.version)
+    version = store.registry.register(info.model_uri, run.info.run_id, {"run_id": run.info.run_id})
+    store.registry.set_alias(registry.CHALLENGER, version.version)
     return int(version.version)
 
 
 def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
     settings, store = trained
-    assert registry.get_version(store.name, registry.CHALLENGER).version == 1
+    assert store.registry.version(registry.CHALLENGER).version == 1
     seen: list[str] = []
     record = evaluate_version(
         None,
@@ -148,7 +149,7 @@ def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
     )
     assert Image.open(heatmaps).size[0] > 1000
 
-    version = registry.get_version(store.name, 1)
+    version = store.registry.version(1)
     assert Strategy.from_tag(version.tags["strategy"]) == record.strategy
     assert version.tags[promote.STATUS_TAG] == "passed"
     # Evaluating again reproduces every text and score; the readers' verdicts go beside.
@@ -176,25 +177,23 @@ def test_the_gate_keeps_a_worse_version_out_and_rollback_restores(trained, tmp_p
     arguments = {"store": store, "settings": settings.evaluate, "generation": settings.generation}
     first = promote_version(**arguments)  # version 1, the challenger: no champion yet
     assert first.promoted and first.reason == "there is no champion yet"
-    assert registry.champion(store.name).version == 1
-    assert registry.get_version(store.name, registry.CHALLENGER) is None
+    assert store.registry.champion().version == 1
+    assert store.registry.version(registry.CHALLENGER) is None
 
     untrained = register_untrained(store, tmp_path / "untrained")
     decision = promote_version(**arguments)  # evaluates the challenger first
     assert (decision.challenger, decision.champion, decision.promoted) == (untrained, 1, False)
     assert decision.challenger_score < decision.champion_score
-    assert registry.champion(store.name).version == 1
-    logged = mlflow.MlflowClient().get_run(
-        registry.get_version(store.name, untrained).tags[promote.RUN_TAG]
-    )
+    assert store.registry.champion().version == 1
+    logged = mlflow.MlflowClient().get_run(store.registry.version(untrained).tags[promote.RUN_TAG])
     assert logged.data.tags["gate.promoted"] == "false"
     assert logged.data.metrics["gate_champion_score"] == pytest.approx(decision.champion_score)
 
     forced = promote_version(untrained, force=True, **arguments)
-    assert forced.promoted and registry.champion(store.name).version == untrained
+    assert forced.promoted and store.registry.champion().version == untrained
     back = rollback(store)
-    assert back.version == 1 and registry.champion(store.name).version == 1
-    hows = [(change.version, change.how) for change in promote.history(store.name)]
+    assert back.version == 1 and store.registry.champion().version == 1
+    hows = [(change.version, change.how) for change in promote.history(store.registry)]
     assert hows == [(1, "gate"), (untrained, "forced"), (1, "rollback")]
     with pytest.raises(promote.PromotionError, match="no earlier champion"):
         rollback(store)
@@ -213,20 +212,20 @@ def test_a_version_that_failed_evaluation_is_never_promoted(trained, tmp_path, m
         evaluate_version(
             str(version), store=store, settings=settings.evaluate, generation=settings.generation
         )
-    assert registry.get_version(store.name, version).tags[promote.STATUS_TAG] == "failed"
+    assert store.registry.version(version).tags[promote.STATUS_TAG] == "failed"
     decision = promote_version(
         version, store=store, settings=settings.evaluate, generation=settings.generation
     )
     assert not decision.promoted and "has not passed evaluation" in decision.reason
     assert json.loads(decision.model_dump_json())["promoted"] is False
-    assert "out of memory" in registry.get_version(store.name, version).tags[promote.ERROR_TAG]
+    assert "out of memory" in store.registry.version(version).tags[promote.ERROR_TAG]
 
     # Evaluated again, and passing: the failure's message goes, the score keeps its digits.
     monkeypatch.undo()
     record = evaluate_version(
         str(version), store=store, settings=settings.evaluate, generation=settings.generation
     )
-    tags = registry.get_version(store.name, version).tags
+    tags = store.registry.version(version).tags
     assert tags[promote.STATUS_TAG] == "passed" and promote.ERROR_TAG not in tags
     assert tags[promote.SCORE_TAG] == f"{record.scores.score:.6f}"
     assert build_scorers is not None

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from horogen.model import registry
 from horogen.model.strategy import Strategy
 from model_support import register_versions, save_tiny_model
 
@@ -29,7 +28,7 @@ def lake(tmp_path_factory) -> Iterator[Path]:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         store = register_versions(root, 2, save_tiny_model(root / "tiny"))
         evaluated = Strategy(top_p=0.8, temperature=0.7, max_new_tokens=16)
-        registry.set_tags(store.name, 2, {"strategy": evaluated.to_tag()})
+        store.registry.set_tags(2, {"strategy": evaluated.to_tag()})
     yield root / "lake"
 
 

@@ -44,7 +44,7 @@ def store(tmp_path_factory, tiny_model: Path) -> Iterator[ModelStore]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         store = register_versions(tmp_path_factory.mktemp("registry"), 2, tiny_model)
-        registry.set_alias(store.name, registry.CHAMPION, 1)
+        store.registry.set_alias(registry.CHAMPION, 1)
         yield store
 
 
@@ -62,11 +62,11 @@ def test_every_form_of_reference_resolves(store: ModelStore, tiny_model: Path) -
     assert version(None) == 1  # the champion
     assert version("champion") == version("models:/horogen@champion") == 1
     assert version("2") == version("models:/horogen/2") == 2
-    registry.set_alias(store.name, registry.CHALLENGER, 2)
+    store.registry.set_alias(registry.CHALLENGER, 2)
     try:
         assert version("challenger") == version("models:/horogen@challenger") == 2
     finally:
-        registry.delete_alias(store.name, registry.CHALLENGER)
+        store.registry.delete_alias(registry.CHALLENGER)
 
     local = store.resolve(str(tiny_model))
     assert local.version is None and local.hf_dir == tiny_model.resolve()
@@ -80,11 +80,11 @@ def test_every_form_of_reference_resolves(store: ModelStore, tiny_model: Path) -
 
 
 def test_without_a_champion_the_newest_version_is_used(store: ModelStore) -> None:
-    registry.delete_alias(store.name, registry.CHAMPION)
+    store.registry.delete_alias(registry.CHAMPION)
     try:
         assert store.resolve(None).version.version == 2
     finally:
-        registry.set_alias(store.name, registry.CHAMPION, 1)
+        store.registry.set_alias(registry.CHAMPION, 1)
 
 
 @pytest.mark.parametrize(
@@ -271,7 +271,7 @@ def test_ctranslate2_without_the_package_names_the_extra(store: ModelStore, monk
 
 def test_a_strategy_evaluation_stored_is_the_default(store: ModelStore) -> None:
     chosen = Strategy(top_p=0.5, temperature=0.5)
-    registry.set_tags(store.name, 2, {"strategy": chosen.to_tag()})
+    store.registry.set_tags(2, {"strategy": chosen.to_tag()})
     assert store.resolve("2").strategy(Strategy()) == chosen
     assert store.resolve("1").strategy(SHORT) == SHORT
     assert os.environ.get("MLFLOW_TRACKING_URI") is None

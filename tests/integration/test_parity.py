@@ -13,10 +13,11 @@ import datetime as dt
 import pytest
 from processing_support import spark  # noqa: F401  (fixture)
 
-from horogen.config import load_settings
-from horogen.lake import Lake, processed_path
-from horogen.process import rawcsv, synthetic
-from horogen.process.run import process_days, read_processed, read_report
+from horogen.config import Settings, load_settings
+from horogen.lake import Lake
+from horogen.layout import processed_path
+from horogen.process import rawcsv, run, synthetic
+from horogen.process.run import read_processed, read_report
 
 pytestmark = [
     pytest.mark.spark,
@@ -24,6 +25,11 @@ pytestmark = [
 ]
 
 DAYS = [dt.date(2026, 11, 23), dt.date(2026, 11, 24), dt.date(2026, 11, 25)]
+
+
+def process_days(settings: Settings, *args: object, **options: object) -> list[run.ProcessReport]:
+    """The processing stage on the lake and ``[process]`` section of ``settings``."""
+    return run.process_days(settings.open_lake(), settings.process, *args, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

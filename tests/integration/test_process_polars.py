@@ -14,15 +14,22 @@ from typer.testing import CliRunner
 
 import horogen.cli.process  # noqa: F401  (registers `horogen process`)
 from horogen.cli.app import app
-from horogen.config import load_settings
+from horogen.config import Settings, load_settings
 from horogen.errors import DataError
-from horogen.lake import Lake, processed_path
+from horogen.lake import Lake
+from horogen.layout import processed_path
+from horogen.layout import processed_report_path as report_path
 from horogen.process import local, rawcsv, reference, rules, run, synthetic
-from horogen.process.run import process_days, read_processed, read_report, report_path
+from horogen.process.run import read_processed, read_report
 from horogen.schema import PROCESSED_SCHEMA, RAW_COLUMNS
 
 DAYS = [dt.date(2026, 11, 24), dt.date(2026, 11, 25)]
 HEADER = ",".join(RAW_COLUMNS) + "\n"
+
+
+def process_days(settings: Settings, *args: object, **options: object) -> list[run.ProcessReport]:
+    """The processing stage on the lake and ``[process]`` section of ``settings``."""
+    return run.process_days(settings.open_lake(), settings.process, *args, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture

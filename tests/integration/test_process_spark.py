@@ -8,12 +8,14 @@ import json
 import pytest
 from processing_support import assert_same_results, spark  # noqa: F401  (fixture)
 
-from horogen.config import load_settings
+from horogen import spark_job
+from horogen.config import Settings, load_settings
 from horogen.errors import ExitCode
-from horogen.lake import Lake, processed_path
-from horogen.process import reference, rules, run, spark_job, synthetic
+from horogen.lake import Lake
+from horogen.layout import processed_path
+from horogen.process import reference, rules, run, synthetic
 from horogen.process import spark as spark_engine
-from horogen.process.run import process_days, read_processed, read_report
+from horogen.process.run import read_processed, read_report
 from horogen.schema import RAW_COLUMNS
 
 pytestmark = [
@@ -23,6 +25,11 @@ pytestmark = [
 
 DAY = dt.date(2026, 11, 25)
 HEADER = ",".join(RAW_COLUMNS) + "\n"
+
+
+def process_days(settings: Settings, *args: object, **options: object) -> list[run.ProcessReport]:
+    """The processing stage on the lake and ``[process]`` section of ``settings``."""
+    return run.process_days(settings.open_lake(), settings.process, *args, **options)  # type: ignore[arg-type]
 
 
 def row(text: str, sign: str = "leo", source: str = "site") -> str:

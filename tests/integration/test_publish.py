@@ -38,8 +38,7 @@ def store(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         store = register_versions(root, 1, save_tiny_model(root / "tiny"))
-        registry.set_tags(
-            store.name,
+        store.registry.set_tags(
             1,
             {
                 "strategy": Strategy(top_p=0.8, temperature=0.7).to_tag(),
@@ -47,7 +46,7 @@ def store(tmp_path_factory):
                 "evaluation.acceptability": "0.9100",
             },
         )
-        registry.set_alias(store.name, registry.CHAMPION, 1)
+        store.registry.set_alias(registry.CHAMPION, 1)
         yield store
 
 
@@ -129,7 +128,7 @@ def test_promotion_publishes_the_new_champion_once_even_after_a_failed_upload(
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     store = register_versions(tmp_path, 2, save_tiny_model(tmp_path / "tiny"))
-    registry.set_alias(store.name, registry.CHAMPION, 1)
+    store.registry.set_alias(registry.CHAMPION, 1)
     settings = load_settings(lake=store.lake.uri)
 
     def promote(token: str, hub_url: str):
@@ -148,9 +147,9 @@ def test_promotion_publishes_the_new_champion_once_even_after_a_failed_upload(
     with local_hub(TOKEN) as hub:
         with pytest.raises(PublishError):  # the upload fails after the alias moved
             promote("hf_wrong", hub.url)
-        assert registry.champion(store.name).version == 2 and not hub.commits
+        assert store.registry.champion().version == 2 and not hub.commits
         promote(TOKEN, hub.url)  # the retry: version 2 is the champion already
         assert len(hub.commits) == 1
-        assert registry.get_version(store.name, 2).tags["published"] == "team/horogen-ru"
+        assert store.registry.version(2).tags["published"] == "team/horogen-ru"
         promote(TOKEN, hub.url)  # and again: nothing to upload
         assert len(hub.commits) == 1

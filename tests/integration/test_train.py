@@ -25,10 +25,11 @@ from typer.testing import CliRunner
 import horogen.cli.train  # noqa: F401  (registers the commands)
 from horogen.cli.app import app
 from horogen.config import Settings
+from horogen.deployment import Deployment
 from horogen.errors import TrackingError
-from horogen.lake import Lake, processed_path
+from horogen.lake import Lake
+from horogen.layout import processed_path
 from horogen.model import registry
-from horogen.model.store import ModelStore
 from horogen.train import trainer
 from horogen.train.registration import register_run
 from horogen.train.runs import RunDir
@@ -53,12 +54,16 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def client(settings: Settings) -> mlflow.MlflowClient:
-    ModelStore.from_settings(settings).connect()
+    Deployment(settings).models.connect()
     return mlflow.MlflowClient()
 
 
+def versions(settings: Settings) -> registry.Registry:
+    return Deployment(settings).models.registry
+
+
 def register(run_dir: Path, settings: Settings):
-    return register_run(run_dir, ModelStore.from_settings(settings), settings.generation.strategy)
+    return register_run(run_dir, Deployment(settings).models, settings.generation.strategy)
 
 
 def crash(*args: object) -> None:
@@ -110,7 +115,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     assert run.data.params["base"] == "fresh" and "adam_beta1" not in run.data.params
     assert max(len(value) for value in run.data.params.values()) < 100
     assert run.data.tags["data_window"] == "2026-11-01..2026-11-04"
-    assert run.data.tags["data_fingerprint"] == record.fingerprint["content_hash"]
+    assert run.data.tags["data_fingerprint"] == record.fingerprint.content_hash
     assert run.data.tags["git_dirty"] in ("true", "false")
     # Truncation is measured: the tiny settings keep 64 target tokens; count the corpus
     # texts longer than that with the tokenizer saved beside the model.
@@ -128,15 +133,15 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     # The prompt table frozen into the model (MLflow logs a model_config as params too).
     assert run.data.params["prompts/aries/love"] == "гороскоп: Овен; тема: любовь"
     (dataset_input,) = run.inputs.dataset_inputs
-    assert dataset_input.dataset.digest == record.fingerprint["content_hash"][:32]
+    assert dataset_input.dataset.digest == record.fingerprint.content_hash[:32]
     profile = json.loads(dataset_input.dataset.profile)
     assert profile["rows_per_sign"]["aries"] == 8 and profile["rows"] == 96
 
-    version = registry.get_version("horogen", 1)
+    version = versions(settings).version(1)
     assert version is not None
     assert version.tags["run_id"] == run.info.run_id
     assert version.tags["base_model"] == "fresh"
-    assert version.tags["data_fingerprint"] == record.fingerprint["content_hash"]
+    assert version.tags["data_fingerprint"] == record.fingerprint.content_hash
 
     model = mlflow.pyfunc.load_model("models:/horogen/1")
     texts = model.predict(["aries", "leo"], params={"seed": 3})
@@ -147,7 +152,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     # The version stands alone: no run directory, no horogen package.
     shutil.rmtree(result.run_dir)
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    environment["MLFLOW_TRACKING_URI"] = ModelStore.from_settings(settings).tracking().uri
+    environment["MLFLOW_TRACKING_URI"] = Deployment(settings).models.tracking().uri
     loaded = subprocess.run(
         [sys.executable, "-c", WITHOUT_HOROGEN, "models:/horogen/1"],
         env=environment,
@@ -170,7 +175,7 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     assert "best_eval_loss" in listed["metrics"]
 
     # The next run starts from the champion: warm start through the registry.
-    registry.set_alias("horogen", registry.CHAMPION, 1)
+    versions(settings).set_alias(registry.CHAMPION, 1)
     # One such run is killed before its first checkpoint…
     with monkeypatch.context() as patched:
         patched.setattr(trainer, "fit", crash)
@@ -181,8 +186,8 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     # …another one finishes and becomes the champion…
     warm = train_with(settings, base="champion", epochs=1, progress=False)
     assert warm.record.base_model == "models:/horogen/1"
-    assert registry.get_version("horogen", 2).tags["base_model"] == "models:/horogen/1"
-    registry.set_alias("horogen", registry.CHAMPION, 2)
+    assert versions(settings).version(2).tags["base_model"] == "models:/horogen/1"
+    versions(settings).set_alias(registry.CHAMPION, 2)
     # …and resuming the first (the newest unfinished run) starts over from version 1, the
     # champion it started from, not from today's champion.
     bases: list[str] = []
@@ -192,9 +197,9 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
     )
     resumed = train_with(settings, resume=True, progress=False)
     assert resumed.run_dir == cut_short.path and bases == ["models:/horogen/1"]
-    assert registry.get_version("horogen", 3).tags["base_model"] == "models:/horogen/1"
+    assert versions(settings).version(3).tags["base_model"] == "models:/horogen/1"
     # Newest first: a new version is the challenger until evaluation decides.
-    assert [v.aliases for v in registry.list_versions("horogen")] == [
+    assert [v.aliases for v in versions(settings).versions()] == [
         ["challenger"],
         ["champion"],
         [],
@@ -237,7 +242,7 @@ def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> 
     assert run.inputs.dataset_inputs
     # Registering again changes nothing.
     again = CliRunner().invoke(app, ["register", str(run_dir), "--lake", settings.lake])
-    assert again.exit_code == 0 and len(registry.list_versions("horogen")) == 1
+    assert again.exit_code == 0 and len(versions(settings).versions()) == 1
     # Nor when run.json missed the version (a crash right after registering): the version
     # made from this run is found and reused.
     forgetful = RunDir(run_dir).read()
@@ -245,7 +250,7 @@ def test_tracking_down_keeps_the_model_to_register_later(settings: Settings) -> 
     forgetful.status = "trained"
     RunDir(run_dir).write(forgetful)
     assert register(run_dir, settings).model_version == 1
-    assert len(registry.list_versions("horogen")) == 1
+    assert len(versions(settings).versions()) == 1
     # A registration that failed after logging the model registers the logged model rather
     # than logging it again.
     mlflow_client.delete_model_version("horogen", "1")
@@ -301,7 +306,7 @@ def test_resume_after_a_kill_continues_from_the_last_checkpoint(
     assert result.run_dir == run.path
     assert calls == [str(checkpoint)]
     assert result.record.resumes == [{"checkpoint": str(checkpoint), "global_step": step}]
-    steps_per_epoch = -(-result.record.fingerprint["train_rows"] // 8)
+    steps_per_epoch = -(-result.record.fingerprint.train_rows // 8)
     assert step < result.record.metrics["global_step"] == 6 * steps_per_epoch
     mlflow_client = client(settings)
     final = mlflow_client.get_run(record.mlflow_run_id)

@@ -101,7 +101,7 @@ def test_a_stored_score_counts_only_for_the_same_evaluation() -> None:
 
 
 @pytest.fixture
-def bare_registry(tmp_path: Path, monkeypatch) -> str:
+def bare_registry(tmp_path: Path, monkeypatch) -> registry.Registry:
     """Four versions of 'horogen' without models."""
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     connect(MlflowSettings(), Lake(str(tmp_path / "lake")))
@@ -109,10 +109,10 @@ def bare_registry(tmp_path: Path, monkeypatch) -> str:
     client.create_registered_model("horogen")
     for _ in range(4):
         client.create_model_version("horogen", f"file://{tmp_path}/model")
-    return "horogen"
+    return registry.Registry(client, "horogen")
 
 
-def test_rollback_walks_back_through_promotions(bare_registry: str) -> None:
+def test_rollback_walks_back_through_promotions(bare_registry: registry.Registry) -> None:
     name = bare_registry
     with pytest.raises(promote.PromotionError, match="no champion to roll back from"):
         promote.previous_champion(name)
@@ -123,7 +123,7 @@ def test_rollback_walks_back_through_promotions(bare_registry: str) -> None:
     assert promote.previous_champion(name) == 1  # not back to 3
     promote.make_champion(name, 4, "forced", "by hand")
     assert promote.previous_champion(name) == 2
-    mlflow.MlflowClient().delete_model_version(name, "2")
+    name.client.delete_model_version(name.name, "2")
     promote.make_champion(name, 1, "rollback", "rolled back from version 4")
     with pytest.raises(promote.PromotionError, match="no earlier champion"):
         promote.previous_champion(name)
@@ -137,8 +137,8 @@ def test_rollback_walks_back_through_promotions(bare_registry: str) -> None:
     ]
 
 
-def test_promotion_takes_the_challenger_alias_off(bare_registry: str) -> None:
-    registry.set_alias(bare_registry, registry.CHALLENGER, 3)
+def test_promotion_takes_the_challenger_alias_off(bare_registry: registry.Registry) -> None:
+    bare_registry.set_alias(registry.CHALLENGER, 3)
     promote.make_champion(bare_registry, 3, "gate", "better")
-    assert registry.get_version(bare_registry, registry.CHALLENGER) is None
-    assert registry.champion(bare_registry).version == 3
+    assert bare_registry.version(registry.CHALLENGER) is None
+    assert bare_registry.champion().version == 3

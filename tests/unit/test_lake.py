@@ -8,7 +8,8 @@ import time
 import pytest
 
 from horogen.errors import LakeError
-from horogen.lake import Lake, processed_path, quarantine_path, raw_path
+from horogen.lake import Lake
+from horogen.layout import processed_path, quarantine_path, raw_path
 
 DAY = dt.date(2026, 11, 25)
 

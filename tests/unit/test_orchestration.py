@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
-from horogen import orchestration
+from horogen import orchestration, pipeline
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +62,7 @@ def test_the_environment_of_a_worker_wins_over_airflow(monkeypatch) -> None:
     orchestration.use_airflow_settings()
     assert os.environ["HOROGEN_LAKE"] == "/from/worker"
     assert os.environ["HOROGEN_SCENARIO"] == "demo"
-    assert orchestration.run_step("processing_engine") == "polars"
+    assert orchestration.run_step(pipeline.processing_engine) == "polars"
 
 
 def test_nothing_set_gives_nothing() -> None:
@@ -72,7 +72,7 @@ def test_nothing_set_gives_nothing() -> None:
 def test_a_failure_a_retry_cannot_mend_fails_the_task_at_once(monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW_VAR_HOROGEN_SCENARIO", "staging")
     with pytest.raises(AirflowFailException, match="ConfigError: there is no scenario 'staging'"):
-        orchestration.run_step("processing_engine")
+        orchestration.run_step(pipeline.processing_engine)
 
 
 def test_a_run_is_for_its_logical_date_else_the_day_it_runs_in_moscow() -> None:

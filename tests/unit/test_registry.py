@@ -3,7 +3,6 @@ empty store."""
 
 from __future__ import annotations
 
-import dataclasses
 import http.server
 import json
 import os
@@ -114,6 +113,20 @@ def test_models_on_an_empty_store(tmp_path: Path) -> None:
     assert "no versions of 'horogen' yet" in table.stdout
 
 
+FINGERPRINT = {
+    "rows": 24,
+    "train_rows": 20,
+    "validation_rows": 4,
+    "days": 4,
+    "first_date": "2026-11-01",
+    "last_date": "2026-11-04",
+    "content_hash": "0" * 64,
+    "rows_per_sign": {},
+    "rows_per_source": {},
+    "rows_per_category": {},
+}
+
+
 def record(name: str, created_at: str, status: str, **changes: object) -> RunRecord:
     values: dict[str, object] = {
         "name": name,
@@ -121,12 +134,12 @@ def record(name: str, created_at: str, status: str, **changes: object) -> RunRec
         "base": "fresh",
         "base_model": "fresh",
         "window": {"start": "2026-11-01", "end": "2026-11-04"},
-        "fingerprint": {},
+        "fingerprint": FINGERPRINT,
         "settings": TrainSettings(base="fresh").model_dump(mode="json"),
         "data_source": "lake/processed",
         "status": status,
     }
-    return RunRecord(**(values | changes))  # type: ignore[arg-type]
+    return RunRecord.model_validate(values | changes)
 
 
 def test_resume_finds_the_newest_unfinished_run(tmp_path: Path) -> None:
@@ -148,15 +161,13 @@ def test_settings_refuse_unknown_keys_but_old_runs_still_resume(tmp_path: Path) 
         TrainSettings(epoks=3)  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="layers"):
         TrainSettings(fresh={"layers": 3})  # type: ignore[arg-type]
-    old = record("old", "2026-11-01T10:00:00", "training")
-    old.settings |= {"retired_setting": 1, "epochs": 7}
-    old.settings["fresh"] |= {"retired_too": True}
+    old = record("old", "2026-11-01T10:00:00", "training").model_dump(mode="json")
+    old["settings"] |= {"retired_setting": 1, "epochs": 7}
+    old["settings"]["fresh"] |= {"retired_too": True}
     run = RunDir(tmp_path / "old")
-    run.write(old)
-    (run.path / "run.json").write_text(
-        json.dumps(dataclasses.asdict(old) | {"retired_field": "x"}), "utf-8"
-    )
-    assert run.read().train_settings().epochs == 7
+    run.path.mkdir()
+    (run.path / "run.json").write_text(json.dumps(old | {"retired_field": "x"}), "utf-8")
+    assert run.read().settings.epochs == 7
 
 
 def test_register_replays_only_the_metrics_the_run_lacks(tmp_path: Path) -> None:
@@ -173,7 +184,7 @@ def test_register_replays_only_the_metrics_the_run_lacks(tmp_path: Path) -> None
         {"eval_loss": 0.5, "epoch": 1.5, "step": 12},
     ]
 
-    assert replay_history(run_id, entries) == {"loss"}
+    assert replay_history(client, run_id, entries) == {"loss"}
 
     def steps(key: str) -> list[int]:
         return sorted(metric.step for metric in client.get_metric_history(run_id, key))
@@ -181,7 +192,7 @@ def test_register_replays_only_the_metrics_the_run_lacks(tmp_path: Path) -> None
     assert steps("loss") == [4, 8, 12]
     assert steps("eval_loss") == steps("eval_perplexity") == [12]
     assert steps("epoch") == [4, 8, 12]
-    replay_history(run_id, entries)  # nothing is missing any more
+    replay_history(client, run_id, entries)  # nothing is missing any more
     assert steps("loss") == [4, 8, 12] and steps("eval_loss") == [12]
 
 
@@ -198,9 +209,10 @@ def test_models_shows_versions_whose_run_is_gone(tmp_path: Path) -> None:
         client.create_model_version("horogen", f"file://{tmp_path}/{run_id}", run_id=run_id)
     client.delete_run(deleted)
 
-    versions = {version.version: version.metrics for version in registry.list_versions("horogen")}
-    assert versions == {3: {}, 2: {"best_eval_loss": 2.5}, 1: {"best_eval_loss": 1.5}}
-    assert registry.get_version("horogen", 3).metrics == {}
+    versions = registry.Registry(client, "horogen")
+    metrics = {version.version: version.metrics for version in versions.versions()}
+    assert metrics == {3: {}, 2: {"best_eval_loss": 2.5}, 1: {"best_eval_loss": 1.5}}
+    assert versions.version(3).metrics == {}
     table = CliRunner().invoke(app, ["models", "--lake", lake])
     assert table.exit_code == 0, table.output
     listing = CliRunner().invoke(app, ["models", "--json", "--lake", lake])

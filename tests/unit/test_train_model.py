@@ -11,8 +11,8 @@ import mlflow
 import pytest
 
 from horogen.config import Settings
+from horogen.deployment import Deployment
 from horogen.errors import ConfigError, ModelLoadError
-from horogen.model.store import ModelStore
 from horogen.signs import Sign
 from horogen.train import trainer
 from horogen.train.model import build_fresh, load_base, train_tokenizer
@@ -36,7 +36,7 @@ def settings(tmp_path: Path, base: str = "fresh") -> Settings:
 
 
 def start_from(base: str, settings: Settings, **options: object):
-    return load_base(base, settings.train, ModelStore.from_settings(settings), **options)  # type: ignore[arg-type]
+    return load_base(base, settings.train, Deployment(settings).models, **options)  # type: ignore[arg-type]
 
 
 def test_fresh_tokenizer_round_trips_cyrillic() -> None:

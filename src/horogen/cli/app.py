@@ -10,7 +10,8 @@ import typer
 from rich.console import Console
 
 from horogen.cli import logs
-from horogen.config import Settings, load_settings
+from horogen.config import load_settings
+from horogen.deployment import Deployment
 from horogen.errors import ConfigError
 
 app = typer.Typer(
@@ -74,9 +75,12 @@ ToOption = Annotated[
 ]
 
 
-def settings_from(lake: str | None, *, scenario: str | None = None, **overrides: Any) -> Settings:
-    """Settings with the command line's overrides applied on top of file and environment."""
-    return load_settings(scenario=scenario, lake=lake, **overrides)
+def deployment_from(
+    lake: str | None, *, scenario: str | None = None, **overrides: Any
+) -> Deployment:
+    """The deployment a command works on: the settings sources with the command line's
+    options on top."""
+    return Deployment.load(scenario=scenario, lake=lake, **overrides)
 
 
 def days_between(

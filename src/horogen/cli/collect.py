@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from horogen import pipeline
 from horogen.cli import logs
 from horogen.cli.app import (
     DateOption,
@@ -20,20 +22,20 @@ from horogen.cli.app import (
     app,
     console,
     days_between,
+    deployment_from,
     err_console,
-    settings_from,
 )
 from horogen.collect.base import Page
 from horogen.collect.run import (
     CollectionResult,
+    QuarantineRecord,
     SourceReport,
     build_sources,
-    collect,
     site_today,
 )
 from horogen.collect.saved import decode_page, saved_request
 from horogen.collect.sites import SOURCES
-from horogen.config import Settings
+from horogen.deployment import Deployment
 from horogen.errors import ExitCode, HorogenError, LayoutChanged
 from horogen.lake import Lake
 from horogen.mirror.faults import parse_faults
@@ -55,7 +57,7 @@ MirrorOption = Annotated[
 @app.command("sources")
 def sources_command(lake: LakeOption = None, mirror: MirrorOption = None) -> None:
     """List the sources: id, base URL, categories and the dates each can serve."""
-    settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
+    settings = deployment_from(lake, collect={"mirror": mirror} if mirror else None).settings
     table = Table("id", "site", "base URL", "categories", "dates served")
     for source in build_sources(settings.collect):
         table.add_row(
@@ -77,13 +79,21 @@ def collect_command(
         list[str] | None,
         typer.Option("--source", "-s", help="Collect only this source (repeatable)."),
     ] = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh", help="Fetch again source-days that an earlier run collected cleanly."
+        ),
+    ] = False,
     lake: LakeOption = None,
     mirror: MirrorOption = None,
 ) -> None:
     """Collect the day's horoscopes (default: today) into raw/date=…/<source>.csv.
 
-    Exits with code 1 when at least collect.failure_threshold of the source-days failed
-    (default: half; a day no source serves counts as failed), 5 when fewer failed.
+    A source-day collected cleanly before is kept unless --refresh: a rerun fetches only
+    what is missing (as the daily DAG's collect task does). Exits with code 1 when at
+    least collect.failure_threshold of the source-days failed (default: half; a day no
+    source serves counts as failed), 5 when fewer failed.
     """
     unknown = [name for name in source or [] if name not in SOURCES]
     if unknown:
@@ -91,47 +101,51 @@ def collect_command(
             f"unknown source(s) {', '.join(unknown)}; known: {', '.join(SOURCES)}",
             param_hint="--source",
         )
-    settings = settings_from(lake, collect={"mirror": mirror} if mirror else None)
-    days = days_between(date, start, end, today=site_today(settings.collect))
-    result = run_collection(settings, days, source)
+    deployment = deployment_from(lake, collect={"mirror": mirror} if mirror else None)
+    days = days_between(date, start, end, today=site_today(deployment.settings.collect))
+    result = collect_with_progress(deployment, days, source, refresh=refresh)
     print_report(result)
-    console.print(f"lake: {settings.open_lake().url()}")
-    threshold = settings.collect.failure_threshold
-    outcome = result.outcome(threshold)
-    if outcome == "ok":
-        return
-    summary = (
-        f"{result.failed_share:.0%} of source-days failed (collect.failure_threshold: "
-        f"{threshold:.0%})"
-    )
-    if result.unserved_days:
-        summary += f"; no source serves {', '.join(map(str, result.unserved_days))}"
-    if outcome == "failed":
-        err_console.print(f"[red]failed:[/red] {summary}", highlight=False, soft_wrap=True)
-        raise typer.Exit(ExitCode.FAILURE)
-    err_console.print(f"[yellow]partial:[/yellow] {summary}", highlight=False, soft_wrap=True)
-    raise typer.Exit(ExitCode.PARTIAL)
+    console.print(f"lake: {deployment.lake.url()}")
+    checked = pipeline.check_collection([result], deployment=deployment)  # failed: exit 1
+    if checked.outcome == "partial":
+        err_console.print(
+            f"[yellow]partial:[/yellow] {checked.summary}", highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
-def run_collection(
-    settings: Settings, days: list[dt.date], sources: list[str] | None
+def collect_with_progress(
+    deployment: Deployment,
+    days: list[dt.date],
+    sources: list[str] | None = None,
+    *,
+    refresh: bool = False,
 ) -> CollectionResult:
-    """Collect with a progress bar when there is more than one day."""
+    """:func:`pipeline.collect_days`, with a progress bar over the days when there are
+    several."""
     if len(days) == 1 or not logs.progress_bars():
-        return collect(settings, days, sources=sources)
+        return pipeline.collect_days(days, sources, refresh=refresh, deployment=deployment)
     columns = (TextColumn("collecting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task("days", total=len(days))
-        return collect(
-            settings, days, sources=sources, on_day_done=lambda _: progress.advance(task)
+        return pipeline.collect_days(
+            days,
+            sources,
+            refresh=refresh,
+            deployment=deployment,
+            on_day_done=lambda _: progress.advance(task),
         )
 
 
 def print_report(result: CollectionResult) -> None:
-    """One row per source, summed over the days collected, then the problems."""
+    """One row per source, summed over the days collected (kept ones left out), then the
+    problems."""
+    fetched = [report for report in result.reports if not report.kept]
     totals: dict[str, SourceReport] = {}
-    for report in result.reports:
-        total = totals.setdefault(report.source, SourceReport(report.source, report.date))
+    for report in fetched:
+        total = totals.setdefault(
+            report.source, SourceReport(source=report.source, date=report.date)
+        )
         total.pages += report.pages
         total.records += report.records
         total.quarantined += report.quarantined
@@ -140,7 +154,7 @@ def print_report(result: CollectionResult) -> None:
         total.problems += report.problems
         total.duration_s += report.duration_s
     statuses: dict[str, dict[str, int]] = {}
-    for report in result.reports:
+    for report in fetched:
         counts = statuses.setdefault(report.source, {})
         counts[report.status] = counts.get(report.status, 0) + 1
     table = Table("source", "days", "pages", "records", "quarantined", "errors", "busy s")
@@ -162,7 +176,8 @@ def print_report(result: CollectionResult) -> None:
         hidden = len(total.errors) + len(total.problems) - 5
         if hidden > 0:
             console.print(f"  [yellow]{name}[/yellow]: … and {hidden} more (see reports/collect/)")
-    console.print(f"{len(result.reports)} source-days in {result.seconds:.1f} s")
+    kept = f", {result.kept} kept from before" if result.kept else ""
+    console.print(f"{result.collected} source-days in {result.seconds:.1f} s{kept}")
 
 
 @app.command("parse")
@@ -217,16 +232,16 @@ def parse_command(
             f"unknown source {source!r}; known: {', '.join(SOURCES)}", param_hint="SOURCE"
         )
     asked = _sign_option(sign)
-    settings = settings_from(lake)
-    body, saved = _read_saved_page(file, settings.open_lake())
+    deployment = deployment_from(lake)
+    body, saved = _read_saved_page(file, deployment.lake)
     adapter = SOURCES[source]()
     request = saved_request(
         adapter,
         body,
-        today=site_today(settings.collect),
-        url=url or saved.get("url"),
-        day=date.date() if date else _saved_day(saved),
-        sign=asked or (Sign(saved["sign"]) if saved.get("sign") else None),
+        today=site_today(deployment.settings.collect),
+        url=url or (saved.url if saved else None),
+        day=date.date() if date else (saved.date if saved else None),
+        sign=asked or (saved.sign if saved else None),
     )
     page = Page(request=request, url=request.url, body=body, collected_at=dt.datetime.now(dt.UTC))
     try:
@@ -256,25 +271,31 @@ def _sign_option(value: str | None) -> Sign | None:
         raise typer.BadParameter(str(error), param_hint="--sign") from None
 
 
-def _read_saved_page(file: str, lake: Lake) -> tuple[str, dict[str, Any]]:
-    """The page's text and the quarantine record beside it (``{}`` when there is none),
-    from a local file or else from the lake."""
+def _read_saved_page(file: str, lake: Lake) -> tuple[str, QuarantineRecord | None]:
+    """The page's text and the quarantine record beside it (``None`` when there is none,
+    or none readable), from a local file or else from the lake."""
     local = Path(file)
     if local.is_file():
         record = local.with_suffix(".json")
-        saved = json.loads(record.read_text()) if record.is_file() else {}
-        return decode_page(local.read_bytes()), saved
+        saved = record.read_bytes() if record.is_file() else None
+        return decode_page(local.read_bytes()), _quarantine_record(saved)
     if not lake.exists(file):
         raise typer.BadParameter(
             f"{file} is neither a file nor in the lake {lake.uri}", param_hint="FILE"
         )
     record_path = str(Path(file).with_suffix(".json"))
-    saved = lake.read_json(record_path) if lake.exists(record_path) else {}
-    return decode_page(lake.read_bytes(file)), saved
+    saved = lake.read_bytes(record_path) if lake.exists(record_path) else None
+    return decode_page(lake.read_bytes(file)), _quarantine_record(saved)
 
 
-def _saved_day(saved: dict[str, Any]) -> dt.date | None:
-    return dt.date.fromisoformat(saved["date"]) if saved.get("date") else None
+def _quarantine_record(data: bytes | None) -> QuarantineRecord | None:
+    if data is None:
+        return None
+    try:
+        return QuarantineRecord.model_validate_json(data)
+    except ValidationError:
+        err_console.print("[yellow]the record beside the page is unreadable; ignored[/yellow]")
+        return None
 
 
 @app.command("mirror")

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from horogen.cli.app import LakeOption, app, console, settings_from
+from horogen import pipeline
+from horogen.cli.app import LakeOption, app, console, deployment_from
 from horogen.cli.logs import quiet_model_libraries
 from horogen.config import load_settings
 from horogen.evaluate.settings import OFFLINE_BACKENDS
@@ -116,12 +117,10 @@ def evaluate_command(
     Example: horogen evaluate challenger --samples 8
     """
     from horogen.evaluate.grid import load_grid
-    from horogen.evaluate.stage import evaluate_version
-    from horogen.model.store import ModelStore
 
     quiet_model_libraries()
-    settings = settings_from(lake)
-    evaluate = settings.evaluate.model_copy(
+    deployment = deployment_from(lake)
+    evaluate = deployment.settings.evaluate.model_copy(
         update={
             key: value
             for key, value in (
@@ -141,16 +140,8 @@ def evaluate_command(
             highlight=False,
         )
 
-    from horogen.serve.feedback import verdicts_if_available
-
-    store = ModelStore.from_settings(settings)
-    record = evaluate_version(
-        reference,
-        store=store,
-        settings=evaluate,
-        generation=settings.generation,
-        on_strategy=shown,
-        readers=verdicts_if_available(settings.serve, store.lake, store.name),
+    record = pipeline.evaluate(
+        reference, deployment=deployment.with_settings(evaluate=evaluate), on_strategy=shown
     )
     print_evaluation(record)
 
@@ -191,19 +182,8 @@ def promote_command(
 
     Example: horogen promote 4
     """
-    from horogen.evaluate.stage import promote_version
-    from horogen.model.store import ModelStore
-
     quiet_model_libraries()
-    settings = settings_from(lake)
-    decision = promote_version(
-        version,
-        store=ModelStore.from_settings(settings),
-        settings=settings.evaluate,
-        generation=settings.generation,
-        publish=settings.publish,
-        force=force,
-    )
+    decision = pipeline.promote(version, force=force, deployment=deployment_from(lake))
     verdict = "[bold green]promoted[/]" if decision.promoted else "[bold yellow]not promoted[/]"
     console.print(f"version {decision.challenger} {verdict}: {decision.reason}")
 
@@ -215,10 +195,9 @@ def rollback_command(lake: LakeOption = None) -> None:
     Example: horogen rollback
     """
     from horogen.evaluate.stage import rollback
-    from horogen.model.store import ModelStore
 
     quiet_model_libraries()
-    change = rollback(ModelStore.from_settings(settings_from(lake)))
+    change = rollback(deployment_from(lake).models)
     console.print(f"champion: version {change.version} ({change.reason})")
 
 
@@ -239,10 +218,9 @@ def publish_command(
     Example: HOROGEN_PUBLISH__REPO_ID=me/horogen-ru horogen publish 3
     """
     from horogen.evaluate.publish import publish_model
-    from horogen.model.store import ModelStore
 
     quiet_model_libraries()
-    settings = settings_from(lake)
-    model = ModelStore.from_settings(settings).resolve(reference or "champion")
-    published = publish_model(model, settings.publish)
+    deployment = deployment_from(lake)
+    model = deployment.models.resolve(reference or "champion")
+    published = publish_model(model, deployment.settings.publish)
     console.print(f"published {model.label} to {published.repo_id}: {published.commit_url}")

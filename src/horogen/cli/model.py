@@ -16,7 +16,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from horogen.cli.app import DateOption, LakeOption, app, console, settings_from
+from horogen.cli.app import DateOption, LakeOption, app, console, deployment_from
 from horogen.cli.logs import quiet_model_libraries
 from horogen.model.prompts import parse_category
 from horogen.model.settings import Backend
@@ -77,7 +77,6 @@ def generate_command(
     Example: horogen generate leo Дева --category love --samples 2 --backend transformers
     """
     from horogen.model.generate import HoroscopeGenerator, requests_for
-    from horogen.model.store import ModelStore
 
     quiet_model_libraries()
     chosen = _signs(signs)
@@ -86,8 +85,9 @@ def generate_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--category") from None
     overrides = {"backend": backend, "batch_size": batch_size}
-    settings = settings_from(lake, generation={k: v for k, v in overrides.items() if v})
-    resolved = ModelStore.from_settings(settings).resolve(model)
+    deployment = deployment_from(lake, generation={k: v for k, v in overrides.items() if v})
+    settings = deployment.settings
+    resolved = deployment.models.resolve(model)
     strategy = resolved.strategy(settings.generation.strategy).with_overrides(
         top_p=top_p, temperature=temperature
     )
@@ -154,16 +154,14 @@ def models_command(
 
     Example: horogen models --json
     """
-    from horogen.model import registry
-    from horogen.model.store import ModelStore
     from horogen.serve.feedback import verdicts_if_available
 
     quiet_model_libraries()
-    settings = settings_from(lake)
-    store = ModelStore.from_settings(settings)
-    target = store.connect()
-    versions = registry.list_versions(store.name)
-    verdicts = verdicts_if_available(settings.serve, store.lake, store.name)
+    deployment = deployment_from(lake)
+    store = deployment.models
+    target = store.tracking()
+    versions = store.registry.versions()
+    verdicts = verdicts_if_available(deployment.settings.serve, store.lake, store.name)
     if as_json:
         payload = {
             "tracking_uri": target.uri,

@@ -7,19 +7,25 @@ runs, on the demo scenario, against a mirror of the sites that only the demo sta
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from horogen import pipeline
-from horogen.cli.app import LakeOption, app, console, end_runs_on_sigterm, settings_from
+from horogen.cli.app import LakeOption, app, console, deployment_from, end_runs_on_sigterm
 from horogen.cli.collect import print_report
 from horogen.cli.logs import progress_bars, quiet_model_libraries
 from horogen.collect.run import CollectionResult, site_today
-from horogen.config import Settings
+from horogen.deployment import Deployment
 from horogen.mirror.run import MirrorServer
+from horogen.pipeline import ProcessingResult
+
+if TYPE_CHECKING:
+    from horogen.evaluate.run import StrategyResult
+    from horogen.evaluate.stage import EvaluationRecord
+    from horogen.serve.precompute import PrecomputeRecord
 
 #: The demo's scenario file (horogen/scenarios/demo.toml).
 SCENARIO = "demo"
@@ -49,72 +55,71 @@ def demo_command(
     """
     quiet_model_libraries()
     end_runs_on_sigterm()
-    settings = settings_from(
+    deployment = deployment_from(
         lake,
         scenario=SCENARIO,
         train={"epochs": epochs} if epochs else None,
         serve={"port": port} if port else None,
     )
-    window = pipeline.last_days(days, until=site_today(settings.collect) - dt.timedelta(days=1))
+    today = site_today(deployment.settings.collect)
+    window = pipeline.last_days(days, until=today - dt.timedelta(days=1))
     start, end = window[0], window[-1]
 
     stage(1, "start a mirror of the seven sites on 127.0.0.1 (the demo's stand-in for the web)")
     with MirrorServer() as mirror:
         console.print(f"mirror: {mirror.url}", highlight=False)
-        mirrored = settings.model_copy(
-            update={"collect": settings.collect.model_copy(update={"mirror": mirror.url})}
-        )
+        collect = deployment.settings.collect.model_copy(update={"mirror": mirror.url})
         stage(2, f"collect {start} … {end}")
-        collected = _collect(mirrored, window)
-    pipeline.check_collection([collected], settings=settings)
+        collected = _collect(deployment.with_settings(collect=collect), window)
+    pipeline.check_collection([collected], deployment=deployment)
 
     stage(3, "process: clean, de-duplicate, keep 300–500 characters")
-    processed = pipeline.process(window, settings=settings)
-    console.print(f"{processed['rows_in']} raw rows → {processed['rows_out']} texts")
+    processed = pipeline.process(window, deployment=deployment)
+    console.print(f"{processed.rows_in} raw rows → {processed.rows_out} texts")
 
     stage(4, "train a small model from scratch, unless the champion's data is recent")
-    due = pipeline.retrain_due(end, settings=settings)
-    console.print(due["reason"], highlight=False)
+    due = pipeline.retrain_due(end, deployment=deployment)
+    console.print(due.reason, highlight=False)
     trained = None
-    if due["due"]:
-        trained = pipeline.train_window(start, end, settings=settings, progress=progress_bars())
-        console.print(f"registered version {trained['version']} ({trained['rows']} texts)")
+    if due.due:
+        trained = pipeline.train_window(start, end, deployment=deployment, progress=progress_bars())
+        rows = trained.record.fingerprint.rows
+        console.print(f"registered version {trained.version} ({rows} texts)")
 
     stage(5, "evaluate decoding strategies: acceptability, diversity, sentiment")
-    evaluation = None
     if trained:
-        evaluation = pipeline.evaluate(trained["version"], settings=settings, on_strategy=_shown)
+        evaluation = pipeline.evaluate(trained.version, deployment=deployment, on_strategy=_shown)
         _print_evaluation(evaluation)
     else:
         console.print("nothing new to evaluate")
 
     stage(6, "promote: the challenger becomes champion if it beats the champion")
     if trained:
-        decision = pipeline.promote(trained["version"], settings=settings)
-        verdict = "promoted" if decision["promoted"] else "not promoted"
-        console.print(f"version {decision['challenger']} {verdict}: {decision['reason']}")
+        decision = pipeline.promote(trained.version, deployment=deployment)
+        verdict = "promoted" if decision.promoted else "not promoted"
+        console.print(f"version {decision.challenger} {verdict}: {decision.reason}")
     else:
         console.print("nothing new to promote")
 
     stage(7, "precompute today's horoscopes for every sign and category")
     with console.status("generating…"):
-        precomputed = pipeline.precompute(settings=settings)
+        precomputed = pipeline.precompute(deployment=deployment)
     console.print(
-        f"{precomputed['date']}: {precomputed['generated']} generated, "
-        f"{precomputed['cached']} cached, {precomputed['model']} ({precomputed['seconds']} s)"
+        f"{precomputed.date}: {precomputed.generated} generated, "
+        f"{precomputed.cached} cached, {precomputed.model} ({precomputed.seconds} s)"
     )
-    _summary(settings, collected, processed, precomputed)
+    _summary(deployment, collected, processed, precomputed)
     if serve:
         from horogen.cli.serve import run_server
 
-        run_server(settings, scenario=SCENARIO)
+        run_server(deployment, scenario=SCENARIO)
 
 
 def stage(number: int, what: str) -> None:
     console.rule(f"{number}/{STAGES} {what}")
 
 
-def _collect(settings: Settings, window: list[dt.date]) -> pipeline.Record:
+def _collect(deployment: Deployment, window: list[dt.date]) -> CollectionResult:
     """:func:`pipeline.collect_days` with a progress bar over the days."""
     progress = Progress(
         TextColumn("collect"),
@@ -128,60 +133,57 @@ def _collect(settings: Settings, window: list[dt.date]) -> pipeline.Record:
     )
     with progress:
         task = progress.add_task("collect", total=len(window))
-        record = pipeline.collect_days(
-            window, settings=settings, on_day_done=lambda day: progress.advance(task)
+        result = pipeline.collect_days(
+            window, deployment=deployment, on_day_done=lambda day: progress.advance(task)
         )
-    if record["collected"]:
-        print_report(CollectionResult([pipeline.source_report(r) for r in record["reports"]]))
+    if result.collected:
+        print_report(result)
     console.print(
-        f"{record['collected']} source-days collected, {record['kept']} kept from before",
+        f"{result.collected} source-days collected, {result.kept} kept from before",
         highlight=False,
     )
-    return record
+    return result
 
 
-def _shown(result: object) -> None:
-    scores = result.scores  # type: ignore[attr-defined]
+def _shown(result: StrategyResult) -> None:
+    scores = result.scores
     console.print(
-        f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "  # type: ignore[attr-defined]
+        f"  {result.strategy.label():<12} score {scores.score:.3f}  acceptability "
         f"{scores.acceptability:.3f}  diversity {scores.diversity or 0:.3f}  sentiment "
         f"{scores.sentiment:.3f}",
         highlight=False,
     )
 
 
-def _print_evaluation(record: pipeline.Record) -> None:
-    best, reference = record["scores"], record["reference"]
+def _print_evaluation(record: EvaluationRecord) -> None:
+    best, reference = record.scores, record.reference
     console.print(
-        f"best: top_p {record['strategy']['top_p']:g}, temperature "
-        f"{record['strategy']['temperature']:g} (score {best['score']:.3f}, acceptability "
-        f"{best['acceptability']:.3f})",
+        f"best: top_p {record.strategy.top_p:g}, temperature "
+        f"{record.strategy.temperature:g} (score {best.score:.3f}, acceptability "
+        f"{best.acceptability:.3f})",
         highlight=False,
     )
     if reference:
         console.print(
-            f"reference (held-back real texts): score {reference['score']:.3f}, "
-            f"acceptability {reference['acceptability']:.3f}",
+            f"reference (held-back real texts): score {reference.score:.3f}, "
+            f"acceptability {reference.acceptability:.3f}",
             highlight=False,
         )
 
 
 def _summary(
-    settings: Settings,
-    collected: pipeline.Record,
-    processed: pipeline.Record,
-    precomputed: pipeline.Record,
+    deployment: Deployment,
+    collected: CollectionResult,
+    processed: ProcessingResult,
+    precomputed: PrecomputeRecord,
 ) -> None:
-    from horogen.model import registry
-    from horogen.model.store import ModelStore
-
-    store = ModelStore.from_settings(settings)
-    tracking_uri = store.connect().uri
-    champion = registry.champion(store.name)
+    store = deployment.models
+    tracking_uri = store.tracking().uri
+    champion = store.registry.champion()
     console.rule("done")
     table = Table(show_header=False, box=None)
-    table.add_row("raw rows", str(sum(int(r["records"]) for r in collected["reports"])))
-    table.add_row("texts", f"{processed['rows_out']} (processed/)")
+    table.add_row("raw rows", str(sum(r.records for r in collected.reports)))
+    table.add_row("texts", f"{processed.rows_out} (processed/)")
     if champion is not None:
         tags = champion.tags
         scores = ", ".join(
@@ -190,11 +192,11 @@ def _summary(
             if f"evaluation.{name}" in tags
         )
         table.add_row("champion", f"version {champion.version}: {scores}")
-    table.add_row("today", f"{precomputed['generated'] + precomputed['cached']} texts cached")
+    table.add_row("today", f"{precomputed.generated + precomputed.cached} texts cached")
     console.print(table)
-    serve = settings.serve
+    serve = deployment.settings.serve
     for line in (  # paths and commands stay whole, to be copied
-        f"lake:     {settings.open_lake().url()}  (raw/, processed/, reports/, runs/, serve/)",
+        f"lake:     {deployment.lake.url()}  (raw/, processed/, reports/, runs/, serve/)",
         f"MLflow:   {tracking_uri}",
         f"page:     http://{serve.host}:{serve.port}/",
         f"next:     horogen models   ·   horogen generate leo   ·   "

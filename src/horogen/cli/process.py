@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 from rich import box
 from rich.table import Table
 
+from horogen import pipeline
 from horogen.cli.app import (
     DateOption,
     FromOption,
@@ -18,20 +19,20 @@ from horogen.cli.app import (
     app,
     console,
     days_between,
+    deployment_from,
     err_console,
-    settings_from,
 )
+from horogen.layout import processed_report_path
 from horogen.process import rawcsv, rules
-from horogen.process.run import ProcessReport, process_days, report_path
+from horogen.process.run import ProcessReport
+from horogen.process.settings import EngineName
 
 #: Malformed rows printed per day; the report lists them all.
 SHOWN_MALFORMED = 20
 
 
-class EngineChoice(StrEnum):
-    polars = "polars"
-    spark = "spark"
-
+#: The engines, as ``--engine`` offers them.
+EngineChoice = StrEnum("EngineChoice", {name: name for name in get_args(EngineName)})  # type: ignore[misc]
 
 EngineOption = Annotated[
     EngineChoice | None,
@@ -59,19 +60,23 @@ def process_command(
 
     Example: horogen process --from 2026-11-01 --to 2026-11-25 --engine polars
     """
-    settings = settings_from(lake)
+    deployment = deployment_from(lake)
     if date is None and start is None and end is None:
         days, missing = None, "error"
     else:
         days = days_between(date, start, end, today=dt.date.today())  # today: never used
         missing = "error" if date is not None else "skip"
         if missing == "skip":
-            store = settings.open_lake()
             for day in days:
-                if not rawcsv.list_raw_files(store, day):
+                if not rawcsv.list_raw_files(deployment.lake, day):
                     err_console.print(f"[yellow]skipped[/yellow] {day}: no raw partition")
-    reports = process_days(settings, days, engine.value if engine else None, missing=missing)
-    _print_malformed(reports, settings.open_lake().url)
+    reports = pipeline.process(
+        days,
+        engine=engine.value if engine else None,  # type: ignore[arg-type]
+        missing=missing,
+        deployment=deployment,
+    ).reports
+    _print_malformed(reports, deployment.lake.url)
     console.print(report_table(reports))
 
 
@@ -123,5 +128,5 @@ def _print_malformed(reports: list[ProcessReport], url) -> None:  # type: ignore
             )
         hidden = len(report.malformed) - SHOWN_MALFORMED
         if hidden > 0:
-            where = url(report_path(report.date))
+            where = url(processed_report_path(report.date))
             err_console.print(f"… and {hidden} more malformed rows for {report.date}: {where}")

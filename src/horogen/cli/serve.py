@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from horogen.cli.app import DateOption, LakeOption, app, console, settings_from
+from horogen import pipeline
+from horogen.cli.app import DateOption, LakeOption, app, console, deployment_from
 from horogen.cli.logs import quiet_model_libraries
-from horogen.config import Settings
+from horogen.deployment import Deployment
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -35,11 +36,11 @@ ModelOption = Annotated[
 ]
 
 
-def _settings(lake: str | None, model: str | None, **serve: object) -> Settings:
+def _deployment(lake: str | None, model: str | None, **serve: object) -> Deployment:
     given = {key: value for key, value in serve.items() if value is not None}
     if model:
         given["model"] = model
-    return settings_from(lake, serve=given or None)
+    return deployment_from(lake, serve=given or None)
 
 
 @app.command("serve")
@@ -67,22 +68,21 @@ def serve_command(
     Example: horogen serve --port 8000 --workers 2, then open http://127.0.0.1:8000/ or
     curl 'http://127.0.0.1:8000/v1/horoscopes/leo?date=2026-11-30'
     """
-    settings = _settings(lake, model, host=host, port=port, workers=workers)
-    run_server(settings, access_log=access_log)
+    deployment = _deployment(lake, model, host=host, port=port, workers=workers)
+    run_server(deployment, access_log=access_log)
 
 
 def run_server(
-    settings: Settings, *, scenario: str | None = None, access_log: bool = False
+    deployment: Deployment, *, scenario: str | None = None, access_log: bool = False
 ) -> None:
     """Serve with uvicorn until interrupted. The worker processes read their settings from
     the same sources: the lake, the model and the ``scenario`` are passed on as
     ``HOROGEN_*`` variables."""
     import uvicorn
 
-    serve = settings.serve
-    lake = settings.open_lake()
-    cache = serve.database_url(lake)  # a missing cache setting fails here, plainly
-    os.environ["HOROGEN_LAKE"] = settings.lake
+    serve = deployment.settings.serve
+    cache = serve.database_url(deployment.lake)  # a missing cache setting fails here, plainly
+    os.environ["HOROGEN_LAKE"] = deployment.settings.lake
     os.environ["HOROGEN_SERVE__MODEL"] = serve.model
     if scenario:
         os.environ["HOROGEN_SCENARIO"] = scenario
@@ -110,17 +110,16 @@ def run_server(
 
 def worker_app() -> FastAPI:
     """The app of one server process, from the settings sources (uvicorn's factory)."""
-    from horogen.model.store import ModelStore
     from horogen.serve.app import build_app
 
     quiet_model_libraries()
     _log_to_stderr()
-    settings = settings_from(None)
+    deployment = deployment_from(None)
     return build_app(
-        settings.serve,
-        lake=settings.open_lake(),
-        models=ModelStore.from_settings(settings),
-        generation=settings.generation,
+        deployment.settings.serve,
+        lake=deployment.lake,
+        models=deployment.models,
+        generation=deployment.settings.generation,
     )
 
 
@@ -171,18 +170,8 @@ def precompute_command(
 
     Example: horogen precompute --date 2026-11-30
     """
-    from horogen.model.store import ModelStore
-    from horogen.serve.precompute import precompute_day
-
     quiet_model_libraries()
-    settings = _settings(lake, model)
-    record = precompute_day(
-        settings.serve,
-        lake=settings.open_lake(),
-        models=ModelStore.from_settings(settings),
-        generation=settings.generation,
-        day=date.date() if date else None,
-    )
+    record = pipeline.precompute(date.date() if date else None, deployment=_deployment(lake, model))
     if as_json:
         typer.echo(record.model_dump_json())
         return
@@ -201,18 +190,18 @@ def bot_command(model: ModelOption = None, lake: LakeOption = None) -> None:
 
     Example: HOROGEN_SERVE__BOT_TOKEN=123456:ABC… horogen bot
     """
-    from horogen.model.store import ModelStore
     from horogen.serve.bot import make_bot, run_bot
     from horogen.serve.service import HoroscopeService
 
     quiet_model_libraries()
     _log_to_stderr()
-    settings = _settings(lake, model)
+    deployment = _deployment(lake, model)
+    settings = deployment.settings
     make_bot(settings.serve)  # no token, or not a token: a one-line error before anything loads
     service = HoroscopeService.build(
         settings.serve,
-        lake=settings.open_lake(),
-        models=ModelStore.from_settings(settings),
+        lake=deployment.lake,
+        models=deployment.models,
         generation=settings.generation,
     )
     console.print(f"bot polling {settings.serve.bot_api_url}; Ctrl-C stops it", highlight=False)

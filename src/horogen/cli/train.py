@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from horogen import pipeline
 from horogen.cli import logs
 from horogen.cli.app import (
     FromOption,
@@ -18,8 +19,8 @@ from horogen.cli.app import (
     ToOption,
     app,
     console,
+    deployment_from,
     end_runs_on_sigterm,
-    settings_from,
 )
 from horogen.cli.logs import quiet_model_libraries
 
@@ -56,28 +57,22 @@ def train_command(
     ] = None,
 ) -> None:
     """Fine-tune the generator on the processed days in a window, track it in MLflow and
-    register it as a new version.
+    register it as a new version. A run on the same window left unfinished (killed) is
+    continued from its last checkpoint, unless --base, --epochs or --run ask otherwise.
 
     Example: horogen train --from 2026-11-01 --to 2026-11-20 --base fresh --epochs 5
     """
-    from horogen.model.store import ModelStore
-    from horogen.train.data import DataWindow
-    from horogen.train.trainer import train
-
     quiet_model_libraries()
-    settings = settings_from(lake)
-    window = DataWindow(start.date() if start else None, end.date() if end else None)
+    deployment = deployment_from(lake)
     end_runs_on_sigterm()
-    result = train(
-        settings.train,
-        lake=settings.open_lake(),
-        models=ModelStore.from_settings(settings),
-        strategy=settings.generation.strategy,
-        window=window,
+    result = pipeline.train_window(
+        start.date() if start else None,
+        end.date() if end else None,
         base=base,
         epochs=epochs,
         resume=resume,
         run_name=run_name,
+        deployment=deployment,
         progress=logs.progress_bars(),
     )
     record = result.record
@@ -98,12 +93,11 @@ def register_command(
 
     Example: horogen register horogen-data/runs/20261125-101500-fresh
     """
-    from horogen.model.store import ModelStore
     from horogen.train.registration import register_run
 
     quiet_model_libraries()
-    settings = settings_from(lake)
-    record = register_run(run_dir, ModelStore.from_settings(settings), settings.generation.strategy)
+    deployment = deployment_from(lake)
+    record = register_run(run_dir, deployment.models, deployment.settings.generation.strategy)
     console.print(
         f"registered [bold]{record.model_uri}[/] from {run_dir} (run {record.mlflow_run_id})"
     )

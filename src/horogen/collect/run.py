@@ -5,6 +5,10 @@ each writes its own file ``raw/date=…/<source>.csv``, so sources can also be c
 separate scheduler tasks. What a source gives replaces its file for the day only when the
 source was collected cleanly; after errors the new records are merged into what the lake
 already had, and a source that gave nothing leaves the lake untouched.
+
+A source-day collected cleanly before (its report in the lake says ``ok``) is kept as it
+is unless asked to ``refresh``: a rerun fetches only what is missing, whoever runs it (the
+``horogen collect`` command or the DAG's collect task).
 """
 
 from __future__ import annotations
@@ -14,19 +18,21 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, computed_field
 
 from horogen import raw
 from horogen.collect.base import Page, PageRequest, Source
 from horogen.collect.fetch import Fetcher
 from horogen.collect.settings import CollectSettings
 from horogen.collect.sites import SOURCES
-from horogen.config import Settings
-from horogen.errors import ConfigError, FetchError, LayoutChanged, SiteGivenUp
-from horogen.lake import Lake, quarantine_path, raw_path, report_path
-from horogen.schema import Record
+from horogen.errors import ConfigError, FetchError, HorogenError, LayoutChanged, SiteGivenUp
+from horogen.lake import Lake
+from horogen.layout import quarantine_path, raw_path, report_path
+from horogen.schema import Category, Record
+from horogen.signs import Sign
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +40,8 @@ Status = Literal["ok", "partial", "failed", "skipped"]
 Written = Literal["replaced", "merged", "kept", "none"]
 
 
-@dataclass
-class SourceReport:
-    """How collecting one source for one day went; saved as JSON in the lake."""
+class SourceReport(BaseModel):
+    """How collecting one source for one day went: ``reports/collect/date=D/<source>.json``."""
 
     source: str
     date: dt.date
@@ -44,14 +49,28 @@ class SourceReport:
     pages: int = 0
     records: int = 0
     quarantined: int = 0
-    not_attempted: int = 0  # pages not asked for: their site's breaker was open
-    errors: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    not_attempted: int = Field(0, description="Pages not asked for: the site's breaker was open.")
+    errors: list[str] = []
+    problems: list[str] = []
     written: Written = "none"
     duration_s: float = 0.0
+    kept: bool = Field(
+        False, description="Collected cleanly by an earlier run and kept: not fetched again."
+    )
 
-    def to_json(self) -> dict[str, object]:
-        return asdict(self) | {"date": self.date.isoformat()}
+
+class QuarantineRecord(BaseModel):
+    """Why a page was set aside: ``quarantine/date=D/<source>/<page>.json``, beside the page."""
+
+    source: str
+    date: dt.date
+    url: str = Field(description="The real site's URL of the page.")
+    fetched_url: str = Field(description="Where it was fetched from (a mirror, after redirects).")
+    sign: Sign | None
+    category: Category
+    reasons: list[str]
+    collected_at: dt.datetime
+    page: str = Field(description="The page's path in the lake.")
 
 
 def site_today(settings: CollectSettings) -> dt.date:
@@ -112,14 +131,19 @@ class Collector:
             report.status = "failed"
             report.errors.append(f"{type(error).__name__}: {error}")
         report.duration_s = round(time.perf_counter() - started, 3)
-        self.lake.write_json(report_path("collect", day, source.id), report.to_json())
+        self._save(report)
         return report
+
+    def _save(self, report: SourceReport) -> None:
+        self.lake.write_json(
+            report_path("collect", report.date, report.source), report.model_dump(mode="json")
+        )
 
     def give_up(self, source: Source, day: dt.date, reason: str) -> SourceReport:
         """Report ``source`` as failed for ``day`` without asking it."""
         report = SourceReport(source=source.id, date=day, status="failed", errors=[reason])
         report.written = "kept" if self.lake.exists(raw_path(day, source.id)) else "none"
-        self.lake.write_json(report_path("collect", day, source.id), report.to_json())
+        self._save(report)
         return report
 
     async def _gather(
@@ -214,19 +238,20 @@ class Collector:
         report.problems.extend(f"{request.name}: {reason}" for reason in reasons)
         body_path = quarantine_path(request.day, source.id, request.name, source.page_suffix)
         self.lake.write_bytes(body_path, page.body.encode("utf-8"))
+        record = QuarantineRecord(
+            source=source.id,
+            date=request.day,
+            url=self._public_url(source, page.url),
+            fetched_url=page.url,
+            sign=request.sign,
+            category=request.category,
+            reasons=reasons,
+            collected_at=page.collected_at,
+            page=body_path,
+        )
         self.lake.write_json(
             quarantine_path(request.day, source.id, request.name, "json"),
-            {
-                "source": source.id,
-                "date": request.day.isoformat(),
-                "url": self._public_url(source, page.url),
-                "fetched_url": page.url,
-                "sign": request.sign,
-                "category": request.category,
-                "reasons": reasons,
-                "collected_at": page.collected_at.isoformat(),
-                "page": body_path,
-            },
+            record.model_dump(mode="json"),
         )
 
     def _clear_quarantine(self, source: Source, request: PageRequest) -> None:
@@ -276,10 +301,39 @@ class Collector:
 Outcome = Literal["ok", "partial", "failed"]
 
 
-@dataclass
-class CollectionResult:
+class CollectionResult(BaseModel):
+    """What collecting some days from some sources did: a report per source-day (those kept
+    from an earlier run included). JSON-safe: what the DAG's collect task hands on."""
+
+    days: list[dt.date]
     reports: list[SourceReport]
     seconds: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def collected(self) -> int:
+        """Source-days fetched by this run."""
+        return sum(not report.kept for report in self.reports)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kept(self) -> int:
+        """Source-days kept from an earlier run."""
+        return sum(report.kept for report in self.reports)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def records(self) -> int:
+        """Records this run collected."""
+        return sum(report.records for report in self.reports if not report.kept)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def failed(self) -> list[str]:
+        """``source date`` of every source-day this run failed."""
+        return sorted(
+            f"{r.source} {r.date}" for r in self.reports if r.status == "failed" and not r.kept
+        )
 
     @property
     def unserved_days(self) -> list[dt.date]:
@@ -299,6 +353,37 @@ class CollectionResult:
         if not counted:
             return 1.0
         return sum(r.status in ("failed", "skipped") for r in counted) / len(counted)
+
+    @property
+    def failed_or_unserved(self) -> list[str]:
+        """``source date`` of every source-day that counts as failed: it failed, or no
+        source serves its day."""
+        unserved = set(self.unserved_days)
+        return sorted(
+            f"{r.source} {r.date}"
+            for r in self.reports
+            if r.status == "failed" or (r.status == "skipped" and r.date in unserved)
+        )
+
+    def summary(self, threshold: float) -> str:
+        """What failed, in one line: ``33% of source-days failed (collect.failure_threshold:
+        50%)``, and the days no source serves."""
+        text = (
+            f"{self.failed_share:.0%} of source-days failed (collect.failure_threshold: "
+            f"{threshold:.0%})"
+        )
+        if self.unserved_days:
+            text += f"; no source serves {', '.join(map(str, self.unserved_days))}"
+        return text
+
+    def merged(self, others: Sequence[CollectionResult]) -> CollectionResult:
+        """This result and ``others`` as one (the DAG collects each source in its own task)."""
+        results = [self, *others]
+        return CollectionResult(
+            days=sorted({day for result in results for day in result.days}),
+            reports=[report for result in results for report in result.reports],
+            seconds=sum(result.seconds for result in results),
+        )
 
     def succeeded(self, threshold: float) -> bool:
         """False when at least ``threshold`` of the counted source-days failed."""
@@ -328,23 +413,30 @@ class _GiveUp:
 
 
 async def collect_async(
-    settings: Settings,
+    lake: Lake,
+    settings: CollectSettings,
     days: Sequence[dt.date],
     *,
     sources: Sequence[str] | None = None,
+    refresh: bool = False,
     on_day_done: Callable[[dt.date], None] | None = None,
 ) -> CollectionResult:
-    """Collect ``days`` from ``sources``: every source on its own, each working on at most
-    ``parallel_days`` days at a time."""
+    """Collect ``days`` from ``sources`` (default: ``settings.sources``, else all): every
+    source on its own, each working on at most ``parallel_days`` days at a time. A
+    source-day collected cleanly before is kept unless ``refresh``."""
     started = time.perf_counter()
-    lake = settings.open_lake()
-    chosen = build_sources(settings.collect, sources)
-    slots = {source.id: asyncio.Semaphore(settings.collect.parallel_days) for source in chosen}
-    give_up = _GiveUp(settings.collect.give_up_after)
-    unfinished = dict.fromkeys(days, len(chosen))
-    async with Fetcher(settings.collect) as fetcher:
+    chosen = build_sources(settings, sources)
+    kept = [] if refresh else _kept(lake, chosen, days)
+    done = {(report.source, report.date) for report in kept}
+    todo = [(s, d) for d in days for s in chosen if (s.id, d) not in done]
+    slots = {source.id: asyncio.Semaphore(settings.parallel_days) for source in chosen}
+    give_up = _GiveUp(settings.give_up_after)
+    unfinished = dict.fromkeys(days, 0)
+    for _, day in todo:
+        unfinished[day] += 1
+    async with Fetcher(settings) as fetcher:
         collector = Collector(
-            lake, fetcher, mirror=bool(settings.collect.mirror), today=site_today(settings.collect)
+            lake, fetcher, mirror=bool(settings.mirror), today=site_today(settings)
         )
 
         async def one(source: Source, day: dt.date) -> SourceReport:
@@ -360,16 +452,50 @@ async def collect_async(
                 on_day_done(day)
             return report
 
-        reports = await asyncio.gather(*(one(source, day) for day in days for source in chosen))
-    return CollectionResult(list(reports), seconds=round(time.perf_counter() - started, 3))
+        if on_day_done:  # days with nothing to fetch are done already
+            for day in [day for day, count in unfinished.items() if not count]:
+                on_day_done(day)
+        reports = await asyncio.gather(*(one(source, day) for source, day in todo))
+    return CollectionResult(
+        days=sorted(set(days)),
+        reports=[*reports, *kept],
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def collect(
-    settings: Settings,
+    lake: Lake,
+    settings: CollectSettings,
     days: Sequence[dt.date],
     *,
     sources: Sequence[str] | None = None,
+    refresh: bool = False,
     on_day_done: Callable[[dt.date], None] | None = None,
 ) -> CollectionResult:
-    """Synchronous entry point for the CLI, the pipeline and Airflow tasks."""
-    return asyncio.run(collect_async(settings, days, sources=sources, on_day_done=on_day_done))
+    """Synchronous :func:`collect_async`: what the pipeline's collect step calls."""
+    return asyncio.run(
+        collect_async(
+            lake, settings, days, sources=sources, refresh=refresh, on_day_done=on_day_done
+        )
+    )
+
+
+def saved_report(lake: Lake, source: str, day: dt.date) -> SourceReport | None:
+    """The report an earlier run saved for ``source`` on ``day``; ``None`` when there is
+    none, or none readable."""
+    path = report_path("collect", day, source)
+    try:
+        return SourceReport.model_validate(lake.read_json(path)) if lake.exists(path) else None
+    except (HorogenError, ValueError):  # pydantic's ValidationError is a ValueError
+        return None
+
+
+def _kept(lake: Lake, sources: Sequence[Source], days: Sequence[dt.date]) -> list[SourceReport]:
+    """The source-days an earlier run collected cleanly, as kept reports."""
+    kept = []
+    for source in sources:
+        for day in sorted(set(days)):
+            report = saved_report(lake, source.id, day)
+            if report is not None and report.status == "ok":
+                kept.append(report.model_copy(update={"kept": True}))
+    return kept

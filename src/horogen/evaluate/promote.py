@@ -19,6 +19,7 @@ from horogen.errors import HorogenError
 from horogen.evaluate.report import metrics
 from horogen.evaluate.run import Evaluation
 from horogen.model import registry
+from horogen.model.registry import Registry
 from horogen.model.strategy import STRATEGY_TAG
 
 STATUS_TAG = "evaluation.status"
@@ -58,7 +59,9 @@ class Decision(BaseModel):
     reason: str
 
 
-def record_evaluation(name: str, version: int, evaluation: Evaluation, run_id: str) -> None:
+def record_evaluation(
+    versions: Registry, version: int, evaluation: Evaluation, run_id: str
+) -> None:
     """Write the evaluation's outcome onto ``version``: its best strategy and score."""
     best = evaluation.best
     tags = {
@@ -73,13 +76,13 @@ def record_evaluation(name: str, version: int, evaluation: Evaluation, run_id: s
         for key, value in metrics(best.scores).items()
         if key != "score"  # SCORE_TAG, at full precision: what the gate compares
     }
-    registry.set_tags(name, version, tags)
-    registry.delete_tag(name, version, ERROR_TAG)  # a failure before is history now
+    versions.set_tags(version, tags)
+    versions.delete_tag(version, ERROR_TAG)  # a failure before is history now
 
 
-def record_failure(name: str, version: int, error: BaseException) -> None:
+def record_failure(versions: Registry, version: int, error: BaseException) -> None:
     """Mark ``version`` as failed evaluation: the gate never promotes it."""
-    registry.set_tags(name, version, {STATUS_TAG: "failed", ERROR_TAG: str(error)[:500]})
+    versions.set_tags(version, {STATUS_TAG: "failed", ERROR_TAG: str(error)[:500]})
 
 
 def stored_score(version: registry.VersionInfo, fingerprint: str) -> float | None:
@@ -129,22 +132,18 @@ def decide(
     )
 
 
-def history(name: str) -> list[ChampionChange]:
-    """The changes of champion of ``name``, oldest first."""
-    from mlflow import MlflowClient
-
-    value = MlflowClient().get_registered_model(name).tags.get(HISTORY_TAG)
+def history(versions: Registry) -> list[ChampionChange]:
+    """The changes of champion, oldest first."""
+    value = versions.model_tag(HISTORY_TAG)
     return [ChampionChange.model_validate(entry) for entry in json.loads(value)] if value else []
 
 
 def make_champion(
-    name: str, version: int, how: Literal["gate", "forced", "rollback"], reason: str
+    versions: Registry, version: int, how: Literal["gate", "forced", "rollback"], reason: str
 ) -> ChampionChange:
     """Give ``version`` the champion alias (taking the challenger alias off it) and record
     the change."""
-    from mlflow import MlflowClient
-
-    current = registry.champion(name)
+    current = versions.champion()
     change = ChampionChange(
         version=version,
         previous=current.version if current else None,
@@ -152,26 +151,27 @@ def make_champion(
         how=how,
         reason=reason,
     )
-    registry.set_alias(name, registry.CHAMPION, version)
-    challenger = registry.get_version(name, registry.CHALLENGER)
+    versions.set_alias(registry.CHAMPION, version)
+    challenger = versions.version(registry.CHALLENGER)
     if challenger is not None and challenger.version == version:
-        registry.delete_alias(name, registry.CHALLENGER)
-    entries = [*history(name), change][-HISTORY_LENGTH:]
-    MlflowClient().set_registered_model_tag(
-        name, HISTORY_TAG, json.dumps([entry.model_dump(mode="json") for entry in entries])
+        versions.delete_alias(registry.CHALLENGER)
+    entries = [*history(versions), change][-HISTORY_LENGTH:]
+    versions.set_model_tag(
+        HISTORY_TAG, json.dumps([entry.model_dump(mode="json") for entry in entries])
     )
     return change
 
 
-def previous_champion(name: str) -> int:
+def previous_champion(versions: Registry) -> int:
     """The version that was champion before the current one: the history replayed as a
     stack (a promotion pushes, a rollback pops), skipping versions since deleted.
     :class:`PromotionError` when there is none."""
-    current = registry.champion(name)
+    name = versions.name
+    current = versions.champion()
     if current is None:
         raise PromotionError(f"{name!r} has no champion to roll back from: see `horogen models`")
     stack: list[int] = []
-    for change in history(name):
+    for change in history(versions):
         if change.how == "rollback" and stack:
             stack.pop()
         if not stack or stack[-1] != change.version:
@@ -179,7 +179,7 @@ def previous_champion(name: str) -> int:
     if stack and stack[-1] == current.version:
         stack.pop()
     for version in reversed(stack):
-        if version != current.version and registry.get_version(name, version) is not None:
+        if version != current.version and versions.version(version) is not None:
             return version
     raise PromotionError(
         f"no earlier champion of {name!r} is recorded before version {current.version}: "

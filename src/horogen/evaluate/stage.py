@@ -76,14 +76,14 @@ def evaluate_version(
         )
     except Exception as error:
         if model.version is not None:
-            promote.record_failure(store.name, model.version.version, error)
+            promote.record_failure(store.registry, model.version.version, error)
         raise
     experiment = ensure_experiment(store.mlflow.evaluation_experiment, target)
     run_id = log_evaluation(
         evaluation, experiment, params=_params(settings, generation), readers=readers or {}
     )
     if model.version is not None:
-        promote.record_evaluation(store.name, model.version.version, evaluation, run_id)
+        promote.record_evaluation(store.registry, model.version.version, evaluation, run_id)
     return _record(evaluation, run_id, time.perf_counter() - started)
 
 
@@ -103,12 +103,12 @@ def promote_version(
     evaluated first, and so is the champion; one that failed evaluation stays out. The
     decision is logged in the challenger's evaluation run; a new champion is published
     when ``publish`` says so."""
-    store.connect()
+    versions = store.registry
     challenger = _version(store, version)
-    champion = registry.champion(store.name)
+    champion = versions.champion()
     if force:
         change = promote.make_champion(
-            store.name, challenger.version, "forced", "promoted by hand (--force)"
+            versions, challenger.version, "forced", "promoted by hand (--force)"
         )
         decision = promote.Decision(
             challenger=challenger.version,
@@ -136,8 +136,8 @@ def promote_version(
             challenger, champion, challenger_score, champion_score, settings.margin
         )
         if decision.promoted:
-            promote.make_champion(store.name, challenger.version, "gate", decision.reason)
-        _log_decision(challenger, decision)
+            promote.make_champion(versions, challenger.version, "gate", decision.reason)
+        _log_decision(store, challenger, decision)
     log.debug("version %s: %s", challenger.version, decision.reason)  # the record says it
     if publish is not None and publish.repo_id and publish.on_promote:
         publish_champion(store, challenger.version, publish)
@@ -150,22 +150,22 @@ def publish_champion(store: ModelStore, version: int, publish: PublishSettings) 
     still publishes, and publishes once."""
     from horogen.evaluate.publish import publish_model
 
-    champion = registry.champion(store.name)
+    champion = store.registry.champion()
     if champion is None or champion.version != version:
         return
     if champion.tags.get(promote.PUBLISHED_TAG) == publish.repo_id:
         return
     publish_model(store.resolve(str(version)), publish)
-    registry.set_tags(store.name, version, {promote.PUBLISHED_TAG: publish.repo_id})
+    store.registry.set_tags(version, {promote.PUBLISHED_TAG: publish.repo_id})
 
 
 def rollback(store: ModelStore) -> promote.ChampionChange:
     """Give the champion alias back to the previous champion, and record it."""
-    store.connect()
-    current = registry.champion(store.name)
-    previous = promote.previous_champion(store.name)
+    versions = store.registry
+    current = versions.champion()
+    previous = promote.previous_champion(versions)
     return promote.make_champion(
-        store.name, previous, "rollback", f"rolled back from version {current.version}"
+        versions, previous, "rollback", f"rolled back from version {current.version}"
     )
 
 
@@ -194,12 +194,12 @@ def reference_texts(model: ResolvedModel, settings: EvaluateSettings) -> list[st
 
 def _default_reference(store: ModelStore) -> str | None:
     """The challenger if there is one, else ``None`` (the champion, else the newest)."""
-    challenger = registry.get_version(store.name, registry.CHALLENGER)
+    challenger = store.registry.version(registry.CHALLENGER)
     return str(challenger.version) if challenger else None
 
 
 def _version(store: ModelStore, version: int | None) -> registry.VersionInfo:
-    found = registry.get_version(store.name, version or registry.CHALLENGER)
+    found = store.registry.version(version or registry.CHALLENGER)
     if found is None:
         what = f"version {version}" if version else "a challenger (train a version first)"
         raise ModelNotFound(f"{store.name!r} has no {what}; `horogen models` lists them")
@@ -240,19 +240,19 @@ def _comparable_score(
             generation=generation,
             scorers=scorers(),
         )
-        version = registry.get_version(store.name, version.version) or version
+        version = store.registry.version(version.version) or version
         score = promote.stored_score(version, stamp)
     return version, score
 
 
-def _log_decision(challenger: registry.VersionInfo, decision: promote.Decision) -> None:
+def _log_decision(
+    store: ModelStore, challenger: registry.VersionInfo, decision: promote.Decision
+) -> None:
     """The decision, in the challenger's evaluation run."""
-    from mlflow import MlflowClient
-
     run_id = challenger.tags.get(promote.RUN_TAG)
     if not run_id:
         return
-    client = MlflowClient()
+    client = store.client
     for key in ("challenger_score", "champion_score"):
         value = getattr(decision, key)
         if value is not None:

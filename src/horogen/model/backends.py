@@ -56,8 +56,3 @@ def load_backend(model: ResolvedModel, settings: GenerationSettings) -> TextBack
     from horogen.model.transformers_backend import TransformersBackend
 
     return TransformersBackend(model, settings)
-
-
-def batches(count: int, size: int) -> list[range]:
-    """Index ranges of ``count`` rows in batches of ``size``."""
-    return [range(start, min(start + size, count)) for start in range(0, count, size)]

@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
 import threading
-import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from horogen import atomic
 from horogen.errors import ModelLoadError
-from horogen.model.backends import batches
+from horogen.model.batching import batches
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ResolvedModel
 from horogen.model.strategy import Strategy
@@ -113,30 +111,22 @@ def call_seed(seeds: Sequence[int]) -> int:
 
 
 def convert(hf_dir: Path, target: Path, settings: GenerationSettings) -> Path:
-    """``target``: the CTranslate2 conversion of ``hf_dir``, made once. It is written to a
-    temporary folder and renamed into place, so a killed conversion leaves no half copy."""
+    """``target``: the CTranslate2 conversion of ``hf_dir``, made once and written whole,
+    so a killed conversion leaves no half copy."""
     if (target / "model.bin").is_file():
         return target
     from ctranslate2.converters import TransformersConverter
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
     log.info("converting the model to CTranslate2 (%s), once: %s", settings.quantization, target)
     try:
-        TransformersConverter(str(hf_dir)).convert(
-            str(partial), quantization=settings.quantization, force=True
-        )
-        try:
-            os.replace(partial, target)
-        except OSError:  # another process finished the same conversion first
-            if not (target / "model.bin").is_file():
-                raise
+        with atomic.new_directory(target) as partial:
+            TransformersConverter(str(hf_dir)).convert(
+                str(partial), quantization=settings.quantization, force=True
+            )
     except (OSError, ValueError, RuntimeError) as error:
         raise ModelLoadError(
             f"could not convert {hf_dir} to CTranslate2 ({settings.quantization}): {error}. "
             "Set HOROGEN_GENERATION__QUANTIZATION (int8, int8_float32, float32) or use "
             "--backend transformers"
         ) from error
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
     return target

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import importlib.metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from horogen.model.prompts import prompt_table
 from horogen.model.pyfunc import HF_ARTIFACT, INPUT_EXAMPLE
 from horogen.model.strategy import Strategy
 from horogen.schema import Category
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 #: The logged model's name within its run.
 MODEL_NAME = "model"
@@ -76,12 +79,10 @@ def log_model(hf_dir: str | Path, strategy: Strategy, max_source_length: int) ->
     )
 
 
-def logged_model_uri(run_id: str) -> str | None:
+def logged_model_uri(client: MlflowClient, run_id: str) -> str | None:
     """The ``models:/`` URI of a complete model that run ``run_id`` logged already."""
-    import mlflow
     from mlflow.entities import LoggedModelStatus
 
-    client = mlflow.MlflowClient()
     outputs = client.get_run(run_id).outputs
     for output in reversed(outputs.model_outputs if outputs else []):
         model = client.get_logged_model(output.model_id)

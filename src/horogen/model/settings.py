@@ -46,8 +46,9 @@ class GenerationSettings(BaseModel):
     device: str = Field(default="cpu", description="cpu, cuda or auto.")
     cache_dir: str | None = Field(
         default=None,
-        description="Downloaded versions and their conversions; default <lake>/models for a "
-        "local lake, else ~/.cache/horogen/models.",
+        description="Downloaded versions and their conversions; default models/ of this "
+        "machine's state for the lake: <lake>/models for a local lake, else "
+        "~/.cache/horogen/lakes/<lake>/models.",
     )
     seed: int = Field(default=0, description="Base of every text's seed.")
     strategy: Strategy = Field(

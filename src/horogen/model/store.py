@@ -16,26 +16,26 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import uuid
+import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from horogen import atomic
 from horogen.errors import ModelLoadError, ModelNotFound, TrackingError
 from horogen.lake import Lake
 from horogen.model import registry
 from horogen.model.packaging import model_config
 from horogen.model.pyfunc import HF_ARTIFACT
+from horogen.model.registry import MODELS_URI, Registry
 from horogen.model.settings import MlflowSettings
 from horogen.model.strategy import Strategy
-from horogen.model.tracking import Tracking, connect, tracking
+from horogen.model.tracking import Tracking, check_reachable, connect, tracking
 
 if TYPE_CHECKING:
-    from horogen.config import Settings
+    from mlflow import MlflowClient
 
-#: Prefix of registered-model URIs.
-MODELS_URI = "models:/"
 #: Aliases a bare word may name.
 ALIASES = (registry.CHAMPION, registry.CHALLENGER)
 #: Where the prompt length comes from for a directory that is not a logged version.
@@ -82,16 +82,12 @@ class ResolvedModel:
 
 @dataclass(frozen=True)
 class ModelStore:
-    """The registry of one deployment and the local cache of its models."""
+    """The registry of one deployment, through its own MLflow client, and this machine's
+    cache of its models (``cache_root``)."""
 
     mlflow: MlflowSettings
     lake: Lake
     cache_root: Path
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ModelStore:
-        lake = settings.open_lake()
-        return cls(settings.mlflow, lake, cache_root(settings.generation.cache_dir, lake))
 
     @property
     def name(self) -> str:
@@ -99,9 +95,27 @@ class ModelStore:
         return self.mlflow.registered_model
 
     def tracking(self) -> Tracking:
+        """Where this store's runs and versions are tracked."""
         return tracking(self.mlflow, self.lake)
 
+    @cached_property
+    def client(self) -> MlflowClient:
+        """This store's MLflow client (a tracking server that does not answer raises
+        :class:`TrackingError` here, at once)."""
+        from mlflow import MlflowClient
+
+        target = self.tracking()
+        check_reachable(target.uri)
+        return MlflowClient(tracking_uri=target.uri, registry_uri=target.uri)
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The versions of the registered model."""
+        return Registry(self.client, self.name)
+
     def connect(self, *, check: bool = True) -> Tracking:
+        """Point MLflow's fluent API (``mlflow.start_run``, ``log_model``, the Trainer's
+        MLflow callback) at this store, for what logs runs and models through it."""
         return connect(self.mlflow, self.lake, check=check)
 
     def resolve(self, reference: str | None = None) -> ResolvedModel:
@@ -115,9 +129,9 @@ class ModelStore:
         from mlflow.exceptions import MlflowException
 
         name, wanted = self._parse(text)
-        target = self.connect()
+        target = self.tracking()
         try:
-            version = self._find(name, wanted)
+            version = self._find(Registry(self.client, name), wanted)
         except MlflowException as error:
             raise TrackingError(
                 f"could not look up {text or 'the champion'!r} at {target.uri}: "
@@ -148,10 +162,10 @@ class ModelStore:
         )
 
     @staticmethod
-    def _find(name: str, wanted: str | None) -> registry.VersionInfo | None:
+    def _find(versions: Registry, wanted: str | None) -> registry.VersionInfo | None:
         if wanted is not None:
-            return registry.get_version(name, wanted)
-        return registry.champion(name) or registry.newest(name)
+            return versions.version(wanted)
+        return versions.champion() or versions.newest()
 
     def _fetch(
         self, reference: str, version: registry.VersionInfo, target: Tracking
@@ -165,26 +179,34 @@ class ModelStore:
         config, hf_dir = read_logged_model(local)
         return ResolvedModel(reference, hf_dir, local, config, version, dict(version.tags))
 
-    @staticmethod
-    def _download(version: registry.VersionInfo, target: Tracking, local: Path) -> None:
-        """Download ``version`` to ``local`` through a temporary folder renamed into place."""
+    def _download(self, version: registry.VersionInfo, target: Tracking, local: Path) -> None:
+        """Download ``version`` to ``local`` whole (a copy there without an MLmodel file,
+        not ours to trust, is replaced). Through this store's client: MLflow's own
+        ``models:/`` download reads the registry of its global state whatever it is told."""
         import mlflow
 
-        partial = local.with_name(f".{local.name}.{uuid.uuid4().hex[:8]}.partial")
         try:
-            mlflow.artifacts.download_artifacts(version.uri, dst_path=str(partial))
-            if not (partial / "MLmodel").is_file():
-                raise FileNotFoundError(f"no MLmodel file among the artifacts of {version.uri}")
-            if local.exists():  # a copy without MLmodel: not ours to trust
-                shutil.rmtree(local)
-            os.replace(partial, local)
+            location = self.client.get_model_version_download_uri(
+                version.name, str(version.version)
+            )
+            local.parent.mkdir(parents=True, exist_ok=True)
+            with (
+                atomic.new_directory(local) as partial,
+                tempfile.TemporaryDirectory(dir=local.parent, prefix=".download-") as scratch,
+            ):
+                got = Path(
+                    mlflow.artifacts.download_artifacts(
+                        location, dst_path=scratch, tracking_uri=target.uri
+                    )
+                )
+                if not (got / "MLmodel").is_file():
+                    raise FileNotFoundError(f"no MLmodel file among the artifacts of {version.uri}")
+                os.replace(got, partial)
         except Exception as error:  # MlflowException, OSError: the files are gone
             raise ModelLoadError(
                 f"the files of {version.uri} could not be downloaded from {target.uri}: "
                 f"{_first_line(error)}. Pick another version ({_LIST})"
             ) from error
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
 
     def _directory(self, reference: str, path: Path) -> ResolvedModel:
         path = path.resolve()
@@ -215,16 +237,6 @@ def read_logged_model(local: Path) -> tuple[dict[str, Any], Path]:
     if not (hf_dir / "config.json").is_file():
         raise ModelLoadError(f"{hf_dir} has no config.json: the version's files are incomplete")
     return config, hf_dir
-
-
-def cache_root(configured: str | None, lake: Lake) -> Path:
-    """``generation.cache_dir``, else ``<lake>/models`` for a local lake, else
-    ``~/.cache/horogen/models``."""
-    if configured:
-        return Path(configured).expanduser().resolve()
-    if lake.is_local:
-        return Path(lake.root).resolve() / "models"
-    return Path("~/.cache/horogen/models").expanduser()
 
 
 def _first_line(error: BaseException) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from horogen.errors import ModelLoadError
-from horogen.model.backends import batches
+from horogen.model.batching import batches
 from horogen.model.pyfunc import generate_texts
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ResolvedModel

@@ -41,6 +41,10 @@ _HEADER_LENGTH = rawcsv.canonical_length(list(RAW_COLUMNS))
 _WORKERS = min(8, os.cpu_count() or 2)
 
 
+#: polars works one day at a time, so memory stays that of one day.
+ALL_DAYS_AT_ONCE = False
+
+
 def process(
     lake: Lake, files: Mapping[dt.date, list[RawFile]], settings: ProcessSettings
 ) -> dict[dt.date, DayResult]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from horogen.lake import Lake
+from horogen.layout import RAW, RAW_FILE, partition
 from horogen.schema import RAW_COLUMNS
 
 #: What ``collected_at`` must look like: ISO 8601 in UTC with up to microseconds.
@@ -44,7 +45,7 @@ QUOTE_TRIGGERS = ',"\r\n'
 QUOTE_TRIGGERS_CLASS = '[,"\r\n]'
 
 _COLLECTED_AT = re.compile(COLLECTED_AT)
-_PARTITION_FILE = re.compile(r"^raw/date=(\d{4}-\d{2}-\d{2})/[^/]+\.csv$")
+_PARTITION_FILE = re.compile(f"^{RAW_FILE}")
 
 
 class Malformed(BaseModel):
@@ -82,17 +83,17 @@ def day_of(path: str) -> dt.date:
     match = _PARTITION_FILE.match(path)
     if not match:
         raise ValueError(f"{path!r} is not a raw partition file (raw/date=YYYY-MM-DD/x.csv)")
-    return dt.date.fromisoformat(match.group(1))
+    return dt.date.fromisoformat(match.group(2))
 
 
 def raw_days(lake: Lake) -> list[dt.date]:
     """Days that have a raw partition, oldest first."""
-    return lake.partitions("raw")
+    return lake.partitions(RAW)
 
 
 def list_raw_files(lake: Lake, day: dt.date) -> list[RawFile]:
     """The CSV files of a day's raw partition, sorted by path (hidden files skipped)."""
-    folder = f"raw/date={day.isoformat()}"
+    folder = partition(RAW, day)
     if not lake.exists(folder):
         return []
     found = []

@@ -24,17 +24,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from horogen.config import Settings
 from horogen.errors import ConfigError, DataError
-from horogen.lake import Lake, processed_path
+from horogen.lake import Lake
+from horogen.layout import RAW, partition, processed_path, processed_report_path
 from horogen.process import expectations, rawcsv, rules
-from horogen.process.engine import DayResult
+from horogen.process.engine import DayResult, load_engine
 from horogen.process.rawcsv import Malformed, RawFile
+from horogen.process.settings import ENGINES, EngineName, ProcessSettings
 
 log = logging.getLogger(__name__)
-
-ENGINES = ("polars", "spark")
-Engine = Literal["polars", "spark"]
 
 
 class ProcessReport(BaseModel):
@@ -61,10 +59,6 @@ class ProcessReport(BaseModel):
         return self.model_dump(mode="json", exclude={"engine", "duration_s"})
 
 
-def report_path(day: dt.date) -> str:
-    return f"processed/date={day.isoformat()}/_report.json"
-
-
 def raw_files(
     lake: Lake, days: Sequence[dt.date], missing: Literal["error", "skip"] = "error"
 ) -> dict[dt.date, list[RawFile]]:
@@ -76,7 +70,7 @@ def raw_files(
             found[day] = files
         elif missing == "error":
             raise DataError(
-                f"no raw data for {day}: {lake.url(f'raw/date={day.isoformat()}')} has no CSV "
+                f"no raw data for {day}: {lake.url(partition(RAW, day))} has no CSV "
                 f"files; run `horogen collect --date {day}` first"
             )
         else:
@@ -85,9 +79,10 @@ def raw_files(
 
 
 def process_days(
-    settings: Settings,
+    lake: Lake,
+    settings: ProcessSettings,
     days: Sequence[dt.date] | None = None,
-    engine: Engine | None = None,
+    engine: EngineName | None = None,
     *,
     missing: Literal["error", "skip"] = "error",
 ) -> list[ProcessReport]:
@@ -98,19 +93,19 @@ def process_days(
     with ``missing="skip"``. A day whose output fails an expectation is not written; after
     the other days are, :class:`DataError` lists what failed.
     """
-    engine = engine or settings.process.engine
+    engine = engine or settings.engine
     if engine not in ENGINES:
         raise ConfigError(f"unknown engine {engine!r}; expected one of: {', '.join(ENGINES)}")
-    lake = settings.open_lake()
     if days is None:
         days = rawcsv.raw_days(lake)
         if not days:
-            raise DataError(f"no raw partitions in {lake.url('raw')}; run `horogen collect`")
+            raise DataError(f"no raw partitions in {lake.url(RAW)}; run `horogen collect`")
     files = raw_files(lake, days, missing)
     if not files:
         raise DataError(f"none of the {len(days)} day(s) asked for has raw data in {lake.uri}")
 
-    outcomes = (_by_day if engine == "polars" else _in_one_run)(lake, files, engine, settings)
+    run = _in_one_run if load_engine(engine).ALL_DAYS_AT_ONCE else _by_day
+    outcomes = run(lake, files, engine, settings)
     failed = [str(outcome) for outcome in outcomes if isinstance(outcome, DataError)]
     if failed:
         raise DataError("; ".join(failed))
@@ -121,7 +116,7 @@ Outcome = ProcessReport | DataError
 
 
 def _by_day(
-    lake: Lake, files: dict[dt.date, list[RawFile]], engine: str, settings: Settings
+    lake: Lake, files: dict[dt.date, list[RawFile]], engine: EngineName, settings: ProcessSettings
 ) -> list[Outcome]:
     """One day at a time, each written (in a thread) while the next one is processed, so
     at most two days are in memory."""
@@ -130,7 +125,7 @@ def _by_day(
         pending: Future[Outcome] | None = None
         for day in sorted(files):
             started = time.perf_counter()
-            result = _engine(engine).process(lake, {day: files[day]}, settings.process)[day]
+            result = load_engine(engine).process(lake, {day: files[day]}, settings)[day]
             duration = round(time.perf_counter() - started, 3)
             if pending is not None:
                 outcomes.append(pending.result())
@@ -143,7 +138,7 @@ def _by_day(
 
 
 def _in_one_run(
-    lake: Lake, files: dict[dt.date, list[RawFile]], engine: str, settings: Settings
+    lake: Lake, files: dict[dt.date, list[RawFile]], engine: EngineName, settings: ProcessSettings
 ) -> list[Outcome]:
     """Every day in one engine run (a Spark job), each day checked and written where its
     rows are (on the executors); each report's duration is from the job's start until the
@@ -154,7 +149,7 @@ def _in_one_run(
         duration = round(time.time() - started, 3)
         return _checked_write(lake, result, files[result.day], engine, settings, duration)
 
-    outcomes = _engine(engine).write_days(lake, files, settings.process, write)
+    outcomes = load_engine(engine).write_days(lake, files, settings, write)
     return [outcomes[day] for day in sorted(outcomes)]
 
 
@@ -162,8 +157,8 @@ def _checked_write(
     lake: Lake,
     result: DayResult,
     files: list[RawFile],
-    engine: str,
-    settings: Settings,
+    engine: EngineName,
+    settings: ProcessSettings,
     duration: float,
 ) -> Outcome:
     """The day's report once written, or the :class:`DataError` that kept it from the lake."""
@@ -171,16 +166,6 @@ def _checked_write(
         return _write_day(lake, result, files, engine, settings, duration)
     except DataError as error:
         return error
-
-
-def _engine(name: str) -> Any:
-    if name == "spark":
-        from horogen.process import spark
-
-        return spark
-    from horogen.process import local
-
-    return local
 
 
 def sort_output(table: pa.Table) -> pa.Table:
@@ -198,12 +183,12 @@ def _write_day(
     lake: Lake,
     result: DayResult,
     files: list[RawFile],
-    engine: str,
-    settings: Settings,
+    engine: EngineName,
+    settings: ProcessSettings,
     duration: float,
 ) -> ProcessReport:
     table = sort_output(result.table)
-    passed = expectations.validate(table, result.day, settings.process, result.signs_in)
+    passed = expectations.validate(table, result.day, settings, result.signs_in)
     report = ProcessReport(
         date=result.day,
         engine=engine,
@@ -214,7 +199,7 @@ def _write_day(
         malformed=result.malformed,
         signs_in=result.signs_in,
         signs_out=sorted(set(table.column("sign").to_pylist())),
-        rules=rules.describe(settings.process),
+        rules=rules.describe(settings),
         expectations=passed,
         output=processed_path(result.day),
         duration_s=duration,
@@ -223,13 +208,13 @@ def _write_day(
     if counted != report.rows_in:  # every row in is either out or dropped by one rule
         raise DataError(f"{result.day}: {report.rows_in} rows in but {counted} accounted for")
     lake.write_bytes(processed_path(result.day), parquet_bytes(table))
-    lake.write_json(report_path(result.day), report.model_dump(mode="json"))
+    lake.write_json(processed_report_path(result.day), report.model_dump(mode="json"))
     if report.malformed:
         log.warning(
             "%s: %d malformed raw row(s), listed in %s",
             result.day,
             len(report.malformed),
-            lake.url(report_path(result.day)),
+            lake.url(processed_report_path(result.day)),
         )
     return report
 
@@ -240,4 +225,4 @@ def read_processed(lake: Lake, day: dt.date) -> pa.Table:
 
 
 def read_report(lake: Lake, day: dt.date) -> ProcessReport:
-    return ProcessReport.model_validate(lake.read_json(report_path(day)))
+    return ProcessReport.model_validate(lake.read_json(processed_report_path(day)))

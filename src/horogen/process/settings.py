@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field, model_validator
+
+#: The processing engines by name, as ``process.engine`` and ``--engine`` spell them…
+EngineName = Literal["polars", "spark"]
+#: …and the module of each (``horogen.process.engine`` says what one provides), imported
+#: only when it is used: pyspark is heavy.
+ENGINES: dict[EngineName, str] = {
+    "polars": "horogen.process.local",
+    "spark": "horogen.process.spark",
+}
+assert set(ENGINES) == set(get_args(EngineName)), "every engine name has a module"
 
 
 class ProcessSettings(BaseModel):
     model_config = {"extra": "forbid"}  # unknown keys are typos: refuse them
-    engine: Literal["polars", "spark"] = "polars"
+    engine: EngineName = Field(
+        default="polars", description="polars (one machine) or spark (local[*] or a cluster)."
+    )
     min_length: int = Field(default=300, ge=1, description="Shortest cleaned text kept.")
     max_length: int = Field(default=500, ge=1, description="Longest cleaned text kept.")
     keep_latin: bool = Field(

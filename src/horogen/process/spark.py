@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from horogen.errors import ConfigError
 from horogen.lake import Lake
+from horogen.layout import RAW_FILE
 from horogen.process import rawcsv, rules
 from horogen.process.engine import DayResult
 from horogen.process.rawcsv import Malformed, RawFile
@@ -49,7 +50,7 @@ T = TypeVar("T")
 COLLECT_BATCH_ROWS = 200_000
 
 _CORRUPT = "_corrupt_record"
-_FILE_PATH = r"(raw/date=\d{4}-\d{2}-\d{2}/[^/]+)$"
+_FILE_PATH = RAW_FILE
 #: Hadoop's version when the installed pyspark does not say (pyspark 4.3 ships 3.5.0).
 DEFAULT_HADOOP = "3.5.0"
 
@@ -151,6 +152,10 @@ def session(settings: ProcessSettings | None = None, lake: Lake | None = None) -
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+#: A Spark job processes a whole range at once.
+ALL_DAYS_AT_ONCE = True
 
 
 @dataclass
@@ -351,7 +356,7 @@ def read_raw(
         .withColumn("_file", functions.input_file_name())
         .withColumn("_id", functions.monotonically_increasing_id())
     )
-    day = functions.regexp_extract("_file", r"date=(\d{4}-\d{2}-\d{2})/[^/]*$", 1)
+    day = functions.regexp_extract("_file", RAW_FILE, 2)
     frame = frame.withColumn("_ok", _row_ok(day)).persist()
     is_header = functions.lit(True)
     for column in RAW_COLUMNS:

@@ -20,9 +20,11 @@ import csv
 import datetime as dt
 import io
 import random
+import re
 from collections.abc import Iterator
 
-from horogen.lake import Lake, raw_path
+from horogen.lake import Lake
+from horogen.layout import RAW_FILE, raw_path
 from horogen.process import rules
 from horogen.schema import RAW_COLUMNS, Category
 
@@ -268,8 +270,9 @@ def corrupt(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 def _plain_row(path: str) -> str:
-    day = path.split("date=")[1][:10]
-    source = path.rsplit("/", 1)[1].removesuffix(".csv")
+    match = re.search(RAW_FILE, path)
+    assert match, path
+    day, source = match.group(2), path.rsplit("/", 1)[1].removesuffix(".csv")
     text = "Сегодня звёзды советуют не спешить"
     return f"{day},leo,general,{source},{text},https://x.example/leo,{day}T06:00:00Z\n"
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from horogen.errors import DataError
-from horogen.lake import Lake, processed_path
+from horogen.lake import Lake
+from horogen.layout import PROCESSED, processed_path
 from horogen.model.prompts import build_prompt
 from horogen.schema import PROCESSED_SCHEMA, Category
 from horogen.signs import Sign
@@ -26,16 +27,22 @@ TRAIN = "train"
 VALIDATION = "validation"
 
 
-@dataclass(frozen=True)
-class DataWindow:
+class DataWindow(BaseModel):
     """Inclusive date range; an open end means "from the first day" or "to the last day"."""
+
+    model_config = ConfigDict(frozen=True)
 
     start: dt.date | None = None
     end: dt.date | None = None
 
-    def __post_init__(self) -> None:
+    def __init__(self, start: dt.date | None = None, end: dt.date | None = None) -> None:
+        super().__init__(start=start, end=end)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DataWindow:
         if self.start and self.end and self.start > self.end:
             raise DataError(f"the window starts ({self.start}) after it ends ({self.end})")
+        return self
 
     def __contains__(self, day: dt.date) -> bool:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
@@ -45,19 +52,11 @@ class DataWindow:
             return "all days"
         return f"{self.start or '…'}..{self.end or '…'}"
 
-    def to_dict(self) -> dict[str, str | None]:
-        return {name: day.isoformat() if day else None for name, day in asdict(self).items()}
 
-    @classmethod
-    def from_dict(cls, value: dict[str, str | None]) -> DataWindow:
-        return cls(
-            *(dt.date.fromisoformat(value[k]) if value.get(k) else None for k in asdict(cls()))
-        )
-
-
-@dataclass(frozen=True)
-class Fingerprint:
+class Fingerprint(BaseModel):
     """What identifies a training set: counts, dates and a hash of what the model sees."""
+
+    model_config = ConfigDict(frozen=True)
 
     rows: int
     train_rows: int
@@ -65,14 +64,12 @@ class Fingerprint:
     days: int
     first_date: str
     last_date: str
-    #: sha256 over the sorted (text_hash, sign, category) triples: prompt and target.
-    content_hash: str
+    content_hash: str = Field(
+        description="sha256 over the sorted (text_hash, sign, category) triples: prompt and target."
+    )
     rows_per_sign: dict[str, int]
     rows_per_source: dict[str, int]
     rows_per_category: dict[str, int]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -113,7 +110,7 @@ def read_processed(lake: Lake, window: DataWindow) -> pl.DataFrame:
     sign or category, raises :class:`DataError` naming it.
     """
     tables = []
-    for day in lake.partitions("processed"):
+    for day in lake.partitions(PROCESSED):
         path = processed_path(day)
         if day not in window or not lake.exists(path):
             continue

@@ -22,8 +22,8 @@ def version_tags(record: RunRecord) -> dict[str, str]:
     return {
         "run_id": str(record.mlflow_run_id),
         "base_model": record.base_model,
-        "data_window": str(record.data_window),
-        "data_fingerprint": record.fingerprint["content_hash"],
+        "data_window": str(record.window),
+        "data_fingerprint": record.fingerprint.content_hash,
     }
 
 
@@ -59,20 +59,19 @@ def register_run(run_dir: Path | str, models: ModelStore, strategy: Strategy) ->
             record.mlflow_run_id = open_run(models, run, record, run.training_set(record))
             run.write(record)
         run_id = str(record.mlflow_run_id)
-        logged = replay_history(run_id, run.log_history())
+        logged = replay_history(models.client, run_id, run.log_history())
         summary = {key: value for key, value in record.metrics.items() if key not in logged}
         if summary:
             mlflow.log_metrics(summary, run_id=run_id)
-        version = registry.version_of_run(models.name, run_id)
+        versions = models.registry
+        version = versions.version_of_run(run_id)
         if version is None:
             model_uri = (
-                logged_model_uri(run_id)
-                or log_model(
-                    run.model_dir, strategy, record.train_settings().max_source_length
-                ).model_uri
+                logged_model_uri(models.client, run_id)
+                or log_model(run.model_dir, strategy, record.settings.max_source_length).model_uri
             )
-            version = registry.register(model_uri, models.name, version_tags(record))
-            registry.set_alias(models.name, registry.CHALLENGER, version.version)
+            version = versions.register(model_uri, run_id, version_tags(record))
+            versions.set_alias(registry.CHALLENGER, version.version)
         record.model_version = int(version.version)
         record.model_uri = registry.models_uri(models.name, version.version)
         record.status = "registered"

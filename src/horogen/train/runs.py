@@ -13,19 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
+from horogen import atomic
 from horogen.errors import ConfigError
-from horogen.lake import Lake
 from horogen.train.data import DataWindow, Fingerprint, TrainingSet
 from horogen.train.settings import TrainSettings
 
@@ -35,65 +34,45 @@ RUN_FILE = "run.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 
 
-@dataclass
-class RunRecord:
-    """The contents of ``run.json``."""
+class RunRecord(BaseModel):
+    """The contents of ``run.json``. Read leniently (:meth:`RunDir.read`): keys that today's
+    horogen no longer knows (a run started by an older one) are dropped, so old runs still
+    resume and register."""
 
     name: str
     created_at: str
-    #: The starting point as asked for (``fresh``, ``champion``, a hub id, a directory or a
-    #: ``models:/`` URI)…
-    base: str
-    #: …and what it resolved to (``StartingPoint.base_model``): ``fresh``, the hub id, the
-    #: directory or a numbered ``models:/NAME/VERSION``. A resumed run loads exactly this.
-    base_model: str
-    window: dict[str, str | None]
-    fingerprint: dict[str, Any]
-    #: The training settings the run uses, kept so that a resumed run uses the same ones.
-    settings: dict[str, Any]
-    #: Where the training set came from (the lake's processed folder).
-    data_source: str
+    base: str = Field(
+        description="The starting point as asked for (fresh, champion, a hub id, a directory "
+        "or a models:/ URI)…"
+    )
+    base_model: str = Field(
+        description="…and what it resolved to: fresh, the hub id, the directory or a numbered "
+        "models:/NAME/VERSION. A resumed run loads exactly this."
+    )
+    window: DataWindow = Field(description="The days the run trains on (both ends closed).")
+    fingerprint: Fingerprint
+    settings: TrainSettings = Field(
+        description="The training settings the run uses, kept so a resumed run uses the same."
+    )
+    data_source: str = Field(description="Where the training set came from (processed/).")
     git_commit: str | None = None
-    #: Whether the source tree had uncommitted changes (``None``: not a git checkout).
-    git_dirty: bool | None = None
-    #: Size of the model: parameters, vocabulary, layers.
-    model_shape: dict[str, Any] = field(default_factory=dict)
-    #: ``training`` → ``trained`` → ``registered``.
-    status: str = "training"
+    git_dirty: bool | None = Field(
+        None, description="Whether the source tree had uncommitted changes (None: no checkout)."
+    )
+    model_shape: dict[str, Any] = Field({}, description="Parameters, vocabulary, layers.")
+    status: str = Field("training", description="training → trained → registered.")
     mlflow_run_id: str | None = None
-    #: Checkpoints a killed run was resumed from: ``{"checkpoint": …, "global_step": …}``.
-    resumes: list[dict[str, Any]] = field(default_factory=list)
-    #: Target and prompt lengths in tokens: p95 and the share cut by truncation.
-    token_stats: dict[str, float] = field(default_factory=dict)
-    #: Summary metrics of the finished run (best validation loss, perplexity, …).
-    metrics: dict[str, float] = field(default_factory=dict)
+    resumes: list[dict[str, Any]] = Field(
+        [], description="Checkpoints a killed run was resumed from: checkpoint, global_step."
+    )
+    token_stats: dict[str, float] = Field(
+        {}, description="Target and prompt lengths in tokens: p95 and the share truncated."
+    )
+    metrics: dict[str, float] = Field(
+        {}, description="Summary metrics of the finished run (best validation loss, …)."
+    )
     model_version: int | None = None
     model_uri: str | None = None
-
-    def train_settings(self) -> TrainSettings:
-        """The run's training settings; keys that today's settings no longer know (a run
-        started by an older horogen) are dropped, so old runs still resume."""
-        return TrainSettings.model_validate(known_settings(TrainSettings, self.settings))
-
-    @property
-    def data_window(self) -> DataWindow:
-        """The window of days the run trains on (both ends closed)."""
-        return DataWindow.from_dict(self.window)
-
-
-def known_settings(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` without the keys that ``model`` (a settings model with
-    ``extra="forbid"``) does not declare, nested models included."""
-    known = {}
-    for key, value in values.items():
-        declared = model.model_fields.get(key)
-        if declared is None:
-            continue
-        nested = declared.annotation
-        if isinstance(nested, type) and issubclass(nested, BaseModel) and isinstance(value, dict):
-            value = known_settings(nested, value)
-        known[key] = value
-    return known
 
 
 @dataclass(frozen=True)
@@ -120,26 +99,20 @@ class RunDir:
         file = self.path / RUN_FILE
         if not file.is_file():
             raise ConfigError(f"{self.path} is not a run directory (it has no {RUN_FILE})")
-        values = json.loads(file.read_text("utf-8"))
-        declared = {item.name for item in fields(RunRecord)}
-        return RunRecord(**{key: value for key, value in values.items() if key in declared})
+        try:
+            return RunRecord.model_validate_json(file.read_bytes(), extra="ignore")
+        except ValidationError as error:
+            raise ConfigError(f"{file} is not a readable run record: {error}") from None
 
     def write(self, record: RunRecord) -> None:
         """Replace ``run.json`` atomically."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        temporary = self.path / f".{RUN_FILE}.tmp"
-        temporary.write_text(json.dumps(asdict(record), ensure_ascii=False, indent=2) + "\n")
-        os.replace(temporary, self.path / RUN_FILE)
+        atomic.write_file(self.path / RUN_FILE, (record.model_dump_json(indent=2) + "\n").encode())
 
     def save_training_set(self, data: TrainingSet) -> None:
         data.frame.write_parquet(self.dataset_path)
 
     def training_set(self, record: RunRecord) -> TrainingSet:
-        return TrainingSet(
-            pl.read_parquet(self.dataset_path),
-            DataWindow.from_dict(record.window),
-            Fingerprint(**record.fingerprint),
-        )
+        return TrainingSet(pl.read_parquet(self.dataset_path), record.window, record.fingerprint)
 
     def last_checkpoint(self) -> Path | None:
         """The newest complete checkpoint. ``trainer_state.json`` is written last, so a
@@ -174,14 +147,6 @@ class RunDir:
 def checkpoint_step(checkpoint: Path) -> int:
     """The global step a Trainer checkpoint (``checkpoint-<step>``) was saved at."""
     return int(checkpoint.name.rsplit("-", 1)[1])
-
-
-def runs_root(work_dir: str | None, lake: Lake) -> Path:
-    """Where run directories go: ``train.work_dir``, ``<lake>/runs`` for a local lake, else
-    ``./horogen-data/runs``."""
-    if work_dir:
-        return Path(work_dir).expanduser().resolve()
-    return (Path(lake.root) if lake.is_local else Path("horogen-data")).resolve() / "runs"
 
 
 def new_run(root: Path, base: str, name: str | None = None) -> RunDir:
@@ -231,7 +196,7 @@ def unfinished_run(root: Path, window: DataWindow) -> RunDir | None:
             record = RunDir(file.parent).read()
         except (ConfigError, OSError, ValueError, TypeError):
             continue
-        if record.status == "training" and record.data_window == window:
+        if record.status == "training" and record.window == window:
             found.append((record, RunDir(file.parent)))
     return max(found, key=lambda item: item[0].created_at)[1] if found else None
 

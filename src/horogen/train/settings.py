@@ -43,8 +43,9 @@ class TrainSettings(BaseModel):
     )
     work_dir: str | None = Field(
         default=None,
-        description="Where run directories (checkpoints, the saved model) go; "
-        "default <lake>/runs for a local lake, else ./horogen-data/runs.",
+        description="Where run directories (checkpoints, the saved model) go; default "
+        "runs/ of this machine's state for the lake: <lake>/runs for a local lake, else "
+        "~/.cache/horogen/lakes/<lake>/runs.",
     )
     min_rows: int = Field(default=24, ge=2, description="Fewest de-duplicated texts to train on.")
     validation_buckets: int = Field(

@@ -15,6 +15,7 @@ from typing import Any
 
 import mlflow
 import polars as pl
+from mlflow import MlflowClient
 from mlflow.data.pandas_dataset import PandasDataset
 from mlflow.exceptions import MlflowException
 from transformers import TrainerCallback
@@ -85,7 +86,7 @@ def open_run(models: ModelStore, run: RunDir, record: RunRecord, data: TrainingS
     try:
         target = models.connect()
         experiment_id = ensure_experiment(models.mlflow.training_experiment, target)
-        known = record.mlflow_run_id and _run_exists(record.mlflow_run_id)
+        known = record.mlflow_run_id and _run_exists(models.client, record.mlflow_run_id)
         started = mlflow.start_run(
             run_id=record.mlflow_run_id if known else None,
             experiment_id=None if known else experiment_id,
@@ -104,7 +105,7 @@ def open_run(models: ModelStore, run: RunDir, record: RunRecord, data: TrainingS
 def describe_run(run: RunDir, record: RunRecord, data: TrainingSet) -> None:
     """Params, tags, dataset input, fingerprint and token statistics of the active run (a
     new one)."""
-    train = record.train_settings()
+    train = record.settings
     params: dict[str, Any] = {name: getattr(train, name) for name in PARAMS}
     params |= {
         "base": record.base,
@@ -117,7 +118,7 @@ def describe_run(run: RunDir, record: RunRecord, data: TrainingSet) -> None:
     mlflow.log_params(params)
     tags = {
         "base_model": record.base_model,
-        "data_window": str(record.data_window),
+        "data_window": str(record.window),
         "data_fingerprint": data.fingerprint.content_hash,
         "run_dir": str(run.path),
     }
@@ -129,7 +130,7 @@ def describe_run(run: RunDir, record: RunRecord, data: TrainingSet) -> None:
     if record.token_stats:
         mlflow.log_metrics(record.token_stats)
     mlflow.log_input(dataset_input(data, record.data_source), context="training")
-    mlflow.log_dict(data.fingerprint.to_dict(), "data/fingerprint.json")
+    mlflow.log_dict(data.fingerprint.model_dump(), "data/fingerprint.json")
     validation = data.split(VALIDATION).select("sign", "category", "text")
     mlflow.log_table(validation.to_dict(as_series=False), VALIDATION_TABLE)
 
@@ -159,17 +160,16 @@ def dataset_input(data: TrainingSet, source: str) -> PandasDataset:
         source=resolved,
         name=f"horogen-processed {data.window}",
         digest=data.fingerprint.content_hash[:32],
-        fingerprint=data.fingerprint.to_dict(),
+        fingerprint=data.fingerprint.model_dump(),
     )
 
 
-def replay_history(run_id: str, entries: list[dict[str, Any]]) -> set[str]:
+def replay_history(client: MlflowClient, run_id: str, entries: list[dict[str, Any]]) -> set[str]:
     """Log the Trainer log ``entries`` that run ``run_id`` lacks: per metric, those at a
     step after the last step it has (the tracking server was down for part of training,
     or all of it). The metric keys the run had before."""
     from mlflow.entities import Metric
 
-    client = mlflow.MlflowClient()
     logged = set(client.get_run(run_id).data.metrics)
     keys = {key for entry in entries for key in step_metrics(entry)} & logged
     last = {
@@ -189,9 +189,9 @@ def replay_history(run_id: str, entries: list[dict[str, Any]]) -> set[str]:
     return logged
 
 
-def _run_exists(run_id: str) -> bool:
+def _run_exists(client: MlflowClient, run_id: str) -> bool:
     try:
-        mlflow.MlflowClient().get_run(run_id)
+        client.get_run(run_id)
     except MlflowException:
         return False
     return True

@@ -5,15 +5,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import logging
-import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import mlflow
+from pydantic import BaseModel, computed_field
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -24,8 +25,10 @@ from rich.progress import (
 )
 from transformers import TrainerCallback
 
+from horogen import atomic
 from horogen.errors import ConfigError, ModelLoadError, TrackingError
 from horogen.lake import Lake
+from horogen.layout import PROCESSED, runs_dir
 from horogen.model.prompts import build_prompt
 from horogen.model.store import ModelStore
 from horogen.model.strategy import Strategy
@@ -41,7 +44,7 @@ from horogen.train.runs import (
     find_run,
     git_state,
     new_run,
-    runs_root,
+    unfinished_run,
 )
 from horogen.train.settings import TrainSettings
 from horogen.train.tracking import StepMetrics, end_run_if_ours, open_run, perplexity
@@ -51,10 +54,21 @@ log = logging.getLogger(__name__)
 TRUNCATION_WARNING = 0.10
 
 
-@dataclass(frozen=True)
-class TrainResult:
+class TrainResult(BaseModel):
+    """A finished training run: its directory and record, the version it registered."""
+
     run_dir: Path
     record: RunRecord
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def version(self) -> int | None:
+        return self.record.model_version
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def mlflow_run_id(self) -> str | None:
+        return self.record.mlflow_run_id
 
 
 def train(
@@ -76,7 +90,9 @@ def train(
     ``base`` and ``epochs`` override ``config``. With ``resume``, the newest unfinished
     run (or ``run_name``) continues from its last complete checkpoint with the data and
     settings it started with, or, killed before its first checkpoint, starts over from
-    exactly the base it resolved then. The model is saved in the run directory before
+    exactly the base it resolved then. Asked for nothing but a window, a run on exactly
+    that window left unfinished (its process killed, or timed out) is resumed the same
+    way: what a retried training task does. The model is saved in the run directory before
     anything is logged; when MLflow cannot be reached, training goes on and
     :class:`~horogen.errors.TrackingError` at the end names the directory to
     ``horogen register`` later.
@@ -92,7 +108,12 @@ def train(
             "and ends its own run: end that one first (mlflow.end_run())"
         )
     models.tracking()  # where MLflow runs; an S3 lake without a tracking URI fails here
-    root = runs_root(config.work_dir, lake)
+    root = runs_dir(lake, config.work_dir)
+    if not (resume or base or epochs or run_name) and window is not None:
+        unfinished = unfinished_run(root, window)
+        if unfinished is not None:
+            log.warning("continuing the unfinished run %s of %s", unfinished.path.name, window)
+            resume, run_name, window = True, unfinished.path.name, None
     if resume:
         if base or epochs or window not in (None, DataWindow()):
             raise ConfigError(
@@ -100,7 +121,7 @@ def train(
                 "drop --base, --epochs, --from and --to"
             )
         run, record, data, checkpoint = _reopen(root, run_name)
-        config = record.train_settings().model_copy(update={"work_dir": config.work_dir})
+        config = record.settings.model_copy(update={"work_dir": config.work_dir})
     else:
         config = config.model_copy(
             update={k: v for k, v in (("base", base), ("epochs", epochs)) if v is not None}
@@ -150,7 +171,7 @@ def train(
         end_run_if_ours(record.mlflow_run_id, "KILLED" if interrupted else "FAILED")
         raise
     end_run_if_ours(record.mlflow_run_id, "FINISHED")
-    return TrainResult(run.path, record)
+    return TrainResult(run_dir=run.path, record=record)
 
 
 def _create(
@@ -171,10 +192,10 @@ def _create(
         created_at=dt.datetime.now(dt.UTC).isoformat(),
         base=config.base,
         base_model=config.base,
-        window=data.window.to_dict(),
-        fingerprint=data.fingerprint.to_dict(),
-        settings=config.model_dump(mode="json"),
-        data_source=lake.url("processed"),
+        window=data.window,
+        fingerprint=data.fingerprint,
+        settings=config,
+        data_source=lake.url(PROCESSED),
     )
     record.git_commit, record.git_dirty = git_state()
     return run, record, data
@@ -369,21 +390,12 @@ def summary(state: Any) -> dict[str, float]:
 
 
 def _save_model(trainer: Any, run: RunDir) -> None:
-    """Write the (best) model and tokenizer, then the log history. ``model/`` is never
-    partial: the model is saved to ``.model.partial`` and renamed into place (a ``model/``
-    from an earlier attempt is renamed aside first and deleted after)."""
-    partial = run.path / ".model.partial"
-    previous = run.path / ".model.previous"
-    shutil.rmtree(partial, ignore_errors=True)
-    trainer.save_model(str(partial))
-    if run.model_dir.exists():
-        shutil.rmtree(previous, ignore_errors=True)
-        run.model_dir.rename(previous)
-    partial.rename(run.model_dir)
-    shutil.rmtree(previous, ignore_errors=True)
-    state = run.path / f".{run.state_path.name}.tmp"
-    trainer.state.save_to_json(str(state))
-    os.replace(state, run.state_path)
+    """Write the (best) model and tokenizer, then the log history, each whole (a ``model/``
+    from an earlier attempt is replaced)."""
+    with atomic.new_directory(run.model_dir) as partial:
+        trainer.save_model(str(partial))
+    state = json.dumps(dataclasses.asdict(trainer.state), indent=2, sort_keys=True) + "\n"
+    atomic.write_file(run.state_path, state.encode())
 
 
 def _tokenizer_texts(data: TrainingSet) -> list[str]:

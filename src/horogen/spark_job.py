@@ -1,15 +1,18 @@
 """The processing stage as a Spark application, for ``spark-submit`` on a cluster.
 
     spark-submit --master yarn --packages org.apache.hadoop:hadoop-aws:3.5.0 \\
-        src/horogen/process/spark_job.py --lake s3a://bucket/horogen \\
+        src/horogen/spark_job.py --lake s3a://bucket/horogen \\
         --from 2026-11-01 --to 2026-11-25
 
-or ``python -m horogen.process.spark_job …`` (then ``--master`` picks the cluster;
+or ``python -m horogen.spark_job …`` (then ``--master`` picks the cluster;
 ``local[*]`` when neither gives one). horogen must be installed where the driver runs
-(``pip install 'horogen[spark]'`` or ``--py-files`` a wheel); executors need only
-pyspark. Days without raw data in a range are skipped; with no dates, every raw partition
-is processed. S3 settings (endpoint, keys) come from ``HOROGEN_S3__*`` like everywhere
+(``pip install 'horogen[spark]'`` or ``--py-files`` a wheel), and on the executors,
+which write the days. Days without raw data in a range are skipped; with no dates, every
+raw partition is processed. S3 settings (endpoint, keys) come from ``HOROGEN_S3__*`` like everywhere
 else; see ``docs/processing.md`` for the Hadoop S3A settings.
+
+Like the ``horogen`` command, it assembles the deployment from the settings sources and
+runs the pipeline's processing step on it with the ``spark`` engine.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from horogen.config import Settings, load_settings
+from horogen.deployment import Deployment
 from horogen.errors import HorogenError
 
 if TYPE_CHECKING:
@@ -39,7 +42,7 @@ def _day(text: str) -> dt.date:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="horogen.process.spark_job", description="Process raw partitions with Spark."
+        prog="horogen.spark_job", description="Process raw partitions with Spark."
     )
     parser.add_argument("--lake", help="s3a://bucket/prefix, s3://…, or a folder")
     parser.add_argument("--date", type=_day, help="one day")
@@ -75,18 +78,21 @@ def launched_by_spark_submit() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from horogen.process.run import process_days
+    from horogen import pipeline
 
     try:
-        settings = load_settings(lake=fsspec_uri(args.lake) if args.lake else None)
-        if args.master:
-            process = settings.process.model_copy(update={"spark_master": args.master})
-            settings = settings.model_copy(update={"process": process})
-        session(settings)
-        days = days_of(args)
-        reports = process_days(
-            settings, days, "spark", missing="skip" if days and len(days) > 1 else "error"
+        deployment = Deployment.load(
+            lake=fsspec_uri(args.lake) if args.lake else None,
+            process={"spark_master": args.master} if args.master else None,
         )
+        session(deployment)
+        days = days_of(args)
+        reports = pipeline.process(
+            days,
+            engine="spark",
+            missing="skip" if days and len(days) > 1 else "error",
+            deployment=deployment,
+        ).reports
     except HorogenError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code  # the horogen command's codes: 3 a setting, 4 the data, …
@@ -108,7 +114,7 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.INFO)
 
 
-def session(settings: Settings) -> SparkSession:
+def session(deployment: Deployment) -> SparkSession:
     """The job's session: spark-submit's master and conf when it launched us, else the
     settings' ``spark_master`` (``local[*]`` when unset); S3A settings for an S3 lake."""
     from pyspark.sql import SparkSession
@@ -118,17 +124,17 @@ def session(settings: Settings) -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    settings, lake = deployment.settings.process, deployment.lake
     if not launched_by_spark_submit():
-        return engine.session(settings.process, settings.open_lake())
+        return engine.session(settings, lake)
     from pyspark import SparkConf
 
     builder = SparkSession.builder.appName("horogen-process")
-    lake = settings.open_lake()
     given = SparkConf()  # what spark-submit was given wins over horogen's defaults
     conf = {key: value for key, value in engine.JOB_CONF.items() if not given.contains(key)}
     if not lake.is_local:
         conf |= engine.s3a_conf(lake.storage_options)
-    conf |= settings.process.spark_conf
+    conf |= settings.spark_conf
     for key, value in conf.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
