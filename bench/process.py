@@ -1,9 +1,11 @@
-"""Processing benchmark: pandas (the original rules) vs polars vs Spark local[2].
+"""Processing benchmark: pandas (the original rules) vs polars vs Spark local[2] vs Spark on
+a two-worker standalone cluster.
 
     python bench/process.py                      # 1,000,000 rows, every engine, print
     python bench/process.py --update-docs        # … and rewrite the section in docs/benchmarks.md
     python bench/process.py --rows 100000 --engines polars,spark
     python bench/process.py --repeat 3           # each one-machine engine 3 times: best time
+    python bench/process.py --engine-src /old/checkout/src   # the engines of another version
 
 Generates raw partitions with ``horogen.process.synthetic`` (the parity test's generator:
 realistic dirt, boundary lengths, duplicates across sources, CSV quoting) — ``--days``
@@ -26,6 +28,12 @@ Engines:
 - ``polars-half``: the same on the first half of the days, to show that peak memory does
   not grow with the number of days (it processes a day at a time).
 - ``spark``: ``horogen process --engine spark`` on ``local[2]``, the same path.
+- ``spark-cluster``: the same on ``spark://``: a standalone master and two workers of one
+  core and 1 GiB each, started from the pyspark wheel as ``horogen stack`` starts them
+  (executors in their own JVMs, the driver apart), for the run only.
+
+Rows/s per core divides by the cores the engine used: one for pandas, the machine's for
+polars, two for Spark (``local[2]``, or two one-core executors).
 """
 
 from __future__ import annotations
@@ -49,7 +57,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
-ENGINES = ("pandas", "polars-original", "polars", "polars-half", "spark")
+ENGINES = ("pandas", "polars-original", "polars", "polars-half", "spark", "spark-cluster")
+SPARK_ENGINES = ("spark", "spark-cluster")
 ORIGINAL_STRIP = r'[^\w\s.,!?:;\-–—«»"()…]'
 
 
@@ -102,21 +111,22 @@ def run_polars_original(lake: str, out: str) -> tuple[int, int]:
     return rows_in, rows_out
 
 
-def run_horogen(lake: str, engine: str) -> tuple[int, int, float]:
+def run_horogen(lake: str, engine: str, master: str | None) -> tuple[int, int, float]:
     from horogen.config import load_settings
     from horogen.process import rawcsv
     from horogen.process.run import process_days
 
     process: dict = {}
     startup = 0.0
-    if engine == "spark":
+    if engine in SPARK_ENGINES:
         from horogen.process import spark
 
-        process = {"spark_master": "local[2]", "spark_conf": {"spark.driver.memory": "6g"}}
+        process = {"spark_master": master, "spark_conf": {"spark.driver.memory": "6g"}}
         began = time.perf_counter()
         settings = load_settings(lake=lake, process=process)
         spark.session(settings.process)
         startup = time.perf_counter() - began
+        engine = "spark"
     settings = load_settings(lake=lake, process=process or None)
     store = settings.open_lake()
     days = None
@@ -127,7 +137,7 @@ def run_horogen(lake: str, engine: str) -> tuple[int, int, float]:
     return sum(r.rows_in for r in reports), sum(r.rows_out for r in reports), startup
 
 
-def child(engine: str, lake: str) -> None:
+def child(engine: str, lake: str, master: str | None) -> None:
     out = tempfile.mkdtemp(prefix=f"bench-{engine}-")
     startup = 0.0
     began = time.perf_counter()
@@ -137,7 +147,7 @@ def child(engine: str, lake: str) -> None:
         rows_in, rows_out = run_polars_original(lake, out)
     else:
         # the session start is timed apart, inside run_horogen
-        rows_in, rows_out, startup = run_horogen(lake, engine)
+        rows_in, rows_out, startup = run_horogen(lake, engine, master)
     seconds = time.perf_counter() - began - startup
     shutil.rmtree(out, ignore_errors=True)
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -167,15 +177,43 @@ def generate(lake: str, rows: int, days: int, sources: int) -> None:
     marker.write_text(json.dumps(wanted))
 
 
-def measure(engine: str, lake: str) -> dict:
+def measure(engine: str, lake: str, engine_src: str | None = None) -> dict:
+    if engine == "spark-cluster":
+        with standalone_cluster() as master:
+            return _measure(engine, lake, master, engine_src)
+    return _measure(engine, lake, "local[2]", engine_src)
+
+
+@contextlib.contextmanager
+def standalone_cluster():
+    """A Spark master and two one-core workers (``horogen stack``'s), for one run."""
+    from horogen.stack import spark
+    from horogen.stack.processes import Launcher, free_port
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-spark-cluster-"))
+    launcher = Launcher(folder / "logs")
+    env = dict(os.environ) | {"PYSPARK_PYTHON": sys.executable}
+    try:
+        _, master, _ = spark.start(
+            launcher, env, folder / "work", port=free_port(), ui_port=free_port()
+        )
+        yield master
+    finally:
+        launcher.stop_all()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _measure(engine: str, lake: str, master: str, engine_src: str | None) -> dict:
     try:
         import psutil
     except ImportError:  # then the child's own ru_maxrss is all we have
         psutil = None
 
     env = os.environ | {"SPARK_LOCAL_IP": "127.0.0.1", "PYSPARK_PYTHON": sys.executable}
+    if engine_src:  # the child (and Spark's Python workers) import that horogen
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [engine_src, env.get("PYTHONPATH")]))
     process = subprocess.Popen(
-        [sys.executable, __file__, "--child", engine, "--data", lake],
+        [sys.executable, __file__, "--child", engine, "--data", lake, "--master", master],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -264,8 +302,9 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
             else ""
         ),
         "",
-        "| engine | rules | rows in | rows out | seconds | rows/s | vs pandas | peak RSS GiB |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| engine | rules | rows in | rows out | seconds | rows/s | rows/s per core | vs pandas "
+        "| peak RSS GiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     rules_of = {
         "pandas": "original",
@@ -273,6 +312,7 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
         "polars": "horogen",
         "polars-half": "horogen",
         "spark": "horogen",
+        "spark-cluster": "horogen",
     }
     base = results.get("pandas")
     for engine, result in results.items():
@@ -280,14 +320,24 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
         speedup = f"{base['seconds'] / result['seconds']:.1f}×" if base else "–"
         name = {
             "spark": f"spark local[2] (+{result['startup']:.1f} s session start)",
+            "spark-cluster": "spark:// 2 workers × 1 core "
+            f"(+{result['startup']:.1f} s session start)",
             "polars-half": f"polars, first {args.days // 2} of the {args.days} days",
         }.get(engine, engine)
         lines.append(
             f"| {name} | {rules_of[engine]} | {result['rows_in']:,} | {result['rows_out']:,} | "
-            f"{result['seconds']:.1f} | {rate:,.0f} | {speedup} | {result['peak'] / 2**30:.2f} |"
+            f"{result['seconds']:.1f} | {rate:,.0f} | {rate / cores(engine):,.0f} | {speedup} | "
+            f"{result['peak'] / 2**30:.2f} |"
         )
     lines += ["", *context["notes"], "<!-- /bench:process -->"]
     return "\n".join(lines) + "\n"
+
+
+def cores(engine: str) -> int:
+    """The cores an engine computes on."""
+    if engine == "pandas":
+        return 1
+    return 2 if engine in SPARK_ENGINES else os.cpu_count() or 1
 
 
 def notes(results: dict[str, dict], size: int, days: int) -> list[str]:
@@ -409,15 +459,21 @@ def main() -> None:
         "fastest time and highest peak (on a shared machine the load drifts; Spark runs once)",
     )
     parser.add_argument("--data", help="where the raw data goes (reused when it matches)")
+    parser.add_argument(
+        "--engine-src",
+        help="a horogen src/ folder the engines run from (another version's, for before and "
+        "after); the default is the horogen this Python imports",
+    )
     parser.add_argument("--update-docs", action="store_true")
     parser.add_argument(
         "--rerender", action="store_true", help="report the last run's results again"
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--master", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.child:
-        child(args.child, args.data)
+        child(args.child, args.data, args.master)
         return
 
     lake = args.data or os.path.join(tempfile.gettempdir(), f"horogen-bench-{args.rows}")
@@ -432,10 +488,10 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     results = {}
     engines = args.engines.split(",")
-    rounds = [[e for e in engines if r == 0 or e != "spark"] for r in range(args.repeat)]
+    rounds = [[e for e in engines if r == 0 or e not in SPARK_ENGINES] for r in range(args.repeat)]
     for engine in (engine for round_ in rounds for engine in round_):
         shutil.rmtree(os.path.join(lake, "processed"), ignore_errors=True)
-        result = measure(engine, lake)
+        result = measure(engine, lake, args.engine_src)
         if engine in results:  # a repeat: the fastest time, the highest peak
             best = results[engine]
             result["peak"] = max(result["peak"], best["peak"])
@@ -466,6 +522,10 @@ def report(
         command += f" --rows {args.rows}"
     if args.repeat != 1:
         command += f" --repeat {args.repeat}"
+    if args.engines != ",".join(ENGINES):
+        command += f" --engines {args.engines}"
+    if args.engine_src:
+        command += f" --engine-src {args.engine_src}"
     context = {
         "command": command,
         "machine": machine(),

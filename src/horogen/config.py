@@ -106,8 +106,8 @@ SCENARIOS = Path(__file__).parent / "scenarios"
 def config_path() -> Path | None:
     """The settings file in use: ``$HOROGEN_CONFIG`` (must exist), else the scenario the
     command runs (``horogen demo``: scenarios/demo.toml), else the scenario
-    ``$HOROGEN_SCENARIO`` names (``demo`` or ``production``: how Airflow workers choose
-    one), else ``./horogen.toml``."""
+    ``$HOROGEN_SCENARIO`` names (``demo``, ``production``, ``stack``: how Airflow workers
+    choose one), else ``./horogen.toml``."""
     named = os.environ.get("HOROGEN_CONFIG")
     if named:
         path = Path(named)

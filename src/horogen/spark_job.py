@@ -6,9 +6,9 @@
 
 or ``python -m horogen.spark_job …`` (then ``--master`` picks the cluster;
 ``local[*]`` when neither gives one). horogen must be installed where the driver runs
-(``pip install 'horogen[spark]'`` or ``--py-files`` a wheel); executors need only
-pyspark. Days without raw data in a range are skipped; with no dates, every raw partition
-is processed. S3 settings (endpoint, keys) come from ``HOROGEN_S3__*`` like everywhere
+(``pip install 'horogen[spark]'`` or ``--py-files`` a wheel), and on the executors,
+which write the days. Days without raw data in a range are skipped; with no dates, every
+raw partition is processed. S3 settings (endpoint, keys) come from ``HOROGEN_S3__*`` like everywhere
 else; see ``docs/processing.md`` for the Hadoop S3A settings.
 
 Like the ``horogen`` command, it assembles the deployment from the settings sources and
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -103,6 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _log_to_stderr() -> None:
+    """horogen's progress (which executor wrote each day) in the job's log."""
+    logger = logging.getLogger("horogen")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def session(deployment: Deployment) -> SparkSession:
     """The job's session: spark-submit's master and conf when it launched us, else the
     settings' ``spark_master`` (``local[*]`` when unset); S3A settings for an S3 lake."""
@@ -116,8 +127,11 @@ def session(deployment: Deployment) -> SparkSession:
     settings, lake = deployment.settings.process, deployment.lake
     if not launched_by_spark_submit():
         return engine.session(settings, lake)
+    from pyspark import SparkConf
+
     builder = SparkSession.builder.appName("horogen-process")
-    conf = {"spark.sql.session.timeZone": "UTC"}
+    given = SparkConf()  # what spark-submit was given wins over horogen's defaults
+    conf = {key: value for key, value in engine.JOB_CONF.items() if not given.contains(key)}
     if not lake.is_local:
         conf |= engine.s3a_conf(lake.storage_options)
     conf |= settings.spark_conf
@@ -127,4 +141,5 @@ def session(deployment: Deployment) -> SparkSession:
 
 
 if __name__ == "__main__":
+    _log_to_stderr()
     sys.exit(main())

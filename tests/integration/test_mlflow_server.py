@@ -115,3 +115,57 @@ def test_trains_registers_and_loads_back_through_the_server(
     keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
     assert any(key.endswith("model.safetensors") for key in keys), keys
     assert any(key.endswith("data/fingerprint.json") for key in keys), keys
+
+
+#: A backend store as the MLflow release before the installed one made it.
+PREVIOUS_RELEASE = Path(__file__).parents[1] / "fixtures" / "mlflow" / "mlflow-3.16.1.sql"
+
+
+def test_the_stacks_two_worker_server_migrates_a_database_of_the_previous_release(
+    database: str, s3_endpoint: str, s3_bucket: str, tmp_path: Path
+) -> None:
+    """``horogen stack``'s MLflow service on a database MLflow 3.16.1 made: migrated once
+    (``mlflow db upgrade``) before the two workers start, then old and new data alike."""
+    from mlflow import MlflowClient
+    from mlflow.store.db.utils import _get_latest_schema_revision
+
+    from horogen.stack import mlflow as service
+    from horogen.stack.processes import Launcher, free_port, group
+
+    with psycopg2.connect(dbname=database, **POSTGRES) as connection, connection.cursor() as cur:
+        cur.execute(PREVIOUS_RELEASE.read_text())
+    url = f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}"
+    launcher = Launcher(tmp_path / "logs")
+    try:
+        record, server = service.start(
+            launcher,
+            url,
+            f"s3://{s3_bucket}/mlflow",
+            s3_endpoint,
+            dict(os.environ),
+            port=free_port(),
+        )
+        assert len(group(record)) >= 1 + service.WORKERS  # the server and its two workers
+        client = MlflowClient(tracking_uri=server, registry_uri=server)
+        champion = client.get_model_version_by_alias("horogen", "champion")
+        assert (champion.version, champion.tags["data_window"]) == ("1", "2026-11-01..2026-11-30")
+        old = client.get_run(champion.run_id)
+        assert old.info.status == "FINISHED" and old.data.params == {"epochs": "2"}
+        losses = client.get_metric_history(champion.run_id, "loss")
+        assert [metric.value for metric in losses] == [2.5, 1.9, 1.4]
+        # New writes on the migrated schema, across both workers.
+        experiment = client.get_experiment_by_name("horogen-training").experiment_id
+        run = client.create_run(experiment)
+        for step in range(8):
+            client.log_metric(run.info.run_id, "loss", 1.0 / (step + 1), step=step)
+        client.set_terminated(run.info.run_id)
+        version = client.create_model_version("horogen", "s3://elsewhere/model", run.info.run_id)
+        client.set_registered_model_alias("horogen", "champion", version.version)
+        assert client.get_model_version_by_alias("horogen", "champion").version == "2"
+        assert len(client.get_metric_history(run.info.run_id, "loss")) == 8
+    finally:
+        launcher.stop_all()
+    with psycopg2.connect(dbname=database, **POSTGRES) as connection, connection.cursor() as cur:
+        cur.execute("SELECT version_num FROM alembic_version")
+        assert cur.fetchone() == (_get_latest_schema_revision(),)
+    assert "mlflow db upgrade" in (tmp_path / "logs" / "mlflow-upgrade.log").read_text()

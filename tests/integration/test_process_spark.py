@@ -53,7 +53,8 @@ def test_bad_rows_go_through_the_reference_reader(spark, lake: Lake) -> None:  #
     synthetic.write(lake, files)
     raw = run.raw_files(lake, [DAY])
     by_path = {file.path: file for file in raw[DAY]}
-    _, fallback = spark_engine.read_raw(spark, lake, by_path)
+    _, fallback, parsed = spark_engine.read_raw(spark, lake, by_path)
+    parsed.unpersist()
     # the files corrupt() damaged (the first ten), and no other
     assert sorted(file.path for file in fallback) == sorted(files)[:10]
     settings = rules.ProcessSettings()

@@ -28,3 +28,21 @@ def test_without_java_spark_is_missing(monkeypatch) -> None:
         "Spark needs Java (a JDK 17 on PATH or JAVA_HOME)",
         "pyspark is not installed (pip install -e '.[spark]')",
     )
+
+
+def test_without_the_celery_provider_the_stack_is_missing(monkeypatch) -> None:
+    import importlib.util
+
+    from stack_support import missing_stack
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *rest: None if name == "airflow.providers.celery" else found(name, *rest),
+    )
+    assert missing_stack() in (
+        "airflow.providers.celery is not installed (pip install -e '.[stack]')",
+        "pyspark is not installed (pip install -e '.[spark]')",
+        "Spark needs Java (a JDK 17 on PATH or JAVA_HOME)",
+    )

@@ -102,5 +102,5 @@ def test_horogen_scenario_chooses_a_shipped_scenario_by_name(monkeypatch, tmp_pa
 def test_an_unknown_scenario_names_the_known_ones(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOROGEN_SCENARIO", "staging")
-    with pytest.raises(ConfigError, match=r"'staging'.*known: demo, production"):
+    with pytest.raises(ConfigError, match=r"'staging'.*known: demo, production, stack"):
         load_settings()

@@ -14,6 +14,7 @@ from horogen.cli import (  # noqa: F401  (each registers commands)
     pipeline,
     process,
     serve,
+    stack,
     train,
 )
 from horogen.cli.app import app, err_console
