@@ -42,7 +42,9 @@ def test_robots_txt_crawl_delay_is_honoured_over_a_shorter_interval() -> None:
 
     starts = [seen.started for seen in pages]
     assert len(starts) == 3
-    assert all(later - earlier >= 2 - 0.01 for earlier, later in pairwise(starts))
+    # The site sees arrivals, which the machine's scheduling may bring closer than the
+    # client's 2 s by a little; the interval alone (0.1 s) would give 0.1 s.
+    assert all(later - earlier >= 2 - 0.25 for earlier, later in pairwise(starts)), starts
 
 
 def test_the_crawl_delay_of_another_agent_does_not_apply() -> None:
