@@ -83,4 +83,6 @@ def fill_forever(url: str, log: str, day: str) -> None:
 
     stores = open_stores(ServeSettings(cache_url=url))
     group = Group("fake/1", dt.date.fromisoformat(day), Category.BUSINESS)
-    fill(stores.texts, CountingModel(Path(log), seconds=60), group, owner="doomed", lease=120, wait=1)
+    fill(
+        stores.texts, CountingModel(Path(log), seconds=60), group, owner="doomed", lease=120, wait=1
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -87,6 +88,14 @@ votes_table = Table(
     Column("version", Integer, nullable=True),
     Column("verdict", String(8), nullable=False),
     Column("voted_at", DateTime(timezone=True), nullable=False),
+)
+
+
+keys_table = Table(
+    "serving_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
 )
 
 
@@ -238,6 +247,16 @@ class SqlTextStore:
         return bool(taken)
 
     @_answering()
+    def renew(self, group: Group, owner: str, lease: float) -> bool:
+        with self._engine.begin() as connection:
+            renewed = connection.execute(
+                update(claims_table)
+                .where(*_group_filter(claims_table, group), claims_table.c.owner == owner)
+                .values(expires_at=time.time() + lease)
+            ).rowcount
+        return bool(renewed)
+
+    @_answering()
     def release(self, group: Group, owner: str) -> None:
         with self._engine.begin() as connection:
             connection.execute(
@@ -256,7 +275,22 @@ class SqlVerdictStore:
         self._engine = database.engine
 
     def create(self) -> None:
-        self._database.create([votes_table])
+        self._database.create([votes_table, keys_table])
+
+    @_answering()
+    def secret(self) -> bytes:
+        """The key readers' cookies are signed with: made once, then shared by every
+        process on this database."""
+        made = secrets.token_hex(32)
+        with self._engine.begin() as connection:
+            connection.execute(
+                self._database.insert(keys_table).on_conflict_do_nothing(),
+                {"name": "reader_secret", "value": made},
+            )
+            value = connection.execute(
+                select(keys_table.c.value).where(keys_table.c.name == "reader_secret")
+            ).scalar_one()
+        return bytes.fromhex(value)
 
     def close(self) -> None:
         self._database.close()
@@ -291,14 +325,18 @@ class SqlVerdictStore:
 
     @_answering()
     def per_model(self) -> list[ReaderVerdict]:
-        query = _counts(votes_table.c.model, func.max(votes_table.c.version)).group_by(
-            votes_table.c.model
-        )
+        query = _counts(
+            votes_table.c.model,
+            func.max(votes_table.c.version),
+            func.count(func.distinct(votes_table.c.reader)),
+        ).group_by(votes_table.c.model)
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         verdicts = [
-            ReaderVerdict(model=model, version=version, likes=likes, dislikes=dislikes)
-            for likes, dislikes, model, version in rows
+            ReaderVerdict(
+                model=model, version=version, likes=likes, dislikes=dislikes, readers=readers
+            )
+            for likes, dislikes, model, version, readers in rows
         ]
         return sorted(verdicts, key=lambda v: (-v.votes, v.model))
 
