@@ -180,7 +180,7 @@ def test_a_forged_cookie_is_a_new_reader(api: TestClient) -> None:
     first = api.get(f"/v1/horoscopes/gemini?date={day}")
     cookie = first.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    reader, signature = api.cookies["horogen_reader"].rsplit(".", 1)
+    _, signature = api.cookies["horogen_reader"].rsplit(".", 1)
     api.cookies.clear()
     api.cookies["horogen_reader"] = f"someone-else.{signature}"
     forged = api.get(f"/v1/horoscopes/gemini?date={day}")
@@ -195,8 +195,7 @@ def test_verdicts_are_rate_limited_per_address_and_reader(store: ModelStore) -> 
     day = (ServeSettings().today() - dt.timedelta(days=1)).isoformat()
     with client(store, serve_settings(verdicts_per_minute=3)) as api:
         statuses = [
-            read_and_vote(api, "aries", day, "like", new_reader=True).status_code
-            for _ in range(5)
+            read_and_vote(api, "aries", day, "like", new_reader=True).status_code for _ in range(5)
         ]
         assert statuses == [200, 200, 200, 429, 429]
         refused = read_and_vote(api, "aries", day, "like", new_reader=True)

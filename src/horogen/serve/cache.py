@@ -137,7 +137,14 @@ def _answering() -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as error:
-        raise CacheError(f"the serving cache does not answer: {error}") from error
+        raise CacheError(f"the serving cache does not answer: {_why(error)}") from error
+
+
+def _why(error: Exception) -> str:
+    """The driver's first line about ``error`` (no SQL, no link)."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 class _Database:
@@ -174,7 +181,9 @@ class _Database:
                 return
             except DBAPIError as error:  # another process created them between check and create
                 if attempt == 2:
-                    raise CacheError(f"could not create the cache tables: {error}") from error
+                    raise CacheError(
+                        f"could not create the cache tables in {self.shown}: {_why(error)}"
+                    ) from error
                 time.sleep(0.2)
 
     def close(self) -> None:

@@ -64,6 +64,12 @@ class ServeSettings(BaseModel):
     body_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a client has to send its request's body (408)."
     )
+    max_connections: int | None = Field(
+        default=1000,
+        ge=1,
+        description="Connections a server process holds at once; beyond it, new requests "
+        "get a 503 at once (uvicorn's limit_concurrency).",
+    )
     verdicts_per_minute: int = Field(
         default=10,
         ge=1,
