@@ -87,6 +87,8 @@ def run_server(
     stores = open_stores(serve, deployment.lake)  # a bad cache setting fails here, plainly
     try:
         stores.create()  # a cache that does not answer too: one line, not a worker's traceback
+        if serve.reader_secret is None:
+            stores.verdicts.secret()
     finally:
         stores.close()
     os.environ["HOROGEN_LAKE"] = deployment.settings.lake
