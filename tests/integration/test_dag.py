@@ -99,9 +99,15 @@ def test_the_dag_folder_imports_cleanly_and_parses_in_under_two_seconds(airflow_
     assert parsed["seconds"] and max(parsed["seconds"]) < 2.0, parsed["seconds"]
     # The model and data libraries load inside the tasks, never at parse time.
     assert parsed["heavy"] == []
-    assert {"collect", "process", "process_spark", "train", "evaluate", "promote", "readers_check"} <= set(
-        parsed["tasks"]
-    )
+    assert {
+        "collect",
+        "process",
+        "process_spark",
+        "train",
+        "evaluate",
+        "promote",
+        "readers_check",
+    } <= set(parsed["tasks"])
 
 
 @pytest.fixture(scope="module")

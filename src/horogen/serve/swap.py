@@ -27,6 +27,10 @@ from horogen.signs import Sign
 
 log = logging.getLogger(__name__)
 
+#: One model loads at a time in a process (a canary's two slots share the model cache,
+#: and two conversions at once only halve each other's cores).
+_LOADING = threading.Lock()
+
 
 @dataclass(frozen=True)
 class ServingModel:
@@ -105,7 +109,8 @@ class ModelSlot:
             current = self.current
             if current is not None and _same(current.resolved, resolved):
                 return False
-            loaded = self._load(resolved)
+            with _LOADING:
+                loaded = self._load(resolved)
             self.current = loaded
         if self.reference == registry.CHAMPION or current is None:
             metrics.SERVED_VERSION.set(loaded.version or 0)
