@@ -239,6 +239,18 @@ def test_the_page_and_its_files_are_served(api: TestClient) -> None:
     assert (last - first).days == 8 and about["model"] == "horogen/1"
 
 
+def test_docs_work_offline(api: TestClient) -> None:
+    """The probe: /docs loaded Swagger UI from a CDN, blank without internet."""
+    page = api.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text and "https://" not in page.text.split("<body>")[0]
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/docs-assets/{asset}" in page.text
+        answer = api.get(f"/docs-assets/{asset}")
+        assert answer.status_code == 200 and len(answer.content) > 100_000
+    assert api.get("/openapi.json").json()["paths"]["/livez"]
+
+
 def test_settings_come_from_the_environment(monkeypatch, tmp_path: Path) -> None:
     from horogen.config import load_settings
 
