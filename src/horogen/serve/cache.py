@@ -141,10 +141,12 @@ def _answering() -> Iterator[None]:
 
 
 def _why(error: Exception) -> str:
-    """The driver's first line about ``error`` (no SQL, no link)."""
+    """The driver's error and its first line about ``error`` (no SQL, no link)."""
     cause = getattr(error, "orig", None) or error
+    kind = type(cause)
+    name = f"{kind.__module__.split('.')[0]}.{kind.__name__}"
     lines = str(cause).strip().splitlines()
-    return lines[0] if lines else type(cause).__name__
+    return f"{name}: {lines[0]}" if lines else name
 
 
 class _Database:
