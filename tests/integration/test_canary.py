@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
+from horogen.cli import app
 from horogen.evaluate import promote
 from horogen.evaluate.readers import ReadersSettings
 from horogen.evaluate.settings import EvaluateSettings
@@ -123,8 +125,20 @@ def test_a_disliked_challenger_is_refused_and_stuffing_cannot_save_it(
         reported = check_champion(store, RULE, verdicts)
         assert reported.rejected and reported.rolled_back_to is None
         assert store.registry.champion().version == 2
-        rolled = check_champion(store, RULE, verdicts, rollback_on_reject=True)
-        assert rolled.rejected and rolled.rolled_back_to == 1
+        env = {
+            "HOROGEN_SERVE__CACHE_URL": f"sqlite:///{cache}",
+            "HOROGEN_EVALUATE__READERS__MIN_VERDICTS": "40",
+        }
+        lake = ["--lake", str(store.lake.root)]
+        checked = CliRunner().invoke(app, ["promote", "--check", *lake], env=env)
+        assert checked.exit_code == 1, checked.output
+        assert "champion 2: rejected by readers" in " ".join(checked.stdout.split())
+        assert store.registry.champion().version == 2  # reported, not rolled back
+        rolled = CliRunner().invoke(
+            app, ["promote", "--check", "--rollback-on-reject", *lake], env=env
+        )
+        assert rolled.exit_code == 0, rolled.output
+        assert "champion is version 1" in rolled.stdout
         assert store.registry.champion().version == 1
     finally:
         store.registry.set_alias(registry.CHAMPION, 1)
