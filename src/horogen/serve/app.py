@@ -230,9 +230,10 @@ def _routes(app: FastAPI, settings: ServeSettings, service: HoroscopeService) ->
         responses={400: OUT_OF_WINDOW, 503: UNAVAILABLE},
     )
     async def horoscopes(
-        date: DateQuery = None, category: CategoryQuery = Category.GENERAL
+        request: Request, date: DateQuery = None, category: CategoryQuery = Category.GENERAL
     ) -> Response:
-        rendered = await service.rendered(date, category)
+        reader = reader_of(request, service.keys)  # a canary reader sees the challenger here too
+        rendered = await service.rendered(date, category, reader)
         return Response(rendered.group_json, media_type=JSON)
 
     @app.get(
