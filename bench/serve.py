@@ -3,6 +3,12 @@
     python bench/serve.py                          # print the results
     python bench/serve.py --update-docs            # …and rewrite the Serving section
     python bench/serve.py --lake horogen-data      # the demo's champion for the cold path
+    python bench/serve.py --hostile --update-docs  # cached GETs beside hostile clients
+
+Hostile load (``--hostile``, its own section): the p99 of cached GETs (``wrk -t1 -c8``)
+alone, while another client uploads 10 MB bodies back to back, and while 500 connections
+trickle their headers a byte a second (slowloris): each refused before it is read (413,
+408), so a cached GET does not wait behind them.
 
 Hot path: ``horogen serve`` with 1 and 2 workers, then a bare FastAPI app (one route
 returning a constant) under the same uvicorn settings (uvicorn[standard]: httptools and
@@ -64,9 +70,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="wrk runs per endpoint.")
     parser.add_argument("--max-new-tokens", type=int, default=128)
     parser.add_argument("--update-docs", action="store_true")
+    parser.add_argument("--hostile", action="store_true", help="Only the hostile-load runs.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install -y wrk")
+    if args.hostile:
+        hostile_main(args)
+        return
 
     with tempfile.TemporaryDirectory() as folder:
         lake, source = prepare(Path(folder), args.lake, args.max_new_tokens)
@@ -348,6 +358,160 @@ def report(result: dict, args: argparse.Namespace) -> str:
         f"- A first request that must generate (its group: twelve texts in one call): "
         f"{cold['first_request_s']} s (median of three categories).",
     ]
+    return "\n".join(lines)
+
+
+# --- hostile clients -------------------------------------------------------------------
+
+
+def hostile_main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        lake, _ = prepare(Path(folder), args.lake, args.max_new_tokens)
+        env = server_env(Path(folder))
+        load_before = os.getloadavg()[0]
+        with horogen_server(lake, 1, env, Path(folder)) as url:
+            target = url + warm(url, 1)
+            rows = []
+            for _ in range(args.rounds):  # interleaved, as above
+                rows.append(hostile_row("clean", target, args, None))
+                rows.append(hostile_row("10 MB uploads", target, args, uploads(url)))
+                rows.append(hostile_row("500 slow connections", target, args, slowloris(url)))
+        load_after = os.getloadavg()[0]
+    by_load: dict[str, list[dict]] = {}
+    for row in rows:
+        by_load.setdefault(row["load"], []).append(row)
+    result = {
+        "rows": [median_p99(found) for found in by_load.values()],
+        "load": f"{load_before:.1f} → {load_after:.1f}",
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if args.update_docs:
+        update_section("serve-hostile", hostile_report(result, args))
+
+
+def hostile_row(name: str, url: str, args: argparse.Namespace, attacker) -> dict:
+    """wrk's p99 on ``url`` while ``attacker`` (a context manager, or None) runs."""
+    command = ["wrk", "-t1", "-c8", "--latency", f"-d{args.duration}s", url]
+    with attacker if attacker is not None else _nothing() as stats:
+        time.sleep(1)  # the attack is under way
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "load": name,
+        "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
+        "p50_ms": _ms(re.search(r"50%\s+([\d.]+\w+)", out)[1]),
+        "p99_ms": _ms(re.search(r"99%\s+([\d.]+\w+)", out)[1]),
+        "errors": int(errors[1]) if errors else 0,
+        "attack": dict(stats or {}),
+    }
+
+
+@contextmanager
+def _nothing():
+    yield None
+
+
+@contextmanager
+def uploads(url: str):
+    """A client posting 10 MB JSON bodies as feedback, back to back, on fresh connections."""
+    import threading
+
+    body = b"[" + b"1," * 5_000_000 + b"1]"
+    stop = threading.Event()
+    stats = {"uploads": 0, "413": 0}
+
+    def attack() -> None:
+        with httpx.Client(timeout=30) as client:
+            while not stop.is_set():
+                try:
+                    answer = client.post(
+                        url + "/v1/horoscopes/leo/feedback",
+                        content=body,
+                        headers={"content-type": "application/json"},
+                    )
+                    stats["413"] += answer.status_code == 413
+                except httpx.HTTPError:
+                    pass
+                stats["uploads"] += 1
+
+    thread = threading.Thread(target=attack, daemon=True)
+    thread.start()
+    try:
+        yield stats
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+@contextmanager
+def slowloris(url: str, connections: int = 500):
+    """``connections`` sockets sending a request's headers a byte a second."""
+    import threading
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    stop = threading.Event()
+    stats = {"opened": 0, "cut_off": 0}
+
+    def attack() -> None:
+        sockets = []
+        for _ in range(connections):
+            try:
+                sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+                sock.sendall(b"GET /v1/horoscopes/leo HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                sockets.append(sock)
+                stats["opened"] += 1
+            except OSError:
+                break
+        while not stop.wait(1.0):
+            for sock in list(sockets):
+                try:
+                    sock.sendall(b"a")
+                except OSError:
+                    stats["cut_off"] += 1
+                    sockets.remove(sock)
+                    sock.close()
+        for sock in sockets:
+            sock.close()
+
+    thread = threading.Thread(target=attack, daemon=True)
+    thread.start()
+    try:
+        yield stats
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def median_p99(runs: list[dict]) -> dict:
+    ordered = sorted(runs, key=lambda run: run["p99_ms"])
+    return ordered[len(ordered) // 2] | {
+        "p99_range": f"{ordered[0]['p99_ms']}–{ordered[-1]['p99_ms']}"
+    }
+
+
+def hostile_report(result: dict, args: argparse.Namespace) -> str:
+    lines = [
+        "## Serving under hostile clients: cached GETs beside large uploads and slow connections",
+        "",
+        f"`python bench/serve.py --hostile --update-docs` on {machine()}, {dt.date.today()}; "
+        f"1-minute load average {result['load']} (other work shared the two cores). One "
+        f"`horogen serve` worker; `wrk -t1 -c8 -d{args.duration}s --latency` on today's cached "
+        "`GET /v1/horoscopes/leo`, alone and while an attacker runs: one client posting 10 MB "
+        "JSON bodies as feedback back to back (each a 413 from its Content-Length, never "
+        "read), or 500 connections sending their headers a byte a second (cut off with a 408 "
+        "after serve.header_timeout, 10 s). "
+        f"{args.rounds} rounds interleaved; the median p99 is shown with the range.",
+        "",
+        "| load | requests/s | p50 ms | p99 ms | p99 range | non-2xx | attacker |",
+        "|---|---:|---:|---:|---|---:|---|",
+    ]
+    for row in result["rows"]:
+        attack = ", ".join(f"{k} {v}" for k, v in row["attack"].items()) or "–"
+        lines.append(
+            f"| {row['load']} | {row['requests_per_s']:,.0f} | {row['p50_ms']} | "
+            f"{row['p99_ms']} | {row['p99_range']} | {row['errors']} | {attack} |"
+        )
     return "\n".join(lines)
 
 

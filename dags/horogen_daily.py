@@ -12,6 +12,9 @@ time.
 - day: the run's logical date, or for a run triggered without one, the day it runs.
 - process: polars on the worker, or ``SparkSubmitOperator`` (connection
   ``spark_default``) when ``process.engine`` is ``spark``.
+- readers_check: every day, whether readers reject the champion (like it less than the
+  one before it at ``evaluate.readers.confidence``; ``horogen promote --check``), rolled
+  back when ``evaluate.readers.rollback_on_reject``; the day is precomputed after it.
 - retrain: weekly by default, or when enough new rows arrived since the champion's data
   (``train.retrain_every_days``, ``train.retrain_min_new_rows``); when it is not due,
   the chain still precomputes the day with the current champion.
@@ -138,6 +141,13 @@ def horogen_daily() -> None:
 
         return run_step(pipeline.promote, evaluated["version"])
 
+    @task
+    def readers_check() -> dict:
+        from horogen import pipeline
+        from horogen.orchestration import run_step
+
+        return run_step(pipeline.check_champion)
+
     @task(trigger_rule=AFTER_BRANCH)
     def precompute(day: str) -> dict:
         from horogen import pipeline
@@ -154,6 +164,7 @@ def horogen_daily() -> None:
     trained = train(decision)
     branch = retrain_or_precompute(decision)
     served = precompute(run)
+    run >> readers_check() >> served
     branch >> [trained, served]
     promote(evaluate(trained)) >> served
 

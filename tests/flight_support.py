@@ -72,3 +72,17 @@ def fill_in_threads(
         results = list(pool.map(one, range(threads)))
     stores.close()
     return results
+
+
+def fill_forever(url: str, log: str, day: str) -> None:
+    """Claim a group and generate it slowly (for a minute): a claimant to ``kill -9``."""
+    from horogen.serve.cache import open_stores
+    from horogen.serve.flight import fill
+    from horogen.serve.settings import ServeSettings
+    from horogen.serve.stores import Group
+
+    stores = open_stores(ServeSettings(cache_url=url))
+    group = Group("fake/1", dt.date.fromisoformat(day), Category.BUSINESS)
+    fill(
+        stores.texts, CountingModel(Path(log), seconds=60), group, owner="doomed", lease=120, wait=1
+    )

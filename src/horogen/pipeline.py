@@ -36,7 +36,7 @@ from horogen.process.settings import EngineName
 if TYPE_CHECKING:
     from horogen.evaluate.promote import Decision
     from horogen.evaluate.run import StrategyResult
-    from horogen.evaluate.stage import EvaluationRecord
+    from horogen.evaluate.stage import ChampionCheck, EvaluationRecord
     from horogen.serve.precompute import PrecomputeRecord
     from horogen.train.schedule import RetrainDecision
     from horogen.train.trainer import TrainResult
@@ -282,6 +282,24 @@ def promote(
         generation=settings.generation,
         publish=settings.publish,
         force=force,
+        verdicts=deployment.verdicts,
+    )
+
+
+def check_champion(
+    *, rollback_on_reject: bool | None = None, deployment: Deployment | None = None
+) -> ChampionCheck:
+    """Whether readers reject the champion (like it less than the one before it, with
+    confidence); with ``rollback_on_reject`` (default: ``evaluate.readers.rollback_on_reject``),
+    roll it back."""
+    from horogen.evaluate.stage import check_champion as check
+
+    deployment = deployment or Deployment.load()
+    settings = deployment.settings.evaluate
+    if rollback_on_reject is None:
+        rollback_on_reject = settings.readers.rollback_on_reject
+    return check(
+        deployment.models, settings, deployment.verdicts, rollback_on_reject=rollback_on_reject
     )
 
 

@@ -28,6 +28,8 @@ class ReaderVerdict(BaseModel):
     version: int | None
     likes: int
     dislikes: int
+    #: Distinct readers behind the verdicts (one verdict per reader and text).
+    readers: int = 0
 
     @property
     def votes(self) -> int:

@@ -85,6 +85,11 @@ def test_a_reader_picks_a_sign_reads_and_votes(browser, server: str) -> None:
         "1",
     )
 
+    # The reader is the server's cookie, out of the page's reach (HttpOnly).
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["horogen_reader"]["httpOnly"]
+    assert "horogen_reader" not in page.evaluate("document.cookie")
+
     # Readable on a phone: nothing wider than the screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     SCREENSHOT.parent.mkdir(exist_ok=True)

@@ -99,9 +99,15 @@ def test_the_dag_folder_imports_cleanly_and_parses_in_under_two_seconds(airflow_
     assert parsed["seconds"] and max(parsed["seconds"]) < 2.0, parsed["seconds"]
     # The model and data libraries load inside the tasks, never at parse time.
     assert parsed["heavy"] == []
-    assert {"collect", "process", "process_spark", "train", "evaluate", "promote"} <= set(
-        parsed["tasks"]
-    )
+    assert {
+        "collect",
+        "process",
+        "process_spark",
+        "train",
+        "evaluate",
+        "promote",
+        "readers_check",
+    } <= set(parsed["tasks"])
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +145,7 @@ def test_a_day_runs_end_to_end_with_a_site_down(daily_runs) -> None:
     tasks = first["tasks"]
     assert tasks["collect"] == ["success"] * 7
     assert (tasks["process"], tasks["process_spark"]) == (["success"], ["skipped"])
-    for task in ("retrain_due", "train", "evaluate", "promote", "precompute"):
+    for task in ("retrain_due", "train", "evaluate", "promote", "readers_check", "precompute"):
         assert tasks[task] == ["success"], (task, tasks)
     ignio = json.loads((lake / f"reports/collect/date={DAY}/ignio.json").read_text())
     assert ignio["status"] == "failed" and "500" in json.dumps(ignio)

@@ -167,8 +167,8 @@ def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
     assert version.tags[promote.STATUS_TAG] == "passed"
     # Evaluating again reproduces every text and score; the readers' verdicts go beside.
     readers = {
-        1: ReaderVerdict(model="horogen/1", version=1, likes=3, dislikes=1),
-        7: ReaderVerdict(model="horogen/7", version=7, likes=0, dislikes=2),
+        1: ReaderVerdict(model="horogen/1", version=1, likes=3, dislikes=1, readers=3),
+        7: ReaderVerdict(model="horogen/7", version=7, likes=0, dislikes=2, readers=2),
     }
     again = evaluate_version(
         "1",
@@ -180,9 +180,10 @@ def test_evaluation_is_logged_and_stored_on_the_version(trained) -> None:
     assert again.scores == record.scores
     metrics = client.get_run(again.run_id).data.metrics
     assert (metrics["readers_votes"], metrics["readers_like_share"]) == (4, 0.75)
+    assert metrics["readers_distinct"] == 3
     table = mlflow.artifacts.load_dict(f"runs:/{again.run_id}/readers.json")
-    assert table["columns"] == ["version", "likes", "dislikes", "like_share"]
-    assert table["data"] == [[7, 0, 2, 0.0], [1, 3, 1, 0.75]]
+    assert table["columns"] == ["version", "likes", "dislikes", "readers", "like_share"]
+    assert table["data"] == [[7, 0, 2, 2, 0.0], [1, 3, 1, 3, 0.75]]
 
 
 def test_the_gate_keeps_a_worse_version_out_and_rollback_restores(trained, tmp_path) -> None:

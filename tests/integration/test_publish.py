@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from horogen.model import registry
 from horogen.model.strategy import Strategy
 from hub_server import local_hub
 from model_support import register_versions, save_tiny_model
+from serve_support import horogen_env
 
 TOKEN = "hf_secret_write_token_123"
 
@@ -88,6 +90,29 @@ def test_a_wrong_token_is_a_clear_error_without_the_token(store) -> None:
         with pytest.raises(PublishError, match="could not publish horogen/1") as caught:
             publish_model(store.resolve("1"), settings)
     assert "hf_wrong" not in str(caught.value)
+
+
+def test_an_unreachable_hub_is_one_line_and_exit_code_1(store) -> None:
+    """The probe: ``horogen publish`` to a hub nobody listens on printed 275 lines."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = horogen_env() | {
+        "HOROGEN_PUBLISH__REPO_ID": "team/horogen-ru",
+        "HOROGEN_PUBLISH__ENDPOINT": f"http://127.0.0.1:{closed}",
+        "HF_TOKEN": TOKEN,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "horogen", "publish", "--lake", str(store.lake.root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "could not publish horogen/1" in lines[0], done.stderr[-2000:]
+    assert TOKEN not in done.stderr
 
 
 def test_the_command_never_prints_the_token(store) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -118,43 +119,89 @@ def test_no_model_yet_is_503_with_retry_after(store: ModelStore) -> None:
         assert api.get("/v1/about").json()["model"] is None
 
 
-def test_readers_vote_once_per_text(api: TestClient, store: ModelStore) -> None:
+def read_and_vote(
+    api: TestClient, sign: str, day: str, verdict: str, *, new_reader: bool = False, **extra: object
+) -> httpx.Response:
+    """As a reader would: GET the text (the server's cookie comes with it), then give a
+    verdict with the text's ticket. ``new_reader``: forget the cookie first."""
+    if new_reader:
+        api.cookies.clear()
+    text = api.get(f"/v1/horoscopes/{sign}?date={day}").json()
+    body = {"verdict": verdict, "ticket": text["ticket"], "date": day, "model": text["model"]}
+    return api.post(f"/v1/horoscopes/{sign}/feedback", json=body | extra)
+
+
+def test_readers_vote_once_per_text(store: ModelStore) -> None:
     day = (ServeSettings().today() - dt.timedelta(days=2)).isoformat()
-    text = api.get(f"/v1/horoscopes/virgo?date={day}").json()
+    with client(store, serve_settings(verdicts_per_minute=100)) as api:
 
-    def vote(verdict: str, reader: str, **extra: object) -> dict:
-        body = {"verdict": verdict, "reader": reader, "date": day, "model": text["model"]}
-        answer = api.post("/v1/horoscopes/Дева/feedback", json=body | extra)
-        assert answer.status_code == 200, answer.text
-        return answer.json()
+        def vote(verdict: str, **kw: object) -> dict:
+            answer = read_and_vote(api, "virgo", day, verdict, **kw)
+            assert answer.status_code == 200, answer.text
+            return answer.json()
 
-    assert vote("like", "web-a")["likes"] == 1
-    second = vote("like", "web-b")
-    assert vote("like", "web-b") == second and second["likes"] == 2  # a repeat changes nothing
-    replaced = vote("dislike", "web-a")  # replaces web-a's like
-    assert (replaced["likes"], replaced["dislikes"]) == (1, 1)
+        assert vote("like", new_reader=True)["likes"] == 1
+        reader_a = dict(api.cookies)
+        second = vote("like", new_reader=True)
+        assert vote("like") == second and second["likes"] == 2  # a repeat changes nothing
+        api.cookies.clear()
+        api.cookies.update(reader_a)
+        replaced = vote("dislike")  # replaces reader a's like
+        assert (replaced["likes"], replaced["dislikes"]) == (1, 1)
 
-    # A text that was never served, or bad input: 4xx, never a 500.
-    never = {"verdict": "like", "reader": "web-a", "date": day, "category": "cook"}
-    assert api.post("/v1/horoscopes/virgo/feedback", json=never).status_code == 404
-    bad = [
-        ("virgo", {"verdict": "meh", "reader": "web-a"}, 422),
-        ("virgo", {"verdict": "like", "reader": "has space"}, 422),
-        ("virgo", {"verdict": "like"}, 422),
-        ("virgo", {"verdict": "like", "reader": "x", "date": "2001-01-01"}, 400),
-        ("unicorn", {"verdict": "like", "reader": "x"}, 404),
-    ]
-    for sign, body, status in bad:
-        assert api.post(f"/v1/horoscopes/{sign}/feedback", json=body).status_code == status
+        # A text that was not served to this reader, or bad input: 4xx, never a 500.
+        text = api.get(f"/v1/horoscopes/virgo?date={day}").json()
+        good = {"verdict": "like", "ticket": text["ticket"], "date": day, "model": text["model"]}
+        bad = [
+            ("virgo", good | {"category": "cook"}, 403),  # the ticket is for another text
+            ("leo", good, 403),
+            ("virgo", good | {"ticket": "A" * 22}, 403),
+            ("virgo", good | {"verdict": "meh"}, 422),
+            ("virgo", good | {"reader": "web-a"}, 422),  # the client no longer names itself
+            ("virgo", {"verdict": "like", "model": text["model"]}, 422),
+            ("virgo", good | {"date": "2001-01-01"}, 400),
+            ("unicorn", good, 404),
+        ]
+        for sign, body, status in bad:
+            answer = api.post(f"/v1/horoscopes/{sign}/feedback", json=body)
+            assert answer.status_code == status, (body, answer.text)
+        api.cookies.clear()  # no cookie: no reader
+        assert api.post("/v1/horoscopes/virgo/feedback", json=good).status_code == 403
 
     verdicts = ServedVerdicts(serve_settings(), store.lake).per_version(store.name)
     assert (verdicts[1].likes, verdicts[1].dislikes, verdicts[1].votes) == (1, 1, 2)
+    assert verdicts[1].readers == 2
     assert verdicts[1].like_share == 0.5
-    assert [v.model for v in ServedVerdicts(serve_settings(), store.lake).per_model()] == [
-        "horogen/1"
-    ]
-    exposition = api.get("/metrics").text
-    assert 'horogen_votes_total{verdict="like"}' in exposition
+
+
+def test_a_forged_cookie_is_a_new_reader(api: TestClient) -> None:
+    day = ServeSettings().today().isoformat()
+    api.cookies.clear()
+    first = api.get(f"/v1/horoscopes/gemini?date={day}")
+    cookie = first.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    _, signature = api.cookies["horogen_reader"].rsplit(".", 1)
+    api.cookies.clear()
+    api.cookies["horogen_reader"] = f"someone-else.{signature}"
+    forged = api.get(f"/v1/horoscopes/gemini?date={day}")
+    assert "set-cookie" in forged.headers  # not accepted: a fresh reader is issued
+    assert forged.json()["ticket"] != first.json()["ticket"]
+    again = api.get(f"/v1/horoscopes/gemini?date={day}")
+    assert "set-cookie" not in again.headers  # the issued cookie is kept
+
+
+def test_verdicts_are_rate_limited_per_address_and_reader(store: ModelStore) -> None:
+    """The probe: one client stuffed 1,000 verdicts under invented names at 93 a second."""
+    day = (ServeSettings().today() - dt.timedelta(days=1)).isoformat()
+    with client(store, serve_settings(verdicts_per_minute=3)) as api:
+        statuses = [
+            read_and_vote(api, "aries", day, "like", new_reader=True).status_code for _ in range(5)
+        ]
+        assert statuses == [200, 200, 200, 429, 429]
+        refused = read_and_vote(api, "aries", day, "like", new_reader=True)
+        assert 1 <= int(refused.headers["retry-after"]) <= 20
+    verdicts = ServedVerdicts(serve_settings(), store.lake).per_model()
+    assert sum(v.votes for v in verdicts if v.model == "horogen/1") >= 3
 
 
 def test_metrics_count_requests_hits_and_the_version(api: TestClient) -> None:
@@ -190,6 +237,18 @@ def test_the_page_and_its_files_are_served(api: TestClient) -> None:
         dt.date.fromisoformat(about["last_date"]),
     )
     assert (last - first).days == 8 and about["model"] == "horogen/1"
+
+
+def test_docs_work_offline(api: TestClient) -> None:
+    """The probe: /docs loaded Swagger UI from a CDN, blank without internet."""
+    page = api.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text and "https://" not in page.text.split("<body>")[0]
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/docs-assets/{asset}" in page.text
+        answer = api.get(f"/docs-assets/{asset}")
+        assert answer.status_code == 200 and len(answer.content) > 100_000
+    assert api.get("/openapi.json").json()["paths"]["/livez"]
 
 
 def test_settings_come_from_the_environment(monkeypatch, tmp_path: Path) -> None:
@@ -245,9 +304,10 @@ def test_the_fast_path_answers_exactly_as_the_route(api: TestClient) -> None:
         ("/v1/horoscopes/Скорпион", f"date={day}&category=anti"),
         ("/v1/horoscopes/scorpio", f"category=anti&date={day}"),
     ):
-        assert fast.cached(path, query.encode()) == routed.content
+        body, _ = fast.cached(path, query.encode())
+        assert json.loads(body) == routed.json() | {"ticket": None}
         answered = api.get(f"{path}?{query}")
-        assert answered.content == routed.content
+        assert answered.content == routed.content  # the same reader: the same ticket
         assert answered.headers["content-type"] == "application/json"
     not_sure = [
         ("/v1/horoscopes/scorpio", "category=anti&unknown=1"),  # the route ignores it
@@ -273,10 +333,12 @@ def test_models_shows_readers_verdicts(api: TestClient, store: ModelStore) -> No
 
     likes, dislikes = votes()
     day = ServeSettings().today().isoformat()
-    text = api.get(f"/v1/horoscopes/taurus?date={day}").json()
+    readers = {}
     for reader, verdict in (("a", "like"), ("b", "like"), ("c", "dislike"), ("a", "like")):
-        vote = {"verdict": verdict, "reader": f"cli-{reader}", "date": day, "model": text["model"]}
-        assert api.post("/v1/horoscopes/taurus/feedback", json=vote).status_code == 200
+        api.cookies.clear()
+        api.cookies.update(readers.get(reader, {}))
+        assert read_and_vote(api, "taurus", day, verdict).status_code == 200
+        readers[reader] = dict(api.cookies)
     assert votes() == (likes + 2, dislikes + 1)
 
     lake = str(store.lake.root)
@@ -286,8 +348,10 @@ def test_models_shows_readers_verdicts(api: TestClient, store: ModelStore) -> No
     assert any(line.split()[-1:] == ["readers"] for line in lines)
     version_1 = next(line for line in lines if line.strip().startswith("1 "))
     total = likes + dislikes + 3
-    assert version_1.rstrip().endswith(f"{(likes + 2) / total:.0%} of {total}")
+    distinct = ServedVerdicts(serve_settings(), store.lake).per_version(store.name)[1].readers
+    assert version_1.rstrip().endswith(f"{(likes + 2) / total:.0%} of {distinct}")
     as_json = json.loads(CliRunner().invoke(app, ["models", "--json", "--lake", lake]).stdout)
     readers = {v["version"]: v["readers"] for v in as_json["versions"]}
     assert (readers[1]["likes"], readers[1]["dislikes"]) == (likes + 2, dislikes + 1)
-    assert readers[2] == {"likes": 0, "dislikes": 0, "like_share": None}
+    assert readers[1]["readers"] == distinct
+    assert readers[2] == {"likes": 0, "dislikes": 0, "readers": 0, "like_share": None}

@@ -102,10 +102,10 @@ def message(text: str) -> dict[str, Any]:
     return payload
 
 
-def callback(data: str) -> dict[str, Any]:
+def callback(data: str, user: dict[str, Any] = READER) -> dict[str, Any]:
     return {
-        "id": f"cb-{data}",
-        "from": READER,
+        "id": f"cb-{data}-{user['id']}",
+        "from": user,
         "chat_instance": "1",
         "data": data,
         "message": message("…"),
@@ -159,6 +159,32 @@ def test_the_bot_answers_votes_and_retries(store: ModelStore, caplog) -> None:
             )
             assert thanks[0]["text"] == "Спасибо! 👍 1 · 👎 0"
             assert service.stores.verdicts.per_model()[0].likes == 1
+
+            # Crafted callback data (the probe: ~170 lines of traceback each, no answer) and
+            # another user replaying this reader's button: a short answer, nothing counted.
+            today = expected.date.isoformat()
+            crafted = [
+                "sign:unicorn",
+                f"vote:like:unicorn:{today}:1:AAAAAAAAAAA",
+                "vote:like:leo:not-a-day:1:AAAAAAAAAAA",
+                "vote:like:leo:2026-11-30:x:AAAAAAAAAAA",
+                "vote:meh:leo:2026-11-30:1:AAAAAAAAAAA",
+                "nonsense",
+                "",
+            ]
+            for data in crafted:
+                api.push(callback_query=callback(data))
+            other = READER | {"id": READER["id"] + 1}
+            api.push(callback_query=callback(votes[1]["callback_data"], other))
+            answered = await until(
+                lambda: (
+                    [c for c in api.sent("answerCallbackQuery") if c.get("text")][1:]
+                    if len([c for c in api.sent("answerCallbackQuery") if c.get("text")]) >= 9
+                    else None
+                )
+            )
+            assert all(len(c["text"]) < 80 for c in answered), answered
+            assert service.stores.verdicts.per_model()[0].votes == 1
 
             api.failures["sendMessage"] = 2  # two 502s, then the answer goes through
             api.push(message=message("лев"))

@@ -9,12 +9,13 @@ import multiprocessing
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
 import pytest
 
-from flight_support import CountingModel, fill_in_threads
+from flight_support import CountingModel, fill_forever, fill_in_threads
 from horogen.schema import Category
 from horogen.serve.cache import open_stores
 from horogen.serve.flight import Busy, fill
@@ -97,6 +98,46 @@ def test_a_dead_claim_is_taken_over_and_a_live_one_waited_for(url: str, tmp_path
     assert made == 12 and len(texts) == 12
     # Released: the next caller finds the texts without waiting or generating.
     assert fill(cache, model, other, owner="you", lease=60, wait=0.1)[1] == 0  # type: ignore[arg-type]
+    stores.close()
+
+
+def test_a_killed_claimants_group_is_taken_over_within_seconds(url: str, tmp_path: Path) -> None:
+    """The probe: after ``kill -9`` of a process generating a group, a rerun used to wait
+    for its whole lease (the 120 s of serve.wait_seconds); the heartbeat's short lease lets
+    it take over within seconds."""
+    open_stores(ServeSettings(cache_url=url)).create()
+    log = tmp_path / "doomed.log"
+    claimant = multiprocessing.get_context("spawn").Process(
+        target=fill_forever, args=(url, str(log), DAY)
+    )
+    claimant.start()
+    deadline = time.monotonic() + 60
+    while not log.exists():  # it holds the claim once it generates
+        assert time.monotonic() < deadline, "the claimant never started generating"
+        time.sleep(0.1)
+    claimant.kill()
+    claimant.join()
+    stores = open_stores(ServeSettings(cache_url=url))
+    group = Group("fake/1", dt.date.fromisoformat(DAY), Category.BUSINESS)
+    started = time.monotonic()
+    model = CountingModel(tmp_path / "rerun.log", seconds=0)
+    texts, made = fill(stores.texts, model, group, owner="rerun", lease=120, wait=120)  # type: ignore[arg-type]
+    assert made == 12 and len(texts) == 12
+    assert time.monotonic() - started < 10
+    stores.close()
+
+
+def test_a_long_generation_keeps_its_claim_by_heartbeat(url: str, tmp_path: Path) -> None:
+    stores = open_stores(ServeSettings(cache_url=url))
+    stores.create()
+    slow = CountingModel(tmp_path / "slow.log", seconds=8)  # longer than the lease
+    group = Group(slow.label, dt.date.fromisoformat(DAY), Category.COOK)
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(fill, stores.texts, slow, group, owner="slow", lease=120, wait=30)
+        time.sleep(6.5)  # past CLAIM_LEASE: only the heartbeat keeps the claim
+        assert not stores.texts.claim(group, "thief", lease=5)
+        assert first.result()[1] == 12
+    assert len((tmp_path / "slow.log").read_text().splitlines()) == 1
     stores.close()
 
 

@@ -95,9 +95,9 @@ def test_the_api_answers_a_failing_database_with_a_503(tmp_path: Path) -> None:
         stores.texts.store(today_s_texts(settings))
         with sqlite3.connect(path) as database:  # the votes table goes under the server
             database.execute("DROP TABLE votes")
-        unavailable(
-            api.post("/v1/horoscopes/leo/feedback", json={"verdict": "like", "reader": "a"})
-        )
+        text = api.get("/v1/horoscopes/leo").json()
+        vote = {"verdict": "like", "ticket": text["ticket"], "model": text["model"]}
+        unavailable(api.post("/v1/horoscopes/leo/feedback", json=vote))
         assert api.get("/v1/horoscopes/leo").status_code == 200  # texts still answer
         with sqlite3.connect(path) as database:
             database.execute("DROP TABLE horoscopes")
@@ -130,7 +130,7 @@ def test_served_verdicts_read_what_serving_recorded(tmp_path: Path) -> None:
 
     verdicts = ServedVerdicts(serve, lake)
     assert verdicts.per_version("horogen") == {
-        1: ReaderVerdict(model="horogen/1", version=1, likes=2, dislikes=1)
+        1: ReaderVerdict(model="horogen/1", version=1, likes=2, dislikes=1, readers=2)
     }
     assert [v.model for v in verdicts.per_model()] == ["horogen/1", "/models/mine"]
     assert verdicts.per_version("other") == {}

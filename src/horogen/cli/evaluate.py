@@ -18,6 +18,7 @@ from horogen import pipeline
 from horogen.cli.app import LakeOption, app, console, deployment_from
 from horogen.cli.logs import quiet_model_libraries
 from horogen.config import load_settings
+from horogen.errors import ExitCode
 from horogen.evaluate.metrics import metrics, names
 
 if TYPE_CHECKING:
@@ -184,15 +185,43 @@ def promote_command(
     force: Annotated[
         bool, typer.Option("--force", help="Make it the champion whatever the scores.")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Promote nothing: report whether readers reject the champion (like it less "
+            "than the previous one at evaluate.readers.confidence; exit code 1 if they do).",
+        ),
+    ] = False,
+    rollback_on_reject: Annotated[
+        bool,
+        typer.Option("--rollback-on-reject", help="With --check: roll a rejected champion back."),
+    ] = False,
     lake: LakeOption = None,
 ) -> None:
     """Make a version the champion if it beats the current one on the same requests, seeds
-    and scorers by evaluate.margin (evaluating either first if needed); --force skips the
-    gate. The change is recorded: `horogen rollback` undoes it.
+    and scorers by evaluate.margin (evaluating either first if needed) and readers in the
+    canary do not like it less; --force skips the gate. The change is recorded: `horogen
+    rollback` undoes it.
 
-    Example: horogen promote 4
+    Example: horogen promote 4; horogen promote --check --rollback-on-reject
     """
     quiet_model_libraries()
+    if rollback_on_reject and not check:
+        raise typer.BadParameter("--rollback-on-reject goes with --check")
+    if check:
+        if version is not None or force:
+            raise typer.BadParameter("--check takes no version and no --force")
+        found = pipeline.check_champion(
+            rollback_on_reject=rollback_on_reject, deployment=deployment_from(lake)
+        )
+        state = "[bold red]rejected by readers[/]" if found.rejected else "[bold green]kept[/]"
+        console.print(f"champion {found.champion}: {state}: {found.reason}", highlight=False)
+        if found.rolled_back_to is not None:
+            console.print(f"rolled back: champion is version {found.rolled_back_to}")
+        if found.rejected and found.rolled_back_to is None:
+            raise typer.Exit(ExitCode.FAILURE)
+        return
     decision = pipeline.promote(version, force=force, deployment=deployment_from(lake))
     verdict = "[bold green]promoted[/]" if decision.promoted else "[bold yellow]not promoted[/]"
     console.print(f"version {decision.challenger} {verdict}: {decision.reason}")

@@ -185,7 +185,7 @@ def versions_table(
     versions: list[VersionInfo], verdicts: dict[int, ReaderVerdict] | None = None
 ) -> Table:
     """The versions in at most 80 columns; ``--json`` has the rest. ``readers``: the share
-    of readers' votes that liked the version's texts, and how many votes."""
+    of readers' verdicts that liked the version's texts, and how many distinct readers."""
     verdicts = verdicts or {}
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("version", justify="right")
@@ -224,11 +224,17 @@ _WINDOW = re.compile(r"(?P<y1>\d{4})-(?P<d1>\d\d-\d\d)\.\.(?P<y2>\d{4})-(?P<d2>\
 def _verdict_cell(verdict: ReaderVerdict | None) -> str:
     if verdict is None or not verdict.votes:
         return ""
-    votes = f"{verdict.votes / 1000:.0f}k" if verdict.votes >= 10_000 else str(verdict.votes)
-    return f"{verdict.like_share:.0%} of {votes}"
+    readers = verdict.readers
+    shown = f"{readers / 1000:.0f}k" if readers >= 10_000 else str(readers)
+    return f"{verdict.like_share:.0%} of {shown}"
 
 
 def _verdict_json(verdict: ReaderVerdict | None) -> dict[str, float | int | None]:
     if verdict is None:
-        return {"likes": 0, "dislikes": 0, "like_share": None}
-    return {"likes": verdict.likes, "dislikes": verdict.dislikes, "like_share": verdict.like_share}
+        return {"likes": 0, "dislikes": 0, "readers": 0, "like_share": None}
+    return {
+        "likes": verdict.likes,
+        "dislikes": verdict.dislikes,
+        "readers": verdict.readers,
+        "like_share": verdict.like_share,
+    }

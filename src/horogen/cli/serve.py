@@ -81,10 +81,16 @@ def run_server(
     import uvicorn
 
     from horogen.serve.cache import open_stores
+    from horogen.serve.guard import GuardedHttpTools
 
     serve = deployment.settings.serve
     stores = open_stores(serve, deployment.lake)  # a bad cache setting fails here, plainly
-    stores.close()
+    try:
+        stores.create()  # a cache that does not answer too: one line, not a worker's traceback
+        if serve.reader_secret is None:
+            stores.verdicts.secret()
+    finally:
+        stores.close()
     os.environ["HOROGEN_LAKE"] = deployment.settings.lake
     os.environ["HOROGEN_SERVE__MODEL"] = serve.model
     if scenario:
@@ -105,6 +111,9 @@ def run_server(
             workers=serve.workers,
             access_log=access_log,
             timeout_graceful_shutdown=10,
+            http=GuardedHttpTools,
+            timeout_keep_alive=5,
+            limit_concurrency=serve.max_connections,
         )
     finally:
         if metrics_dir is not None:
@@ -114,10 +123,15 @@ def run_server(
 def worker_app() -> FastAPI:
     """The app of one server process, from the settings sources (uvicorn's factory)."""
     from horogen.serve.app import build_app
+    from horogen.serve.guard import GuardedHttpTools, HeaderLimits
 
     quiet_model_libraries()
     _log_to_stderr()
     deployment = deployment_from(None)
+    serve = deployment.settings.serve
+    GuardedHttpTools.limits = HeaderLimits(
+        serve.max_headers, serve.max_header_bytes, serve.header_timeout
+    )
     return build_app(
         deployment.settings.serve,
         lake=deployment.lake,

@@ -40,6 +40,11 @@ def publish_model(model: ResolvedModel, settings: PublishSettings) -> Publicatio
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
+    try:  # the hub client's own HTTP stack: an unreachable hub raises its ConnectError
+        from httpx2 import HTTPError as TransportError
+    except ImportError:  # older huggingface_hub releases use httpx
+        from httpx import HTTPError as TransportError
+
     if not settings.repo_id:
         raise ConfigError(
             "publishing needs a hub repository: set HOROGEN_PUBLISH__REPO_ID (e.g. "
@@ -61,7 +66,7 @@ def publish_model(model: ResolvedModel, settings: PublishSettings) -> Publicatio
                 repo_id=settings.repo_id,
                 commit_message=f"horogen {model.label}",
             )
-        except (HfHubHTTPError, OSError, ValueError) as error:
+        except (HfHubHTTPError, TransportError, OSError, ValueError) as error:
             raise PublishError(
                 f"could not publish {model.label} to {settings.endpoint} as "
                 f"{settings.repo_id}: {_redacted(str(error).splitlines()[0], token)}"

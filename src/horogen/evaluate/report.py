@@ -70,7 +70,11 @@ def log_evaluation(
             own = readers.get(evaluation.version) if evaluation.version else None
             if own is not None and own.like_share is not None:
                 mlflow.log_metrics(
-                    {"readers_votes": own.votes, "readers_like_share": own.like_share}
+                    {
+                        "readers_votes": own.votes,
+                        "readers_distinct": own.readers,
+                        "readers_like_share": own.like_share,
+                    }
                 )
         mlflow.log_figure(heatmaps(evaluation), "heatmaps.png")
         return parent.info.run_id
@@ -90,6 +94,7 @@ def readers_table(readers: Mapping[int, ReaderVerdict]) -> dict[str, list[Any]]:
         "version": versions,
         "likes": [row.likes for row in rows],
         "dislikes": [row.dislikes for row in rows],
+        "readers": [row.readers for row in rows],
         "like_share": [
             None if row.like_share is None else round(row.like_share, 4) for row in rows
         ],

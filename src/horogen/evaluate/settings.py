@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, create_model, model_validator
 
 from horogen.evaluate.metrics import metrics, names
+from horogen.evaluate.readers import ReadersSettings
 from horogen.schema import Category
 
 ScorersSettings = create_model(
@@ -139,6 +140,7 @@ class EvaluateSettings(BaseModel):
     reference_texts: int = Field(
         default=200, ge=2, description="Validation texts of the training set scored as reference."
     )
+    readers: ReadersSettings = ReadersSettings()
 
 
 class PublishSettings(BaseModel):

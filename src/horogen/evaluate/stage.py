@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from horogen.errors import ModelNotFound
 from horogen.evaluate import promote
+from horogen.evaluate import readers as readers_rule
 from horogen.evaluate.grid import strategies
 from horogen.evaluate.report import log_evaluation
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
@@ -99,6 +100,7 @@ def promote_version(
     publish: PublishSettings | None = None,
     force: bool = False,
     scorers: Scorers | None = None,
+    verdicts: VerdictSource | None = None,
 ) -> promote.Decision:
     """Make ``version`` (default: the challenger) the champion if it beats the current one on
     the same requests, seeds and scorers by ``settings.margin``; with ``force``, whatever
@@ -138,6 +140,8 @@ def promote_version(
         decision = promote.decide(
             challenger, champion, challenger_score, champion_score, settings.margin
         )
+        if decision.promoted and champion is not None and verdicts is not None:
+            decision = readers_check(decision, store, verdicts, settings)
         if decision.promoted:
             promote.make_champion(versions, challenger.version, "gate", decision.reason)
         _log_decision(store, challenger, decision)
@@ -145,6 +149,84 @@ def promote_version(
     if publish is not None and publish.repo_id and publish.on_promote:
         publish_champion(store, challenger.version, publish)
     return decision
+
+
+def readers_check(
+    decision: promote.Decision,
+    store: ModelStore,
+    verdicts: VerdictSource,
+    settings: EvaluateSettings,
+) -> promote.Decision:
+    """``decision`` after the readers' rule: a challenger readers like less than the
+    champion (at ``settings.readers.confidence``) is not promoted, whatever its metrics."""
+    if decision.champion is None:
+        return decision
+    judgement = readers_rule.judge(
+        decision.challenger,
+        decision.champion,
+        verdicts_per_version(verdicts, store.name),
+        settings.readers,
+    )
+    if judgement.rejected:
+        return decision.model_copy(
+            update={"promoted": False, "reason": f"{decision.reason}, but {judgement.reason}"}
+        )
+    return decision.model_copy(update={"reason": f"{decision.reason}; {judgement.reason}"})
+
+
+class ChampionCheck(BaseModel):
+    """What ``horogen promote --check`` found: JSON-safe for XCom and logs."""
+
+    champion: int | None
+    previous: int | None
+    rejected: bool
+    rolled_back_to: int | None
+    reason: str
+
+
+def check_champion(
+    store: ModelStore,
+    settings: EvaluateSettings,
+    verdicts: VerdictSource,
+    *,
+    rollback_on_reject: bool = False,
+) -> ChampionCheck:
+    """Whether readers reject the champion: like it less than the champion before it at
+    ``settings.readers.confidence``; with ``rollback_on_reject``, the previous champion
+    takes over (recorded as a rollback)."""
+    versions = store.registry
+    champion = versions.champion()
+    if champion is None:
+        return ChampionCheck(
+            champion=None,
+            previous=None,
+            rejected=False,
+            rolled_back_to=None,
+            reason="there is no champion",
+        )
+    try:
+        previous = promote.previous_champion(versions)
+    except promote.PromotionError:
+        return ChampionCheck(
+            champion=champion.version,
+            previous=None,
+            rejected=False,
+            rolled_back_to=None,
+            reason=f"version {champion.version} has no earlier champion to compare with",
+        )
+    judgement = readers_rule.judge(
+        champion.version, previous, verdicts_per_version(verdicts, store.name), settings.readers
+    )
+    back = None
+    if judgement.rejected and rollback_on_reject:
+        back = rollback(store).version
+    return ChampionCheck(
+        champion=champion.version,
+        previous=previous,
+        rejected=judgement.rejected,
+        rolled_back_to=back,
+        reason=judgement.reason,
+    )
 
 
 def publish_champion(store: ModelStore, version: int, publish: PublishSettings) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from horogen.errors import ConfigError, TrackingError
 from horogen.lake import Lake
 from horogen.layout import MLFLOW_ARTIFACTS, MLFLOW_DATABASE, shared_file
+from horogen.model.relocate import relocate
 from horogen.model.settings import MlflowSettings
 
 #: Environment variables that ``mlflow.set_tracking_uri``/``set_registry_uri`` overwrite.
@@ -42,6 +43,7 @@ def tracking(mlflow: MlflowSettings, lake: Lake) -> Tracking:
     if uri.startswith("sqlite:///"):  # artifacts beside the database, not in ./mlruns
         database = Path(uri.removeprefix("sqlite:///")).resolve()
         artifact_root = (database.parent / MLFLOW_ARTIFACTS).as_uri()
+        relocate(database)  # a copied or moved lake reads and writes its own artifacts
     return Tracking(uri, artifact_root)
 
 

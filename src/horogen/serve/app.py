@@ -1,7 +1,12 @@
 """The HTTP API and the page: FastAPI over :class:`~horogen.serve.service.HoroscopeService`.
 
-Every route declares the codes it answers; horogen's own errors map to 400, 404 and 503
-(with ``Retry-After``), bad parameters to FastAPI's 422. No input produces a 500.
+Every route declares the codes it answers; horogen's own errors map to 400, 403, 404, 429
+and 503 (with ``Retry-After``), bad parameters and bodies that are not strict JSON to a
+422 with a bounded excerpt, bodies over the limit to 413 (:mod:`horogen.serve.guard`). No
+input produces a 500.
+
+A reader is the signed ``horogen_reader`` cookie, issued with the first text they get;
+each text answered to them carries a ticket their verdict on it must bring back.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import fastapi_offline
 from fastapi import Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from horogen.lake import Lake
@@ -25,7 +33,11 @@ from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve import metrics
 from horogen.serve.fastpath import FastPath
+from horogen.serve.feedback import Ballot, NoReader, NotServed
 from horogen.serve.flight import Busy, GenerationFailed
+from horogen.serve.guard import BodyGuard
+from horogen.serve.identity import ReaderKeys, with_ticket
+from horogen.serve.ratelimit import RateLimited
 from horogen.serve.schemas import (
     About,
     Horoscope,
@@ -37,14 +49,17 @@ from horogen.serve.schemas import (
     Vote,
     VoteCount,
 )
-from horogen.serve.service import HoroscopeService, NoModel, NotServed, OutOfWindow
+from horogen.serve.service import HoroscopeService, NoModel, OutOfWindow
 from horogen.serve.settings import ServeSettings
-from horogen.serve.stores import CacheError
+from horogen.serve.stores import CacheError, Group
+from horogen.serve.strict import StrictJSONRoute, validation_failed
 from horogen.signs import Sign, lookup_sign
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
+#: Swagger UI's scripts and styles, from a package: /docs works without internet.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 JSON = "application/json"
 
 
@@ -64,6 +79,9 @@ def _problem(description: str, model: type = Problem, retry: bool = False) -> di
 UNAVAILABLE = _problem("No model loaded yet, or the text is still being generated.", retry=True)
 OUT_OF_WINDOW = _problem("The date is outside the served days (see /v1/about).")
 NO_SIGN = _problem("Unknown sign; the answer lists the valid ones.", UnknownSign)
+TOO_LARGE = _problem("The body is over serve.max_body_bytes.")
+NOT_THEIRS = _problem("No reader cookie, or the ticket is not of a text served to this reader.")
+TOO_MANY = _problem("Too many verdicts from this address or reader.", retry=True)
 
 SignPath = Annotated[
     str,
@@ -96,12 +114,15 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(service.stores.create)
-        watcher = asyncio.create_task(service.slot.watch(settings.poll_seconds)) if watch else None
+        await asyncio.to_thread(service.open)
+        watchers = [
+            asyncio.create_task(slot.watch(settings.poll_seconds))
+            for slot in (service.slots() if watch else [])
+        ]
         try:
             yield
         finally:
-            if watcher is not None:
+            for watcher in watchers:
                 watcher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watcher
@@ -112,15 +133,25 @@ def create_app(
         summary="Today's horoscope for each zodiac sign, the same for every reader.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.router.route_class = StrictJSONRoute
     app.state.service = service
     _errors(app, settings)
     _routes(app, settings, service)
     route = next(r for r in app.routes if getattr(r, "path", "") == "/v1/horoscopes/{sign}")
     app.add_middleware(FastPath, service=service, route=route)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
     app.add_middleware(metrics.MetricsMiddleware)  # the outermost: it counts every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     return app
+
+
+def reader_of(request: Request, keys: ReaderKeys | None) -> str | None:
+    """The reader the request's signed cookie names, if any."""
+    return keys.reader_from_header(request.headers.get("cookie")) if keys else None
 
 
 def _sign(name: str) -> Sign:
@@ -135,18 +166,36 @@ def _routes(app: FastAPI, settings: ServeSettings, service: HoroscopeService) ->
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
-    @app.get("/healthz", summary="The process answers.", responses={200: {"model": dict}})
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="horogen API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon.png",
+        )
+
+    @app.get("/livez", summary="The process answers.", responses={200: {"model": dict}})
+    async def livez() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/healthz", summary="The process answers (as /livez).", responses={200: {"model": dict}}
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(
         "/readyz",
-        summary="A model is loaded.",
+        summary="A request would be served: a model is loaded and the cache answers.",
         response_model=Ready,
         responses={503: UNAVAILABLE},
     )
     async def readyz() -> Ready:
         model = service.model()
+        group = Group(model.label, settings.today(), Category.GENERAL)
+        await asyncio.to_thread(service.stores.texts.group, group)  # CacheError: a 503
         return Ready(model=model.label, version=model.version, strategy=model.strategy)
 
     @app.get(
@@ -181,9 +230,10 @@ def _routes(app: FastAPI, settings: ServeSettings, service: HoroscopeService) ->
         responses={400: OUT_OF_WINDOW, 503: UNAVAILABLE},
     )
     async def horoscopes(
-        date: DateQuery = None, category: CategoryQuery = Category.GENERAL
+        request: Request, date: DateQuery = None, category: CategoryQuery = Category.GENERAL
     ) -> Response:
-        rendered = await service.rendered(date, category)
+        reader = reader_of(request, service.keys)  # a canary reader sees the challenger here too
+        rendered = await service.rendered(date, category, reader)
         return Response(rendered.group_json, media_type=JSON)
 
     @app.get(
@@ -193,23 +243,47 @@ def _routes(app: FastAPI, settings: ServeSettings, service: HoroscopeService) ->
         responses={400: OUT_OF_WINDOW, 404: NO_SIGN, 503: UNAVAILABLE},
     )
     async def horoscope(
-        sign: SignPath, date: DateQuery = None, category: CategoryQuery = Category.GENERAL
+        request: Request,
+        sign: SignPath,
+        date: DateQuery = None,
+        category: CategoryQuery = Category.GENERAL,
     ) -> Response:
-        body = await service.horoscope(_sign(sign), date, category)
-        return Response(body, media_type=JSON)
+        keys = service.keys
+        reader = reader_of(request, keys)
+        new = reader is None and keys is not None
+        if new:
+            reader = keys.new_reader()
+        chosen = _sign(sign)
+        rendered = await service.rendered(date, category, reader)
+        body, text = rendered.json[chosen], rendered.texts[chosen]
+        headers = {}
+        if keys is not None and reader is not None:
+            ticket = keys.ticket(reader, text.model, text.date, category.value, chosen.value)
+            body = with_ticket(body, ticket)
+            if new:
+                secure = request.url.scheme == "https"
+                headers["set-cookie"] = keys.set_cookie(reader, secure=secure).decode()
+        return Response(body, media_type=JSON, headers=headers)
+
+    ballot = Ballot(service)
 
     @app.post(
         "/v1/horoscopes/{sign}/feedback",
-        summary="A reader likes or dislikes the text served for a sign, category and day.",
+        summary="A reader likes or dislikes a text served to them (its ticket, their cookie).",
         response_model=VoteCount,
         responses={
             400: OUT_OF_WINDOW,
-            404: _problem("Unknown sign, or no such text was served.", UnknownSign),
+            403: NOT_THEIRS,
+            404: NO_SIGN,
+            413: TOO_LARGE,
+            429: TOO_MANY,
             503: UNAVAILABLE,
         },
     )
-    def feedback(sign: SignPath, vote: Annotated[Vote, Body()]) -> VoteCount:
-        return service.vote(_sign(sign), vote)
+    def feedback(request: Request, sign: SignPath, vote: Annotated[Vote, Body()]) -> VoteCount:
+        address = request.client.host if request.client else "unknown"
+        reader = reader_of(request, service.keys)
+        return ballot.vote(_sign(sign), vote, reader=reader, address=address)
 
 
 def _errors(app: FastAPI, settings: ServeSettings) -> None:
@@ -223,9 +297,17 @@ def _errors(app: FastAPI, settings: ServeSettings) -> None:
     async def _no_sign(request: Request, error: SignNotFound) -> JSONResponse:
         return answer(404, str(error), valid=[sign.value for sign in Sign])
 
+    app.exception_handler(RequestValidationError)(validation_failed)
+
     @app.exception_handler(NotServed)
-    async def _not_served(request: Request, error: NotServed) -> JSONResponse:
-        return answer(404, str(error), valid=[sign.value for sign in Sign])
+    @app.exception_handler(NoReader)
+    async def _not_theirs(request: Request, error: Exception) -> JSONResponse:
+        return answer(403, str(error))
+
+    @app.exception_handler(RateLimited)
+    async def _too_many(request: Request, error: RateLimited) -> JSONResponse:
+        headers = {"Retry-After": str(error.retry_after)}
+        return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
 
     @app.exception_handler(OutOfWindow)
     async def _out_of_window(request: Request, error: OutOfWindow) -> JSONResponse:

@@ -32,9 +32,11 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from horogen.errors import ConfigError, HorogenError
 from horogen.schema import Category
+from horogen.serve.feedback import Ballot, NotServed
 from horogen.serve.flight import Busy, GenerationFailed
+from horogen.serve.ratelimit import RateLimited
 from horogen.serve.schemas import Horoscope, Vote
-from horogen.serve.service import HoroscopeService, NoModel, NotServed, OutOfWindow
+from horogen.serve.service import HoroscopeService, NoModel, OutOfWindow
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import CacheError
 from horogen.signs import Sign, lookup_sign
@@ -52,6 +54,8 @@ HELP = (
     "модель пишет лучше."
 )
 NOT_READY = "Модель ещё не готова, попробуйте через минуту."
+UNKNOWN_BUTTON = "Эта кнопка устарела или неизвестна: нажмите /start."
+CLOSED = "Этот гороскоп уже не принимает оценок."
 _NON_LETTERS = re.compile(r"[^\w\s-]")
 
 
@@ -65,6 +69,8 @@ class VoteChoice(CallbackData, prefix="vote"):
     day: str
     #: The registered version whose text was read; 0: a model directory (the current one).
     version: int
+    #: The text's ticket for this user (:mod:`horogen.serve.identity`): proof it was served.
+    ticket: str
 
 
 def keyboard() -> InlineKeyboardMarkup:
@@ -76,10 +82,19 @@ def keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + 3] for i in range(0, 12, 3)])
 
 
-def vote_keyboard(text: Horoscope) -> InlineKeyboardMarkup:
+def reader_of(user_id: int) -> str:
+    """A Telegram user as a reader: Telegram vouches for the id."""
+    return f"tg:{user_id}"
+
+
+def vote_keyboard(text: Horoscope, ticket: str) -> InlineKeyboardMarkup:
     def button(label: str, verdict: str) -> InlineKeyboardButton:
         data = VoteChoice(
-            verdict=verdict, sign=text.sign, day=text.date.isoformat(), version=text.version or 0
+            verdict=verdict,
+            sign=text.sign,
+            day=text.date.isoformat(),
+            version=text.version or 0,
+            ticket=ticket,
         )
         return InlineKeyboardButton(text=label, callback_data=data.pack())
 
@@ -93,14 +108,20 @@ def answer_text(text: Horoscope) -> str:
 def router(service: HoroscopeService) -> Router:
     """The bot's handlers over ``service``."""
     routes = Router(name="horogen")
+    ballot = Ballot(service)
 
-    async def send_horoscope(message: Message, sign: Sign) -> None:
+    async def send_horoscope(message: Message, sign: Sign, user_id: int) -> None:
+        reader = reader_of(user_id)
         try:
-            text = await service.text(sign, None, Category.GENERAL)
+            text = await service.text(sign, None, Category.GENERAL, reader)
         except (NoModel, Busy, GenerationFailed, CacheError):
             await message.answer(NOT_READY)
             return
-        await message.answer(answer_text(text), reply_markup=vote_keyboard(text))
+        ticket = ""
+        if service.keys is not None:  # short: callback data holds at most 64 bytes
+            category, code = text.category.value, text.sign.value
+            ticket = service.keys.ticket(reader, text.model, text.date, category, code, size=8)
+        await message.answer(answer_text(text), reply_markup=vote_keyboard(text, ticket))
 
     @routes.message(CommandStart())
     async def start(message: Message) -> None:
@@ -112,27 +133,48 @@ def router(service: HoroscopeService) -> Router:
 
     @routes.callback_query(SignChoice.filter())
     async def sign_pressed(query: CallbackQuery, callback_data: SignChoice) -> None:
+        try:
+            sign = Sign(callback_data.sign)
+        except ValueError:
+            await query.answer(UNKNOWN_BUTTON)
+            return
         await query.answer()
         if isinstance(query.message, Message):
-            await send_horoscope(query.message, Sign(callback_data.sign))
+            await send_horoscope(query.message, sign, query.from_user.id)
 
     @routes.callback_query(VoteChoice.filter())
     async def vote_pressed(query: CallbackQuery, callback_data: VoteChoice) -> None:
-        vote = Vote(
-            verdict=callback_data.verdict,  # type: ignore[arg-type]
-            reader=f"tg:{query.from_user.id}",
-            date=callback_data.day,  # type: ignore[arg-type]
-            model=f"{service.slot.store.name}/{callback_data.version}"
-            if callback_data.version
-            else None,
-        )
+        reader = reader_of(query.from_user.id)
         try:
-            count = await asyncio.to_thread(service.vote, Sign(callback_data.sign), vote)
-        except (NotServed, OutOfWindow, NoModel, HorogenError) as error:
+            sign = Sign(callback_data.sign)
+            model = (
+                f"{service.slot.store.name}/{callback_data.version}"
+                if callback_data.version
+                else service.model(reader).label
+            )
+            vote = Vote(
+                verdict=callback_data.verdict,  # type: ignore[arg-type]
+                ticket=callback_data.ticket,
+                date=callback_data.day,  # type: ignore[arg-type]
+                model=model,
+            )
+        except (ValueError, NoModel):  # crafted data (pydantic's errors are ValueErrors)
+            await query.answer(UNKNOWN_BUTTON)
+            return
+        try:
+            count = await asyncio.to_thread(ballot.vote, sign, vote, reader=reader, address=reader)
+        except RateLimited:
+            await query.answer("Слишком много оценок подряд: попробуйте через минуту.")
+            return
+        except (NotServed, OutOfWindow, HorogenError) as error:
             log.info("vote not recorded: %s", error)
-            await query.answer("Этот гороскоп уже не принимает оценок.")
+            await query.answer(CLOSED)
             return
         await query.answer(f"Спасибо! 👍 {count.likes} · 👎 {count.dislikes}")
+
+    @routes.callback_query()
+    async def unknown_button(query: CallbackQuery) -> None:
+        await query.answer(UNKNOWN_BUTTON)
 
     @routes.message(F.text)
     async def typed(message: Message) -> None:
@@ -141,7 +183,8 @@ def router(service: HoroscopeService) -> Router:
         except ValueError:
             await message.answer(HELP, reply_markup=keyboard())
             return
-        await send_horoscope(message, sign)
+        user = message.from_user.id if message.from_user else message.chat.id
+        await send_horoscope(message, sign, user)
 
     return routes
 
@@ -198,13 +241,14 @@ async def run_bot(settings: ServeSettings, service: HoroscopeService) -> None:
     bot = make_bot(settings)
     dispatcher = Dispatcher()
     dispatcher.include_router(router(service))
-    await asyncio.to_thread(service.stores.create)
-    watcher = asyncio.create_task(service.slot.watch(settings.poll_seconds))
+    await asyncio.to_thread(service.open)
+    watchers = [asyncio.create_task(s.watch(settings.poll_seconds)) for s in service.slots()]
     try:
         await dispatcher.start_polling(bot, backoff_config=BACKOFF, polling_timeout=25)
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
+        for watcher in watchers:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await bot.session.close()
         service.stores.close()

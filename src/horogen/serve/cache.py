@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import secrets
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -90,6 +91,14 @@ votes_table = Table(
 )
 
 
+keys_table = Table(
+    "serving_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(128), nullable=False),
+)
+
+
 def open_stores(serve: ServeSettings, lake: Lake | None = None) -> Stores:
     """The text and verdict stores in the database of ``serve.cache_url``, else in the
     SQLite file of the local ``lake``: one engine for both. Nothing connects until a store
@@ -128,7 +137,16 @@ def _answering() -> Iterator[None]:
     try:
         yield
     except SQLAlchemyError as error:
-        raise CacheError(f"the serving cache does not answer: {error}") from error
+        raise CacheError(f"the serving cache does not answer: {_why(error)}") from error
+
+
+def _why(error: Exception) -> str:
+    """The driver's error and its first line about ``error`` (no SQL, no link)."""
+    cause = getattr(error, "orig", None) or error
+    kind = type(cause)
+    name = f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    lines = str(cause).strip().splitlines()
+    return f"{name}: {lines[0]}" if lines else name
 
 
 class _Database:
@@ -165,7 +183,9 @@ class _Database:
                 return
             except DBAPIError as error:  # another process created them between check and create
                 if attempt == 2:
-                    raise CacheError(f"could not create the cache tables: {error}") from error
+                    raise CacheError(
+                        f"could not create the cache tables in {self.shown}: {_why(error)}"
+                    ) from error
                 time.sleep(0.2)
 
     def close(self) -> None:
@@ -238,6 +258,16 @@ class SqlTextStore:
         return bool(taken)
 
     @_answering()
+    def renew(self, group: Group, owner: str, lease: float) -> bool:
+        with self._engine.begin() as connection:
+            renewed = connection.execute(
+                update(claims_table)
+                .where(*_group_filter(claims_table, group), claims_table.c.owner == owner)
+                .values(expires_at=time.time() + lease)
+            ).rowcount
+        return bool(renewed)
+
+    @_answering()
     def release(self, group: Group, owner: str) -> None:
         with self._engine.begin() as connection:
             connection.execute(
@@ -256,7 +286,22 @@ class SqlVerdictStore:
         self._engine = database.engine
 
     def create(self) -> None:
-        self._database.create([votes_table])
+        self._database.create([votes_table, keys_table])
+
+    @_answering()
+    def secret(self) -> bytes:
+        """The key readers' cookies are signed with: made once, then shared by every
+        process on this database."""
+        made = secrets.token_hex(32)
+        with self._engine.begin() as connection:
+            connection.execute(
+                self._database.insert(keys_table).on_conflict_do_nothing(),
+                {"name": "reader_secret", "value": made},
+            )
+            value = connection.execute(
+                select(keys_table.c.value).where(keys_table.c.name == "reader_secret")
+            ).scalar_one()
+        return bytes.fromhex(value)
 
     def close(self) -> None:
         self._database.close()
@@ -291,14 +336,18 @@ class SqlVerdictStore:
 
     @_answering()
     def per_model(self) -> list[ReaderVerdict]:
-        query = _counts(votes_table.c.model, func.max(votes_table.c.version)).group_by(
-            votes_table.c.model
-        )
+        query = _counts(
+            votes_table.c.model,
+            func.max(votes_table.c.version),
+            func.count(func.distinct(votes_table.c.reader)),
+        ).group_by(votes_table.c.model)
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         verdicts = [
-            ReaderVerdict(model=model, version=version, likes=likes, dislikes=dislikes)
-            for likes, dislikes, model, version in rows
+            ReaderVerdict(
+                model=model, version=version, likes=likes, dislikes=dislikes, readers=readers
+            )
+            for likes, dislikes, model, version, readers in rows
         ]
         return sorted(verdicts, key=lambda v: (-v.votes, v.model))
 

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from horogen.schema import Category
+from horogen.serve.identity import with_ticket
+from horogen.serve.schemas import Horoscope
 from horogen.serve.service import HoroscopeService, NoModel, OutOfWindow
 from horogen.signs import Sign
 
@@ -37,19 +39,48 @@ class FastPath:
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            body = self.cached(scope["path"], scope["query_string"])
-            if body is not None:
+            answer = self.answer(scope)
+            if answer is not None:
+                body, headers = answer
                 scope["route"] = self.route
                 length = (b"content-length", str(len(body)).encode())
                 await send(
-                    {"type": "http.response.start", "status": 200, "headers": [*_HEADERS, length]}
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [*_HEADERS, *headers, length],
+                    }
                 )
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
 
-    def cached(self, path: str, query: bytes) -> bytes | None:
-        """The answer's body if it is certain and in memory, else ``None``."""
+    def answer(self, scope: dict) -> tuple[bytes, list[tuple[bytes, bytes]]] | None:
+        """The body and extra headers of the answer for the reader of ``scope``'s cookie (a
+        new reader and its cookie if none), if the text is in memory."""
+        keys = self.service.keys
+        if keys is None or not scope["path"].startswith(PREFIX):
+            return None
+        cookie = next((v for k, v in scope["headers"] if k == b"cookie"), None)
+        reader = keys.reader_from_header(cookie.decode("latin-1")) if cookie else None
+        headers: list[tuple[bytes, bytes]] = []
+        if reader is None:
+            reader = keys.new_reader()
+            headers.append(
+                (b"set-cookie", keys.set_cookie(reader, secure=scope["scheme"] == "https"))
+            )
+        found = self.cached(scope["path"], scope["query_string"], reader)
+        if found is None:
+            return None
+        body, text = found
+        ticket = keys.ticket(reader, text.model, text.date, text.category.value, text.sign.value)
+        return with_ticket(body, ticket), headers
+
+    def cached(
+        self, path: str, query: bytes, reader: str | None = None
+    ) -> tuple[bytes, Horoscope] | None:
+        """The text's rendered JSON and the text for ``reader`` if the answer is certain and
+        in memory, else ``None``."""
         if not path.startswith(PREFIX):
             return None
         sign = _SIGNS.get(path[len(PREFIX) :].lower().replace("ё", "е"))
@@ -72,7 +103,7 @@ class FastPath:
             else:
                 return None
         try:
-            found = self.service.remembered(day, category)
+            found = self.service.remembered(day, category, reader)
         except (OutOfWindow, NoModel):
             return None
-        return None if found is None else found.json[sign]
+        return None if found is None else (found.json[sign], found.texts[sign])

@@ -10,11 +10,14 @@ requests for one group share one such wait.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from horogen.errors import HorogenError
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 #: How often a process waiting for another's generation looks at the text store.
 POLL_SECONDS = 0.05
+#: The longest a claim is held without a heartbeat: the generator renews it every third of
+#: this, so a claimant that died (``kill -9``) is taken over within these seconds.
+CLAIM_LEASE = 5.0
 
 
 class Busy(HorogenError):
@@ -50,8 +56,10 @@ def fill(
     """The twelve texts of ``group``, generated here if no one has and no one is.
 
     Returns the texts as stored and how many this call generated (0 or 12). Raises
-    :class:`Busy` after ``wait`` seconds of waiting for another process.
+    :class:`Busy` after ``wait`` seconds of waiting for another process. A claim is taken
+    for at most :data:`CLAIM_LEASE` seconds and renewed while this process generates.
     """
+    lease = min(lease, CLAIM_LEASE)
     deadline = time.monotonic() + wait
     while True:
         found = texts.group(group)
@@ -63,7 +71,8 @@ def fill(
                 if len(found) == len(Sign):
                     return found, 0
                 try:
-                    generated = model.generate(group.day, group.category)
+                    with _heartbeat(texts, group, owner, lease):
+                        generated = model.generate(group.day, group.category)
                 except Exception as error:
                     log.exception("generating %s failed", group)
                     raise GenerationFailed(f"{model.label} could not generate: {error}") from error
@@ -74,6 +83,27 @@ def fill(
         if time.monotonic() > deadline:
             raise Busy(f"the texts of {group.category} for {group.day} are still being generated")
         time.sleep(POLL_SECONDS)
+
+
+@contextlib.contextmanager
+def _heartbeat(texts: TextStore, group: Group, owner: str, lease: float) -> Iterator[None]:
+    """Renew ``owner``'s claim every third of ``lease`` until the block ends."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(lease / 3):
+            try:
+                texts.renew(group, owner, lease)
+            except HorogenError as error:  # the store is away: the next beat tries again
+                log.warning("could not renew the claim on %s: %s", group, error)
+
+    thread = threading.Thread(target=beat, name="claim-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 class Flights:

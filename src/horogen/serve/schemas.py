@@ -26,6 +26,10 @@ class Horoscope(BaseModel):
     model: str = Field(description="horogen/3 for a registered version, else a directory.")
     version: int | None = Field(description="The registered version; null for a directory.")
     strategy: Strategy
+    ticket: str | None = Field(
+        default=None,
+        description="For this reader only: send it back with a verdict on this text.",
+    )
 
 
 class Horoscopes(BaseModel):
@@ -68,19 +72,21 @@ class Vote(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     verdict: Verdict
-    reader: str = Field(
-        min_length=1,
+    ticket: str = Field(
+        min_length=10,
         max_length=64,
-        pattern=r"^[A-Za-z0-9_.:@-]+$",
-        description="Who votes (one vote per reader and text; a new vote replaces the last).",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The `ticket` of the text as it was served to this reader (the reader is "
+        "the `horogen_reader` cookie that came with it; one verdict per reader and text, a "
+        "new one replaces the last).",
     )
     date: dt.date | None = Field(default=None, description="Default: today.")
     category: Category = Category.GENERAL
-    model: str | None = Field(
-        default=None,
+    model: str = Field(
+        min_length=1,
         max_length=512,
-        description="The model whose text was read (the answer's `model`); default: the "
-        "model serving now.",
+        pattern=r"^[^\x00-\x1f]+$",
+        description="The model whose text was read (the answer's `model`).",
     )
 
 
@@ -91,6 +97,7 @@ class VoteCount(BaseModel):
     date: dt.date
     category: Category
     model: str
+    version: int | None
     verdict: Verdict
     likes: int
     dislikes: int

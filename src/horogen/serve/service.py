@@ -13,13 +13,15 @@ from dataclasses import dataclass
 
 from horogen.errors import HorogenError
 from horogen.lake import Lake
+from horogen.model import registry
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve import metrics
 from horogen.serve.cache import open_stores
 from horogen.serve.flight import Flights
-from horogen.serve.schemas import Horoscope, Horoscopes, Vote, VoteCount
+from horogen.serve.identity import ReaderKeys
+from horogen.serve.schemas import Horoscope, Horoscopes
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import Group, Stores
 from horogen.serve.swap import ModelSlot, ServingModel, loader
@@ -37,10 +39,6 @@ class OutOfWindow(HorogenError):
     """A day outside the servable window."""
 
 
-class NotServed(HorogenError):
-    """A vote for a text that was never served."""
-
-
 @dataclass
 class Rendered:
     """A group as the API answers it: each sign's JSON and the whole group's."""
@@ -51,15 +49,25 @@ class Rendered:
 
 
 class HoroscopeService:
-    def __init__(self, settings: ServeSettings, stores: Stores, slot: ModelSlot) -> None:
+    def __init__(
+        self,
+        settings: ServeSettings,
+        stores: Stores,
+        slot: ModelSlot,
+        challenger: ModelSlot | None = None,
+    ) -> None:
         self.settings = settings
         self.stores = stores
         self.slot = slot
+        #: The canary's model (``serve.canary_share`` of readers), when there is a canary.
+        self.challenger = challenger
+        #: Signs readers' cookies and tickets; set by :meth:`open` from the store's key.
+        self.keys: ReaderKeys | None = None
         self.flights = Flights(
             stores.texts, lease=settings.wait_seconds, wait=settings.wait_seconds
         )
         self._memory: dict[Group, Rendered] = {}
-        self._memory_model: str | None = None
+        self._memory_models: set[str] = set()
 
     @classmethod
     def build(
@@ -73,12 +81,37 @@ class HoroscopeService:
         """The service for ``settings``: the stores of ``settings`` and ``lake``, the model
         ``settings.model`` names in ``models``, generated with ``generation``."""
         stores = open_stores(settings, lake)
-        return cls(settings, stores, ModelSlot(models, settings.model, loader(generation)))
+        load = loader(generation)
+        challenger = None
+        if settings.canary_share > 0 and settings.model != registry.CHALLENGER:
+            challenger = ModelSlot(models, registry.CHALLENGER, load)
+        return cls(settings, stores, ModelSlot(models, settings.model, load), challenger)
 
-    def model(self) -> ServingModel:
+    def open(self) -> None:
+        """Make the stores ready and take the readers' key (blocking: a worker thread)."""
+        self.stores.create()
+        secret = self.settings.reader_secret
+        key = secret.get_secret_value().encode() if secret else self.stores.verdicts.secret()
+        self.keys = ReaderKeys(key)
+
+    def slots(self) -> list[ModelSlot]:
+        return [self.slot] if self.challenger is None else [self.slot, self.challenger]
+
+    def model(self, reader: str | None = None) -> ServingModel:
+        """The model that serves ``reader``: the challenger for the canary's readers once it
+        is loaded (and differs from the champion), else the champion."""
         model = self.slot.current
         if model is None:
             raise NoModel("no model is loaded yet")
+        canary = self.challenger.current if self.challenger is not None else None
+        if (
+            canary is not None
+            and reader is not None
+            and self.keys is not None
+            and canary.label != model.label
+            and self.keys.in_canary(reader, self.settings.canary_share)
+        ):
+            return canary
         return model
 
     def day(self, day: dt.date | None) -> dt.date:
@@ -90,27 +123,33 @@ class HoroscopeService:
             raise OutOfWindow(f"{day} is outside the served days {first} … {last}")
         return day
 
-    def remembered(self, day: dt.date | None, category: Category) -> Rendered | None:
-        """The group for ``day`` (validated) and ``category`` from the current model if this
-        process has it in memory (a cache hit), else ``None``."""
+    def remembered(
+        self, day: dt.date | None, category: Category, reader: str | None = None
+    ) -> Rendered | None:
+        """The group for ``day`` (validated) and ``category`` from the model serving
+        ``reader`` if this process has it in memory (a cache hit), else ``None``."""
         day = self.day(day)
-        model = self.model()
-        if self._memory_model != model.label:  # a swap: the old model's answers go
-            self._memory.clear()
-            self._memory_model = model.label
+        model = self.model(reader)
+        live = {slot.current.label for slot in self.slots() if slot.current is not None}
+        if live != self._memory_models:  # a swap: the old model's answers go
+            for group in [group for group in self._memory if group.model not in live]:
+                del self._memory[group]
+            self._memory_models = live
         found = self._memory.get(Group(model.label, day, category))
         if found is not None:
             HIT.inc()
         return found
 
-    async def rendered(self, day: dt.date | None, category: Category) -> Rendered:
-        """The group for ``day`` (validated) and ``category`` from the current model: from
-        memory, else the text store, else generated once."""
-        found = self.remembered(day, category)
+    async def rendered(
+        self, day: dt.date | None, category: Category, reader: str | None = None
+    ) -> Rendered:
+        """The group for ``day`` (validated) and ``category`` from the model serving
+        ``reader``: from memory, else the text store, else generated once."""
+        found = self.remembered(day, category, reader)
         if found is not None:
             return found
         MISS.inc()
-        day, model = self.day(day), self.model()
+        day, model = self.day(day), self.model(reader)
         group = Group(model.label, day, category)
         texts = await self.flights.texts(model, group)
         found = self._memory[group] = render(texts, model, day, category)
@@ -122,32 +161,15 @@ class HoroscopeService:
         for group in [group for group in self._memory if group.day < first]:
             del self._memory[group]
 
-    async def horoscope(self, sign: Sign, day: dt.date | None, category: Category) -> bytes:
-        return (await self.rendered(day, category)).json[sign]
+    async def horoscope(
+        self, sign: Sign, day: dt.date | None, category: Category, reader: str | None = None
+    ) -> bytes:
+        return (await self.rendered(day, category, reader)).json[sign]
 
-    async def text(self, sign: Sign, day: dt.date | None, category: Category) -> Horoscope:
-        return (await self.rendered(day, category)).texts[sign]
-
-    def vote(self, sign: Sign, vote: Vote) -> VoteCount:
-        """Record ``vote`` on the text served for ``sign``; :class:`NotServed` if none was."""
-        day = self.day(vote.date)
-        label = vote.model or self.model().label
-        text = self.stores.texts.group(Group(label, day, vote.category)).get(sign)
-        if text is None:
-            raise NotServed(
-                f"no text of {label} was served for {sign.value}, {vote.category}, {day}"
-            )
-        likes, dislikes = self.stores.verdicts.record(text, vote.reader, vote.verdict)
-        metrics.VOTES.labels(vote.verdict).inc()
-        return VoteCount(
-            sign=sign,
-            date=day,
-            category=vote.category,
-            model=label,
-            verdict=vote.verdict,
-            likes=likes,
-            dislikes=dislikes,
-        )
+    async def text(
+        self, sign: Sign, day: dt.date | None, category: Category, reader: str | None = None
+    ) -> Horoscope:
+        return (await self.rendered(day, category, reader)).texts[sign]
 
 
 def render(

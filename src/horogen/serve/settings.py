@@ -48,6 +48,45 @@ class ServeSettings(BaseModel):
         description="Longest a request waits for a text being generated before a 503.",
     )
     retry_after: int = Field(default=10, ge=1, description="Retry-After of a 503, seconds.")
+    max_body_bytes: int = Field(
+        default=4096,
+        ge=64,
+        description="Largest request body (a verdict is about 100 bytes); more is a 413, "
+        "refused before it is read.",
+    )
+    max_headers: int = Field(default=64, ge=8, description="Most header lines a request may send.")
+    max_header_bytes: int = Field(
+        default=16384, ge=1024, description="Most bytes of request line and headers (else 431)."
+    )
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send its request's headers."
+    )
+    body_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send its request's body (408)."
+    )
+    max_connections: int | None = Field(
+        default=1000,
+        ge=1,
+        description="Connections a server process holds at once; beyond it, new requests "
+        "get a 503 at once (uvicorn's limit_concurrency).",
+    )
+    verdicts_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Verdicts accepted per minute from one address and from one reader "
+        "(more: 429 with Retry-After); per server process.",
+    )
+    reader_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs readers' cookies (HOROGEN_SERVE__READER_SECRET); default: "
+        "a random key kept in the serving database, shared by its replicas.",
+    )
+    canary_share: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of readers (sticky per reader) served the challenger's texts; 0: off.",
+    )
     bot_token: SecretStr | None = Field(
         default=None, description="Telegram bot token (HOROGEN_SERVE__BOT_TOKEN); never printed."
     )

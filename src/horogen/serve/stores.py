@@ -61,6 +61,11 @@ class TextStore(Protocol):
         or its holder's lease ran out (a process that died while generating)."""
         ...
 
+    def renew(self, group: Group, owner: str, lease: float) -> bool:
+        """Extend ``owner``'s claim on ``group`` by ``lease`` seconds from now (the
+        generator's heartbeat); whether it still held it."""
+        ...
+
     def release(self, group: Group, owner: str) -> None:
         """Give ``group``'s claim back if ``owner`` holds it."""
         ...
@@ -72,6 +77,11 @@ class VerdictStore(VerdictSource, Protocol):
     def create(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def secret(self) -> bytes:
+        """The key readers' cookies and tickets are signed with, the same for every
+        process on this store."""
+        ...
 
     def record(self, text: Horoscope, reader: str, verdict: Verdict) -> tuple[int, int]:
         """Record ``reader``'s verdict on ``text`` (replacing their earlier one); the text's

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from horogen.errors import HorogenError
+from horogen.model import registry
 from horogen.model.generate import HoroscopeGenerator, requests_for
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore, ResolvedModel
@@ -25,6 +26,10 @@ from horogen.serve.schemas import Horoscope, horoscope
 from horogen.signs import Sign
 
 log = logging.getLogger(__name__)
+
+#: One model loads at a time in a process (a canary's two slots share the model cache,
+#: and two conversions at once only halve each other's cores).
+_LOADING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -91,36 +96,58 @@ class ModelSlot:
         self._load = load
         self.current: ServingModel | None = None
         self._refresh_lock = threading.Lock()
+        #: The last failure logged (None: the last look succeeded), so a failure that
+        #: repeats every poll is logged once, and its end once.
+        self.failure: str | None = None
 
     def refresh(self) -> bool:
         """Resolve the reference again; load and swap in what it names if that changed.
-        Whether a swap happened. Errors (no such model yet, registry down) keep the
-        current model and are logged."""
+        Whether a swap happened. Raises what resolving or loading raised (the current model
+        stays); :meth:`watch` survives it."""
         with self._refresh_lock:
-            try:
-                resolved = self.store.resolve(self.reference)
-            except HorogenError as error:
-                log.warning("model %r: %s", self.reference, error)
-                return False
+            resolved = self.store.resolve(self.reference)
             current = self.current
             if current is not None and _same(current.resolved, resolved):
                 return False
-            try:
+            with _LOADING:
                 loaded = self._load(resolved)
-            except Exception:  # a broken version must not take the server down
-                log.exception("could not load %s; still serving the previous model", resolved.label)
-                return False
             self.current = loaded
-        metrics.SERVED_VERSION.set(loaded.version or 0)
+        if self.reference == registry.CHAMPION or current is None:
+            metrics.SERVED_VERSION.set(loaded.version or 0)
         old = current.label if current else "nothing"
         log.info("serving %s (was %s), strategy %s", loaded.label, old, loaded.strategy.label())
         return True
 
-    async def watch(self, interval: float) -> None:
-        """Refresh every ``interval`` seconds until cancelled."""
+    def look(self) -> bool:
+        """:meth:`refresh`, whatever it raises: a failure is logged once per change of
+        state (and its end once); whether the look succeeded."""
+        try:
+            self.refresh()
+        except Exception as error:  # the watcher must outlive every error of the store
+            expected = isinstance(error, HorogenError)
+            failure = f"{type(error).__name__}: {error}" if not expected else str(error)
+            if failure != self.failure:
+                still = "; still serving " + self.current.label if self.current else ""
+                log.warning("model %r: %s%s (retrying)", self.reference, failure, still)
+                if not expected:
+                    log.debug("the failure's traceback", exc_info=True)
+            self.failure = failure
+            return False
+        if self.failure is not None:
+            log.info("model %r: the registry answers again", self.reference)
+            self.failure = None
+        return True
+
+    async def watch(self, interval: float, max_backoff: float = 60.0) -> None:
+        """Look every ``interval`` seconds until cancelled; after failures, back off
+        (doubling, up to ``max_backoff`` or ``interval`` if longer) and retry."""
+        delay = interval
         while True:
-            await asyncio.to_thread(self.refresh)
-            await asyncio.sleep(interval)
+            ok = await asyncio.to_thread(self.look)
+            delay = interval if ok else min(max(delay * 2, interval), max(max_backoff, interval))
+            if not ok and self.current is None:
+                delay = min(delay, max(interval, 5.0))  # nothing served yet: keep trying
+            await asyncio.sleep(delay)
 
 
 def _same(a: ResolvedModel, b: ResolvedModel) -> bool:

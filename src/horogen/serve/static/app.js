@@ -4,17 +4,6 @@
 const $ = (id) => document.getElementById(id);
 const state = { sign: null, shown: null };
 
-function readerId() {
-  // One anonymous id per browser: a vote replaces the same reader's earlier one.
-  let id = localStorage.getItem("horogen-reader");
-  if (!id) {
-    id = "web-" + Array.from(crypto.getRandomValues(new Uint8Array(12)),
-      (b) => b.toString(16).padStart(2, "0")).join("");
-    localStorage.setItem("horogen-reader", id);
-  }
-  return id;
-}
-
 async function getJson(url, options) {
   const response = await fetch(url, options);
   const body = await response.json().catch(() => ({}));
@@ -63,7 +52,8 @@ async function vote(verdict) {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
-        verdict, reader: readerId(), date: text.date, category: text.category, model: text.model,
+        // The reader is the server's cookie; the ticket says this text was served to them.
+        verdict, ticket: text.ticket, date: text.date, category: text.category, model: text.model,
       }),
     });
     $("likes").textContent = count.likes;
