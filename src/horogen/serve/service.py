@@ -1,5 +1,6 @@
 """Texts for the API and the bot: from this process's memory, else the text store, else
-generated once (:mod:`horogen.serve.flight`); readers' verdicts into the verdict store.
+generated once (:mod:`horogen.serve.flight`), each the best of k candidates
+(:mod:`horogen.serve.judge`); readers' verdicts into the verdict store.
 
 A text never changes once stored (its key holds the model), so each process keeps the
 answers it has read, already rendered as JSON: a cached request touches neither the
@@ -19,6 +20,7 @@ from horogen.schema import Category
 from horogen.serve import metrics
 from horogen.serve.cache import open_stores
 from horogen.serve.flight import Flights
+from horogen.serve.judge import BestOf, Judge, best_of_for
 from horogen.serve.schemas import Horoscope, Horoscopes, Vote, VoteCount
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import Group, Stores
@@ -51,12 +53,18 @@ class Rendered:
 
 
 class HoroscopeService:
-    def __init__(self, settings: ServeSettings, stores: Stores, slot: ModelSlot) -> None:
+    def __init__(
+        self,
+        settings: ServeSettings,
+        stores: Stores,
+        slot: ModelSlot,
+        best_of: BestOf | None = None,
+    ) -> None:
         self.settings = settings
         self.stores = stores
         self.slot = slot
         self.flights = Flights(
-            stores.texts, lease=settings.wait_seconds, wait=settings.wait_seconds
+            stores.texts, lease=settings.wait_seconds, wait=settings.wait_seconds, best_of=best_of
         )
         self._memory: dict[Group, Rendered] = {}
         self._memory_model: str | None = None
@@ -69,11 +77,14 @@ class HoroscopeService:
         lake: Lake,
         models: ModelStore,
         generation: GenerationSettings,
+        judge: Judge | None = None,
     ) -> HoroscopeService:
         """The service for ``settings``: the stores of ``settings`` and ``lake``, the model
-        ``settings.model`` names in ``models``, generated with ``generation``."""
+        ``settings.model`` names in ``models``, generated with ``generation``; with a
+        ``judge``, each text the best of ``settings.best_of`` candidates."""
         stores = open_stores(settings, lake)
-        return cls(settings, stores, ModelSlot(models, settings.model, loader(generation)))
+        slot = ModelSlot(models, settings.model, loader(generation))
+        return cls(settings, stores, slot, best_of_for(settings, judge))
 
     def model(self) -> ServingModel:
         model = self.slot.current
