@@ -36,7 +36,9 @@ CACHE = Counter(
     "Texts asked for: hit (cached) or miss (generated or waited for).",
     ["result"],
 )
-GENERATED_TEXTS = Counter("horogen_generated_texts", "Texts the model generated.")
+GENERATED_TEXTS = Counter(
+    "horogen_generated_texts", "Texts the model generated (every candidate of best of k)."
+)
 GENERATION_SECONDS = Histogram(
     "horogen_generation_seconds",
     "Time of one generation call (twelve texts, or best_of candidates of each).",
