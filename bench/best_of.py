@@ -148,6 +148,13 @@ def report(result: dict, args: argparse.Namespace) -> str:
             f"{row['precompute_s'] / one['precompute_s']:.1f}× and a first request "
             f"{row['first_request_s'] / one['first_request_s']:.1f}× best_of 1's."
         )
+    if all(row["unpassed"] == row["texts"] for row in result["rows"]):
+        lines.append(
+            "- No text passed the checks here (random weights), so each setting is its worst "
+            "case: every sign draws up to the cap, and each round judges all the group's "
+            "candidates drawn so far (12 × 4, 8, 12 for 4 / 12), which is where the time "
+            "beyond generation goes."
+        )
     return "\n".join(lines)
 
 
