@@ -52,6 +52,10 @@ def horogen_env(**extra: str) -> dict[str, str]:
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
     env["HOROGEN_GENERATION__INTRA_THREADS"] = "1"
+    # Best of k scores candidates as evaluation does: offline, as the demo does (no hub).
+    env["HOROGEN_EVALUATE__SCORERS__ACCEPTABILITY__BACKEND"] = "orthography"
+    env["HOROGEN_EVALUATE__SCORERS__DIVERSITY__BACKEND"] = "char-tfidf"
+    env["HOROGEN_EVALUATE__SCORERS__SENTIMENT__BACKEND"] = "lexicon"
     return env | extra
 
 

@@ -18,6 +18,7 @@ from horogen.lake import Lake
 
 if TYPE_CHECKING:
     from horogen.model.store import ModelStore
+    from horogen.serve.judge import Judge
     from horogen.verdicts import VerdictSource
 
 
@@ -53,6 +54,16 @@ class Deployment:
         from horogen.serve.feedback import ServedVerdicts
 
         return ServedVerdicts(self.settings.serve, self.lake)
+
+    @cached_property
+    def judge(self) -> Judge:
+        """How serving chooses among a text's candidates (best of k): evaluation's weighted
+        score (``[evaluate.weights]``, ``[evaluate.scorers]``) and ``[serve] checks``. A
+        check that is no registered metric is a ConfigError here."""
+        from horogen.evaluate.judge import ScoringJudge
+
+        evaluate = self.settings.evaluate
+        return ScoringJudge(evaluate.scorers, evaluate.weights, self.settings.serve.checks)
 
     def with_settings(self, **sections: Any) -> Deployment:
         """This deployment with some settings sections replaced (``collect=…``)."""

@@ -314,5 +314,6 @@ def precompute(day: Day | None = None, *, deployment: Deployment | None = None) 
         lake=deployment.lake,
         models=deployment.models,
         generation=deployment.settings.generation,
+        judge=deployment.judge,
         day=day_of(day) if day else None,
     )

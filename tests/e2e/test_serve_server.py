@@ -22,7 +22,12 @@ from horogen.lake import Lake
 from horogen.model import registry
 from horogen.model.settings import MlflowSettings
 from horogen.model.store import ModelStore
+from horogen.schema import Category
+from horogen.serve.cache import open_stores
+from horogen.serve.judge import Candidate
 from horogen.serve.settings import ServeSettings
+from horogen.serve.stores import Group
+from horogen.signs import Sign
 from serve_support import horogen_env, metric, running_server, serving_store
 
 pytestmark = pytest.mark.slow
@@ -45,6 +50,15 @@ def horogen(*args: str, lake: Path) -> subprocess.CompletedProcess[str]:
         env=horogen_env(),
         timeout=300,
     )
+
+
+def candidates(lake: Path, day: dt.date, category: Category) -> list[Candidate]:
+    """The candidates drawn for champion version 1's group (best of k)."""
+    stores = open_stores(ServeSettings(), Lake(str(lake)))
+    try:
+        return stores.texts.candidates(Group("horogen/1", day, category))
+    finally:
+        stores.close()
 
 
 def requests_per_worker(folder: Path) -> Counter[str]:
@@ -84,7 +98,10 @@ def test_first_requests_to_two_workers_generate_each_text_once(root: Path, tmp_p
             texts.setdefault(answer.json()["sign"], set()).add(answer.json()["text"])
         assert all(len(found) == 1 for found in texts.values())  # one text per sign
         exposition = get("/metrics").text
-    assert metric(exposition, "horogen_generated_texts_total") == 12  # one group, once
+    # One group, drawn once: every candidate generated is one row of the audit table.
+    drawn = candidates(root / "lake", dt.date.fromisoformat(day), Category.BUSINESS)
+    assert {c.sign for c in drawn} == set(Sign) and sum(c.chosen for c in drawn) == 12
+    assert metric(exposition, "horogen_generated_texts_total") == len(drawn)
     workers = requests_per_worker(folder)
     assert len([pid for pid, count in workers.items() if count]) == 2, workers
 

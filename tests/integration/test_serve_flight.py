@@ -161,3 +161,31 @@ def test_votes_replace_and_add_up_per_model(url: str, tmp_path: Path) -> None:
     cache.store([leo.model_copy(update={"text": "другой"})])
     assert cache.group(Group(model.label, day, Category.GENERAL))[Sign.LEO].text == leo.text
     stores.close()
+
+
+def test_candidates_are_kept_with_their_text_and_never_replaced(url: str, tmp_path: Path) -> None:
+    from horogen.serve.judge import Candidate
+
+    stores = open_stores(ServeSettings(cache_url=url))
+    stores.create()
+    cache = stores.texts
+    day = dt.date.fromisoformat(DAY)
+    texts = CountingModel(tmp_path / "log", seconds=0).generate(day, Category.GENERAL)
+    group = Group("fake/1", day, Category.GENERAL)
+    drawn = [
+        Candidate(
+            model="fake/1", version=1, date=day, category=Category.GENERAL, sign=text.sign,
+            sample=sample, text=text.text if sample == 1 else f"other {sample}",
+            score=0.5 + sample / 10, values={"acceptability": 1.0, "diversity": None},
+            failed=[] if sample else ["acceptability"], chosen=sample == 1,
+        )
+        for text in texts
+        for sample in range(3)
+    ]  # fmt: skip
+    cache.store(texts, drawn)
+    assert cache.candidates(group) == sorted(drawn, key=lambda c: (c.sign.value, c.sample))
+    assert cache.candidates(group, Sign.LEO) == [c for c in drawn if c.sign is Sign.LEO]
+    cache.store([], [drawn[0].model_copy(update={"score": 0.0})])  # the first one stays
+    assert cache.candidates(group, drawn[0].sign)[0].score == drawn[0].score
+    assert cache.candidates(Group("fake/2", day, Category.GENERAL)) == []
+    stores.close()

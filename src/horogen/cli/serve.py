@@ -91,6 +91,7 @@ def run_server(
             stores.verdicts.secret()
     finally:
         stores.close()
+    _ = deployment.judge  # so does a check that is no registered metric
     os.environ["HOROGEN_LAKE"] = deployment.settings.lake
     os.environ["HOROGEN_SERVE__MODEL"] = serve.model
     if scenario:
@@ -137,6 +138,7 @@ def worker_app() -> FastAPI:
         lake=deployment.lake,
         models=deployment.models,
         generation=deployment.settings.generation,
+        judge=deployment.judge,
     )
 
 
@@ -187,9 +189,83 @@ def precompute_command(
         return
     console.print(
         f"{record.date}: {record.generated} texts generated, {record.cached} already cached, "
-        f"{len(record.categories)} categories, {record.model}, {record.seconds:.1f} s",
+        f"{len(record.categories)} categories, {record.model}, {record.seconds:.1f} s; "
+        f"{record.candidates} candidates kept, {record.unpassed} texts passed no check",
         highlight=False,
     )
+
+
+@app.command("candidates")
+def candidates_command(
+    sign: Annotated[str, typer.Argument(help="A slug (leo) or Russian name (Лев).")],
+    date: DateOption = None,
+    category: Annotated[
+        str, typer.Option("--category", help="general, love, business, …")
+    ] = "general",
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per candidate.")] = False,
+    lake: LakeOption = None,
+) -> None:
+    """Show the candidates a served text was chosen from (best of k): each one's score, its
+    metrics' values, the checks it failed, and which one is served.
+
+    Example: horogen candidates leo --date 2026-11-30 --category love
+    """
+    from rich.table import Table
+
+    from horogen.model.prompts import parse_category
+    from horogen.serve.cache import nothing_served, open_stores
+    from horogen.serve.stores import Group
+    from horogen.signs import lookup_sign
+
+    try:
+        wanted = lookup_sign(sign)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="SIGN") from None
+    try:
+        kind = parse_category(category)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--category") from None
+    deployment = _deployment(lake, model)
+    serve = deployment.settings.serve
+    day = date.date() if date else serve.today()
+    label = deployment.models.resolve(serve.model).label
+    found = []
+    if not nothing_served(serve, deployment.lake):
+        stores = open_stores(serve, deployment.lake)
+        try:
+            stores.create()
+            found = stores.texts.candidates(Group(label, day, kind), wanted)
+        finally:
+            stores.close()
+    if as_json:
+        for candidate in found:
+            typer.echo(candidate.model_dump_json())
+        return
+    if not found:
+        console.print(
+            f"no candidates of {label} for {wanted.value}, {kind.value}, {day}: not generated "
+            "yet, or generated without best of k",
+            highlight=False,
+        )
+        return
+    metrics = list(found[0].values)
+    table = Table("sample", "served", "score", *metrics, "failed", "text")
+    for candidate in found:
+        table.add_row(
+            str(candidate.sample),
+            "✓" if candidate.chosen else "",
+            f"{candidate.score:.3f}",
+            *(_value(candidate.values.get(name)) for name in metrics),
+            ", ".join(candidate.failed),
+            candidate.text,
+        )
+    console.print(f"{wanted.emoji} {wanted.ru} · {kind.value} · {day} · {label}", highlight=False)
+    console.print(table)
+
+
+def _value(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 @app.command("bot")
@@ -213,6 +289,7 @@ def bot_command(model: ModelOption = None, lake: LakeOption = None) -> None:
         lake=deployment.lake,
         models=deployment.models,
         generation=settings.generation,
+        judge=deployment.judge,
     )
     console.print(f"bot polling {settings.serve.bot_api_url}; Ctrl-C stops it", highlight=False)
     asyncio.run(run_bot(settings.serve, service))

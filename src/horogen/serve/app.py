@@ -37,6 +37,7 @@ from horogen.serve.feedback import Ballot, NoReader, NotServed
 from horogen.serve.flight import Busy, GenerationFailed
 from horogen.serve.guard import BodyGuard
 from horogen.serve.identity import ReaderKeys, with_ticket
+from horogen.serve.judge import Judge
 from horogen.serve.ratelimit import RateLimited
 from horogen.serve.schemas import (
     About,
@@ -98,11 +99,19 @@ CategoryQuery = Annotated[Category, Query(description="The kind of horoscope.")]
 
 
 def build_app(
-    settings: ServeSettings, *, lake: Lake, models: ModelStore, generation: GenerationSettings
+    settings: ServeSettings,
+    *,
+    lake: Lake,
+    models: ModelStore,
+    generation: GenerationSettings,
+    judge: Judge | None = None,
 ) -> FastAPI:
     """The app for ``settings``: the stores of ``settings`` and ``lake``, the model that
-    ``settings.model`` names in ``models``, generated with ``generation``."""
-    service = HoroscopeService.build(settings, lake=lake, models=models, generation=generation)
+    ``settings.model`` names in ``models``, generated with ``generation``; with a ``judge``,
+    each text the best of ``settings.best_of`` candidates."""
+    service = HoroscopeService.build(
+        settings, lake=lake, models=models, generation=generation, judge=judge
+    )
     return create_app(settings, service)
 
 

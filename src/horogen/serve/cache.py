@@ -1,6 +1,7 @@
-"""The serving stores in SQL: texts, generation claims and readers' votes in three tables of
-one database, through SQLAlchemy Core, so the same code runs on a SQLite file (one machine)
-and PostgreSQL (replicas). :func:`open_stores` builds both stores over one engine.
+"""The serving stores in SQL: texts, the candidates they were chosen from, generation claims
+and readers' votes in four tables of one database, through SQLAlchemy Core, so the same
+code runs on a SQLite file (one machine) and PostgreSQL (replicas). :func:`open_stores`
+builds both stores over one engine.
 
 The only module of horogen that knows SQLAlchemy: every error of it or of a database
 driver leaves here as a :class:`~horogen.serve.stores.CacheError`. Another backend would
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     URL,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -46,6 +48,7 @@ from horogen.lake import Lake
 from horogen.layout import SERVE_DATABASE, shared_file
 from horogen.model.strategy import Strategy
 from horogen.schema import Category
+from horogen.serve.judge import Candidate
 from horogen.serve.schemas import Horoscope, horoscope
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import CacheError, CacheURLError, Group, Stores
@@ -64,6 +67,24 @@ texts_table = Table(
     Column("version", Integer, nullable=True),
     Column("text", Text, nullable=False),
     Column("strategy", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Every candidate drawn for a served text (best of k), with its scores: the audit trail.
+candidates_table = Table(
+    "horoscope_candidates",
+    metadata,
+    Column("model", String(512), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("category", String(16), primary_key=True),
+    Column("sign", String(16), primary_key=True),
+    Column("sample", Integer, primary_key=True),
+    Column("version", Integer, nullable=True),
+    Column("text", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("metric_values", Text, nullable=False),  # JSON: metric → value or null
+    Column("failed", Text, nullable=False),  # JSON: the checks it did not pass
+    Column("chosen", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -201,7 +222,7 @@ class SqlTextStore:
         self._engine = database.engine
 
     def create(self) -> None:
-        self._database.create([texts_table, claims_table])
+        self._database.create([texts_table, candidates_table, claims_table])
 
     def close(self) -> None:
         self._database.close()
@@ -214,7 +235,17 @@ class SqlTextStore:
         return {Sign(row["sign"]): _horoscope(row) for row in rows}
 
     @_answering()
-    def store(self, texts: Iterable[Horoscope]) -> None:
+    def candidates(self, group: Group, sign: Sign | None = None) -> list[Candidate]:
+        query = select(candidates_table).where(*_group_filter(candidates_table, group))
+        if sign is not None:
+            query = query.where(candidates_table.c.sign == sign.value)
+        query = query.order_by(candidates_table.c.sign, candidates_table.c.sample)
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [_candidate(row) for row in rows]
+
+    @_answering()
+    def store(self, texts: Iterable[Horoscope], candidates: Iterable[Candidate] = ()) -> None:
         now = dt.datetime.now(dt.UTC)
         rows = [
             {
@@ -229,10 +260,28 @@ class SqlTextStore:
             }
             for text in texts
         ]
-        if rows:
-            with self._engine.begin() as connection:
-                insert = self._database.insert(texts_table).on_conflict_do_nothing()
-                connection.execute(insert, rows)
+        drawn = [
+            {
+                "model": candidate.model,
+                "day": candidate.date,
+                "category": candidate.category.value,
+                "sign": candidate.sign.value,
+                "sample": candidate.sample,
+                "version": candidate.version,
+                "text": candidate.text,
+                "score": candidate.score,
+                "metric_values": json.dumps(candidate.values),
+                "failed": json.dumps(candidate.failed),
+                "chosen": candidate.chosen,
+                "created_at": now,
+            }
+            for candidate in candidates
+        ]
+        with self._engine.begin() as connection:  # the texts and their audit trail together
+            for table, values in ((texts_table, rows), (candidates_table, drawn)):
+                if values:
+                    insert = self._database.insert(table).on_conflict_do_nothing()
+                    connection.execute(insert, values)
 
     @_answering()
     def claim(self, group: Group, owner: str, lease: float) -> bool:
@@ -384,6 +433,22 @@ def _horoscope(row: Any) -> Horoscope:
         model=row["model"],
         version=row["version"],
         strategy=Strategy.model_validate(json.loads(row["strategy"])),
+    )
+
+
+def _candidate(row: Any) -> Candidate:
+    return Candidate(
+        model=row["model"],
+        version=row["version"],
+        date=row["day"],
+        category=Category(row["category"]),
+        sign=Sign(row["sign"]),
+        sample=row["sample"],
+        text=row["text"],
+        score=row["score"],
+        values=json.loads(row["metric_values"]),
+        failed=json.loads(row["failed"]),
+        chosen=row["chosen"],
     )
 
 

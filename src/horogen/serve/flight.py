@@ -17,10 +17,13 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from horogen.errors import HorogenError
+from horogen.serve import metrics
+from horogen.serve.judge import BestOf, Candidate
 from horogen.serve.schemas import Horoscope
 from horogen.serve.stores import Group, TextStore
 from horogen.signs import Sign
@@ -51,9 +54,17 @@ def new_owner() -> str:
 
 
 def fill(
-    texts: TextStore, model: ServingModel, group: Group, *, owner: str, lease: float, wait: float
+    texts: TextStore,
+    model: ServingModel,
+    group: Group,
+    *,
+    owner: str,
+    lease: float,
+    wait: float,
+    best_of: BestOf | None = None,
 ) -> tuple[dict[Sign, Horoscope], int]:
-    """The twelve texts of ``group``, generated here if no one has and no one is.
+    """The twelve texts of ``group``, generated here if no one has and no one is: with
+    ``best_of``, each chosen among its candidates (kept beside it), else one draw.
 
     Returns the texts as stored and how many this call generated (0 or 12). Raises
     :class:`Busy` after ``wait`` seconds of waiting for another process. A claim is taken
@@ -72,11 +83,11 @@ def fill(
                     return found, 0
                 try:
                     with _heartbeat(texts, group, owner, lease):
-                        generated = model.generate(group.day, group.category)
+                        generated, candidates = _generate(model, group, best_of)
                 except Exception as error:
                     log.exception("generating %s failed", group)
                     raise GenerationFailed(f"{model.label} could not generate: {error}") from error
-                texts.store(generated)
+                texts.store(generated, candidates)
             finally:
                 texts.release(group, owner)
             return texts.group(group), len(generated)
@@ -106,13 +117,35 @@ def _heartbeat(texts: TextStore, group: Group, owner: str, lease: float) -> Iter
         thread.join()
 
 
+def _generate(
+    model: ServingModel, group: Group, best_of: BestOf | None
+) -> tuple[list[Horoscope], Sequence[Candidate]]:
+    """The texts of ``group`` and the candidates they were chosen from (none without
+    ``best_of``); a text that passed no check is counted (``/metrics``)."""
+    if best_of is None:
+        return model.generate(group.day, group.category), ()
+    choice = best_of.choose(partial(model.draw, group.day, group.category), list(Sign))
+    if choice.unpassed:
+        log.warning(
+            "%s: no candidate of %s passed the checks in %d; serving the best",
+            group,
+            ", ".join(sign.value for sign in choice.unpassed),
+            best_of.cap,
+        )
+        metrics.UNPASSED.inc(len(choice.unpassed))
+    return choice.served, choice.candidates
+
+
 class Flights:
     """One :func:`fill` per group at a time in this process; callers share its result."""
 
-    def __init__(self, texts: TextStore, *, lease: float, wait: float) -> None:
+    def __init__(
+        self, texts: TextStore, *, lease: float, wait: float, best_of: BestOf | None = None
+    ) -> None:
         self.text_store = texts
         self.lease = lease
         self.wait = wait
+        self.best_of = best_of
         self.owner = new_owner()
         self._running: dict[tuple[str, Group], asyncio.Future[dict[Sign, Horoscope]]] = {}
 
@@ -129,6 +162,12 @@ class Flights:
 
     def _fill(self, model: ServingModel, group: Group) -> dict[Sign, Horoscope]:
         texts, _ = fill(
-            self.text_store, model, group, owner=self.owner, lease=self.lease, wait=self.wait
+            self.text_store,
+            model,
+            group,
+            owner=self.owner,
+            lease=self.lease,
+            wait=self.wait,
+            best_of=self.best_of,
         )
         return texts

@@ -36,9 +36,17 @@ CACHE = Counter(
     "Texts asked for: hit (cached) or miss (generated or waited for).",
     ["result"],
 )
-GENERATED_TEXTS = Counter("horogen_generated_texts", "Texts the model generated.")
+GENERATED_TEXTS = Counter(
+    "horogen_generated_texts", "Texts the model generated (every candidate of best of k)."
+)
 GENERATION_SECONDS = Histogram(
-    "horogen_generation_seconds", "Time of one generation call (twelve texts).", buckets=BUCKETS
+    "horogen_generation_seconds",
+    "Time of one generation call (twelve texts, or best_of candidates of each).",
+    buckets=BUCKETS,
+)
+UNPASSED = Counter(
+    "horogen_best_of_unpassed",
+    "Texts served although none of their candidates passed the checks (up to best_of_cap).",
 )
 SERVED_VERSION = Gauge(
     "horogen_served_model_version",

@@ -15,6 +15,7 @@ from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve.cache import open_stores
 from horogen.serve.flight import fill, new_owner
+from horogen.serve.judge import Judge, best_of_for
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import Group
 from horogen.serve.swap import loader
@@ -31,6 +32,10 @@ class PrecomputeRecord(BaseModel):
     generated: int
     #: Texts that were in the cache already.
     cached: int
+    #: Candidates kept for the day's texts (best of k; 0 without a judge).
+    candidates: int = 0
+    #: The day's texts none of whose candidates passed the checks (served all the same).
+    unpassed: int = 0
     seconds: float
 
 
@@ -41,29 +46,37 @@ def precompute_day(
     models: ModelStore,
     generation: GenerationSettings,
     day: dt.date | None = None,
+    judge: Judge | None = None,
 ) -> PrecomputeRecord:
     """Generate and store the texts of ``day`` (default: today in ``serve.timezone``) for
-    every sign and each of ``serve.categories``, with the model ``serve.model`` names.
+    every sign and each of ``serve.categories``, with the model ``serve.model`` names;
+    with a ``judge``, each the best of ``serve.best_of`` candidates, kept beside it.
     Idempotent: a second run generates nothing."""
     started = time.perf_counter()
     day = day or serve.today()
     model = loader(generation)(models.resolve(serve.model))
     stores = open_stores(serve, lake)
     owner = new_owner()
-    generated = cached = 0
+    best_of = best_of_for(serve, judge)
+    generated = cached = drawn = unpassed = 0
     try:
         stores.create()
         for category in serve.categories:
+            group = Group(model.label, day, category)
             texts, made = fill(
                 stores.texts,
                 model,
-                Group(model.label, day, category),
+                group,
                 owner=owner,
                 lease=serve.wait_seconds,
                 wait=serve.wait_seconds,
+                best_of=best_of,
             )
             generated += made
             cached += len(texts) - made
+            candidates = stores.texts.candidates(group)
+            drawn += len(candidates)
+            unpassed += sum(1 for c in candidates if c.chosen and not c.passed)
     finally:
         stores.close()
     return PrecomputeRecord(
@@ -73,5 +86,7 @@ def precompute_day(
         categories=list(serve.categories),
         generated=generated,
         cached=cached,
+        candidates=drawn,
+        unpassed=unpassed,
         seconds=round(time.perf_counter() - started, 2),
     )

@@ -1,5 +1,6 @@
 """Texts for the API and the bot: from this process's memory, else the text store, else
-generated once (:mod:`horogen.serve.flight`); readers' verdicts into the verdict store.
+generated once (:mod:`horogen.serve.flight`), each the best of k candidates
+(:mod:`horogen.serve.judge`); readers' verdicts into the verdict store.
 
 A text never changes once stored (its key holds the model), so each process keeps the
 answers it has read, already rendered as JSON: a cached request touches neither the
@@ -21,6 +22,7 @@ from horogen.serve import metrics
 from horogen.serve.cache import open_stores
 from horogen.serve.flight import Flights
 from horogen.serve.identity import ReaderKeys
+from horogen.serve.judge import BestOf, Judge, best_of_for
 from horogen.serve.schemas import Horoscope, Horoscopes
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import Group, Stores
@@ -55,6 +57,7 @@ class HoroscopeService:
         stores: Stores,
         slot: ModelSlot,
         challenger: ModelSlot | None = None,
+        best_of: BestOf | None = None,
     ) -> None:
         self.settings = settings
         self.stores = stores
@@ -64,7 +67,7 @@ class HoroscopeService:
         #: Signs readers' cookies and tickets; set by :meth:`open` from the store's key.
         self.keys: ReaderKeys | None = None
         self.flights = Flights(
-            stores.texts, lease=settings.wait_seconds, wait=settings.wait_seconds
+            stores.texts, lease=settings.wait_seconds, wait=settings.wait_seconds, best_of=best_of
         )
         self._memory: dict[Group, Rendered] = {}
         self._memory_models: set[str] = set()
@@ -77,15 +80,18 @@ class HoroscopeService:
         lake: Lake,
         models: ModelStore,
         generation: GenerationSettings,
+        judge: Judge | None = None,
     ) -> HoroscopeService:
         """The service for ``settings``: the stores of ``settings`` and ``lake``, the model
-        ``settings.model`` names in ``models``, generated with ``generation``."""
+        ``settings.model`` names in ``models``, generated with ``generation``; with a
+        ``judge``, each text the best of ``settings.best_of`` candidates."""
         stores = open_stores(settings, lake)
         load = loader(generation)
         challenger = None
         if settings.canary_share > 0 and settings.model != registry.CHALLENGER:
             challenger = ModelSlot(models, registry.CHALLENGER, load)
-        return cls(settings, stores, ModelSlot(models, settings.model, load), challenger)
+        slot = ModelSlot(models, settings.model, load)
+        return cls(settings, stores, slot, challenger, best_of_for(settings, judge))
 
     def open(self) -> None:
         """Make the stores ready and take the readers' key (blocking: a worker thread)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from horogen.errors import ConfigError
 from horogen.lake import Lake
@@ -46,6 +46,23 @@ class ServeSettings(BaseModel):
         default=120.0,
         gt=0,
         description="Longest a request waits for a text being generated before a 503.",
+    )
+    best_of: int = Field(
+        default=4,
+        ge=1,
+        description="Candidates generated per text, all of a group in one call; the best "
+        "by the evaluation's score among those passing `checks` is served.",
+    )
+    best_of_cap: int = Field(
+        default=12,
+        ge=1,
+        description="Most candidates per text: when none of `best_of` passes, as many more "
+        "are drawn, up to this; then the best is served with its failure recorded.",
+    )
+    checks: dict[str, float] = Field(
+        default_factory=lambda: {"consistency": 1.0, "acceptability": 0.5},
+        description="The metrics a served text must reach, each with its threshold (a "
+        "text's value of the metric ≥ it); each a registered metric.",
     )
     retry_after: int = Field(default=10, ge=1, description="Retry-After of a 503, seconds.")
     max_body_bytes: int = Field(
@@ -102,6 +119,12 @@ class ServeSettings(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (try Europe/Moscow)") from None
         return value
+
+    @model_validator(mode="after")
+    def _cap_above_k(self) -> ServeSettings:
+        if self.best_of_cap < self.best_of:
+            raise ValueError(f"best_of_cap {self.best_of_cap} is below best_of {self.best_of}")
+        return self
 
     def today(self) -> dt.date:
         """Today where the readers are."""

@@ -1,6 +1,7 @@
-"""The serving stores' interfaces: texts (with the claims that make generation happen once)
-and readers' verdicts. :func:`horogen.serve.cache.open_stores` builds both over one
-database; the rest of serving sees only these interfaces and :class:`CacheError`.
+"""The serving stores' interfaces: texts (with the candidates they were chosen from, and the
+claims that make generation happen once) and readers' verdicts.
+:func:`horogen.serve.cache.open_stores` builds both over one database; the rest of serving
+sees only these interfaces and :class:`CacheError`.
 
 A *group* is the twelve signs of one model, day and category: the unit of generation.
 Generating a group in one call keeps the fast backend's texts reproducible, because
@@ -17,6 +18,7 @@ from typing import Protocol
 
 from horogen.errors import ConfigError, HorogenError
 from horogen.schema import Category
+from horogen.serve.judge import Candidate
 from horogen.serve.schemas import Horoscope
 from horogen.signs import Sign
 from horogen.verdicts import Verdict, VerdictSource
@@ -52,8 +54,14 @@ class TextStore(Protocol):
         """The texts of ``group`` that exist."""
         ...
 
-    def store(self, texts: Iterable[Horoscope]) -> None:
-        """Keep ``texts``; a text already there for the same key wins (texts never change)."""
+    def store(self, texts: Iterable[Horoscope], candidates: Iterable[Candidate] = ()) -> None:
+        """Keep ``texts`` and the ``candidates`` they were chosen from, together; a text or
+        candidate already there for the same key wins (texts never change)."""
+        ...
+
+    def candidates(self, group: Group, sign: Sign | None = None) -> list[Candidate]:
+        """The candidates drawn for ``group`` (of ``sign`` only, if given), by sign and
+        sample."""
         ...
 
     def claim(self, group: Group, owner: str, lease: float) -> bool:

@@ -11,12 +11,12 @@ import asyncio
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from horogen.errors import HorogenError
 from horogen.model import registry
-from horogen.model.generate import HoroscopeGenerator, requests_for
+from horogen.model.generate import HoroscopeGenerator, TextRequest
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore, ResolvedModel
 from horogen.model.strategy import Strategy
@@ -53,19 +53,33 @@ class ServingModel:
 
     def generate(self, day: dt.date, category: Category) -> list[Horoscope]:
         """The twelve signs' texts for ``day`` and ``category``, in one call."""
-        requests = requests_for(list(Sign), [category], day)
+        return [text for _, text in self.draw(day, category, list(Sign), range(1))]
+
+    def draw(
+        self, day: dt.date, category: Category, signs: Sequence[Sign], samples: range
+    ) -> list[tuple[int, Horoscope]]:
+        """``samples`` of each of ``signs`` (each sample its own seed), in one call; as
+        ``(sample, text)``, sign by sign."""
+        requests = [
+            TextRequest(sign=sign, category=category, date=day, sample=sample)
+            for sign in signs
+            for sample in samples
+        ]
         with self.lock, metrics.GENERATION_SECONDS.time():
             texts = self.generator.generate(requests, self.strategy, seed=self.seed)
         metrics.GENERATED_TEXTS.inc(len(texts))
         return [
-            horoscope(
-                text.sign,
-                text.category,
-                text.date,
-                text.text,
-                model=self.label,
-                version=self.version,
-                strategy=self.strategy,
+            (
+                text.sample,
+                horoscope(
+                    text.sign,
+                    text.category,
+                    text.date,
+                    text.text,
+                    model=self.label,
+                    version=self.version,
+                    strategy=self.strategy,
+                ),
             )
             for text in texts
         ]
