@@ -23,7 +23,7 @@ from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.schema import Category
-from horogen.serve import metrics
+from horogen.serve import metrics, permalink
 from horogen.serve.fastpath import FastPath
 from horogen.serve.flight import Busy, GenerationFailed
 from horogen.serve.schemas import (
@@ -120,6 +120,7 @@ def create_app(
     app.add_middleware(FastPath, service=service, route=route)
     app.add_middleware(metrics.MetricsMiddleware)  # the outermost: it counts every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    permalink.register(app, settings, service)  # last: /{sign}/{day} matches any two segments
     return app
 
 
