@@ -191,8 +191,10 @@ async def _send_all(
                     await asyncio.sleep(
                         max(0.0, last + serve.delivery_chat_seconds - time.monotonic())
                     )
-                sent = await _deliver(bot, store, day, subscription, texts, owner, limiter)
-                tally.add(sent)
+                outcome = await _deliver(bot, store, day, subscription, texts, owner, limiter)
+                tally.add(outcome)
+                if outcome == "blocked":  # unsubscribed: the chat's other messages go too
+                    break
                 last = time.monotonic()
 
     try:
