@@ -99,9 +99,16 @@ def test_the_dag_folder_imports_cleanly_and_parses_in_under_two_seconds(airflow_
     assert parsed["seconds"] and max(parsed["seconds"]) < 2.0, parsed["seconds"]
     # The model and data libraries load inside the tasks, never at parse time.
     assert parsed["heavy"] == []
-    assert {"collect", "process", "process_spark", "train", "evaluate", "promote"} <= set(
-        parsed["tasks"]
-    )
+    assert {
+        "collect",
+        "process",
+        "process_spark",
+        "train",
+        "evaluate",
+        "promote",
+        "precompute",
+        "deliver",
+    } <= set(parsed["tasks"])
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +146,7 @@ def test_a_day_runs_end_to_end_with_a_site_down(daily_runs) -> None:
     tasks = first["tasks"]
     assert tasks["collect"] == ["success"] * 7
     assert (tasks["process"], tasks["process_spark"]) == (["success"], ["skipped"])
-    for task in ("retrain_due", "train", "evaluate", "promote", "precompute"):
+    for task in ("retrain_due", "train", "evaluate", "promote", "precompute", "deliver"):
         assert tasks[task] == ["success"], (task, tasks)
     ignio = json.loads((lake / f"reports/collect/date={DAY}/ignio.json").read_text())
     assert ignio["status"] == "failed" and "500" in json.dumps(ignio)
@@ -164,7 +171,7 @@ def test_a_rerun_of_the_day_changes_nothing(daily_runs) -> None:
     # Not due: nothing trained or evaluated, the day precomputed with the champion (from
     # the cache: nothing regenerated), the data as it was.
     assert [run["tasks"][task] for task in ("train", "evaluate", "promote")] == [["skipped"]] * 3
-    assert run["tasks"]["precompute"] == ["success"]
+    assert run["tasks"]["precompute"] == run["tasks"]["deliver"] == ["success"]
     assert second == first
 
 
