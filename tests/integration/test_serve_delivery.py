@@ -59,7 +59,8 @@ def subscribe(
     with held._engine.begin() as connection:
         connection.execute(deliveries_table.delete())
         connection.execute(subscriptions_table.delete())
-        connection.execute(subscriptions_table.insert(), rows)
+        if rows:
+            connection.execute(subscriptions_table.insert(), rows)
     held.close()
 
 
@@ -196,3 +197,30 @@ def test_a_killed_delivery_run_again_sends_no_duplicates(store: ModelStore, tmp_
     ledger = held.ledger(day)
     held.close()
     assert ledger == Counter({"sent": 2000 - record["in_doubt"], "sending": record["in_doubt"]})
+
+
+def test_with_nobody_waiting_no_token_is_needed_and_with_readers_it_is(store: ModelStore) -> None:
+    from typer.testing import CliRunner
+
+    from horogen.cli import app
+    from horogen.errors import ConfigError
+
+    day = ServeSettings().today() - dt.timedelta(days=2)
+    settings = serve_settings()
+    subscribe(settings, store, [])
+    runner = CliRunner(env={"HOROGEN_SERVE__BOT_TOKEN": ""})
+    nobody = runner.invoke(
+        app, ["deliver", "--date", day.isoformat(), "--lake", str(store.lake.root), "--json"]
+    )
+    assert nobody.exit_code == 0, nobody.output
+    assert json.loads(nobody.output.strip().splitlines()[-1])["pending"] == 0
+
+    subscribe(settings, store, readers(3))
+    waiting = runner.invoke(
+        app, ["deliver", "--date", day.isoformat(), "--lake", str(store.lake.root)]
+    )
+    assert isinstance(waiting.exception, ConfigError)
+    assert "HOROGEN_SERVE__BOT_TOKEN" in str(waiting.exception)
+    held = open_subscriptions(settings, store.lake)
+    assert held.ledger(day) == Counter() and len(held.pending(day)) == 3  # nothing claimed
+    held.close()
