@@ -1,5 +1,5 @@
 """horogen's daily loop as one Airflow DAG: collect → process → retrain? → train →
-evaluate → promote → precompute, a chain that cannot run out of order.
+evaluate → promote → precompute → deliver, a chain that cannot run out of order.
 
 Each task is a thin call into ``horogen.pipeline`` (through ``horogen.orchestration``,
 which adds the settings Airflow's Variables and Connections give); nothing here decides
@@ -18,6 +18,8 @@ time.
 - retrain: weekly by default, or when enough new rows arrived since the champion's data
   (``train.retrain_every_days``, ``train.retrain_min_new_rows``); when it is not due,
   the chain still precomputes the day with the current champion.
+- deliver: the day's horoscope to the bot's subscribers, once each (a retry or a rerun
+  sends only what did not go out).
 
 Every task retries with exponential backoff and has a timeout. Settings: docs/operations.md.
 """
@@ -155,6 +157,13 @@ def horogen_daily() -> None:
 
         return run_step(pipeline.precompute, day)
 
+    @task(execution_timeout=dt.timedelta(hours=2))
+    def deliver(day: str) -> dict:
+        from horogen import pipeline
+        from horogen.orchestration import run_step
+
+        return run_step(pipeline.deliver, day)
+
     run = day()
     checked = check_collection(collect.partial(day=run).expand(source=sources()))
     processed = process(run)
@@ -166,7 +175,7 @@ def horogen_daily() -> None:
     served = precompute(run)
     run >> readers_check() >> served
     branch >> [trained, served]
-    promote(evaluate(trained)) >> served
+    promote(evaluate(trained)) >> served >> deliver(run)
 
 
 horogen_daily()

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from horogen.evaluate.promote import Decision
     from horogen.evaluate.run import StrategyResult
     from horogen.evaluate.stage import ChampionCheck, EvaluationRecord
+    from horogen.serve.delivery import DeliveryRecord
     from horogen.serve.precompute import PrecomputeRecord
     from horogen.train.schedule import RetrainDecision
     from horogen.train.trainer import TrainResult
@@ -310,6 +311,23 @@ def precompute(day: Day | None = None, *, deployment: Deployment | None = None) 
 
     deployment = deployment or Deployment.load()
     return precompute_day(
+        deployment.settings.serve,
+        lake=deployment.lake,
+        models=deployment.models,
+        generation=deployment.settings.generation,
+        judge=deployment.judge,
+        day=day_of(day) if day else None,
+    )
+
+
+def deliver(day: Day | None = None, *, deployment: Deployment | None = None) -> DeliveryRecord:
+    """Send ``day``'s (default today's) horoscope to the bot's subscribers who have not had
+    it; raises :class:`~horogen.serve.delivery.DeliveryIncomplete` when some could not be
+    sent (a rerun sends those, and only those)."""
+    from horogen.serve.delivery import deliver_day
+
+    deployment = deployment or Deployment.load()
+    return deliver_day(
         deployment.settings.serve,
         lake=deployment.lake,
         models=deployment.models,

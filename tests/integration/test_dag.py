@@ -107,6 +107,8 @@ def test_the_dag_folder_imports_cleanly_and_parses_in_under_two_seconds(airflow_
         "evaluate",
         "promote",
         "readers_check",
+        "precompute",
+        "deliver",
     } <= set(parsed["tasks"])
 
 
@@ -145,7 +147,8 @@ def test_a_day_runs_end_to_end_with_a_site_down(daily_runs) -> None:
     tasks = first["tasks"]
     assert tasks["collect"] == ["success"] * 7
     assert (tasks["process"], tasks["process_spark"]) == (["success"], ["skipped"])
-    for task in ("retrain_due", "train", "evaluate", "promote", "readers_check", "precompute"):
+    tasks_after_training = ("evaluate", "promote", "readers_check", "precompute", "deliver")
+    for task in ("retrain_due", "train", *tasks_after_training):
         assert tasks[task] == ["success"], (task, tasks)
     ignio = json.loads((lake / f"reports/collect/date={DAY}/ignio.json").read_text())
     assert ignio["status"] == "failed" and "500" in json.dumps(ignio)
@@ -170,7 +173,7 @@ def test_a_rerun_of_the_day_changes_nothing(daily_runs) -> None:
     # Not due: nothing trained or evaluated, the day precomputed with the champion (from
     # the cache: nothing regenerated), the data as it was.
     assert [run["tasks"][task] for task in ("train", "evaluate", "promote")] == [["skipped"]] * 3
-    assert run["tasks"]["precompute"] == ["success"]
+    assert run["tasks"]["precompute"] == run["tasks"]["deliver"] == ["success"]
     assert second == first
 
 

@@ -14,18 +14,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 
+from bot_api_support import FakeBotApi, callback, message
 from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve.bot import run_bot
 from horogen.serve.service import HoroscopeService
+from horogen.serve.subscriptions import open_subscriptions
 from horogen.signs import Sign
 from serve_support import GENERATION, free_port, horogen_env, serve_settings, serving_store
 
 TOKEN = "123456:TEST-secret-token"
-READER = {"id": 42, "is_bot": False, "first_name": "Читатель"}
-CHAT = {"id": 42, "type": "private"}
 
 
 @pytest.fixture(scope="module")
@@ -34,82 +33,6 @@ def store(tmp_path_factory) -> Iterator[ModelStore]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         yield serving_store(root, versions=1)
-
-
-class FakeBotApi:
-    """Answers what the bot asks, records it, and fails the calls it is told to fail."""
-
-    def __init__(self) -> None:
-        self.updates: list[dict[str, Any]] = []
-        self.calls: list[tuple[str, dict[str, str]]] = []
-        self.tokens: set[str] = set()
-        self.failures: dict[str, int] = {}
-        self.message_id = 100
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        self.tokens.add(request.match_info["token"])
-        data = {key: str(value) for key, value in (await request.post()).items()}
-        self.calls.append((method, data))
-        if self.failures.get(method, 0) > 0:
-            self.failures[method] -= 1
-            return web.json_response(
-                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
-            )
-        return web.json_response({"ok": True, "result": await self.result(method, data)})
-
-    async def result(self, method: str, data: dict[str, str]) -> Any:
-        if method == "getMe":
-            return {
-                "id": 123456,
-                "is_bot": True,
-                "first_name": "horogen",
-                "username": "horogen_bot",
-            }
-        if method == "getUpdates":
-            offset = int(data.get("offset", 0))
-            pending = [u for u in self.updates if u["update_id"] >= offset]
-            if not pending:
-                await asyncio.sleep(0.1)
-            return pending
-        if method == "sendMessage":
-            self.message_id += 1
-            return {
-                "message_id": self.message_id,
-                "date": int(time.time()),
-                "chat": CHAT,
-                "text": data["text"],
-            }
-        return True
-
-    def push(self, **update: Any) -> None:
-        self.updates.append({"update_id": len(self.updates) + 1, **update})
-
-    def sent(self, method: str) -> list[dict[str, str]]:
-        return [data for name, data in self.calls if name == method]
-
-
-def message(text: str) -> dict[str, Any]:
-    payload: dict[str, Any] = {
-        "message_id": 1,
-        "date": int(time.time()),
-        "chat": CHAT,
-        "from": READER,
-        "text": text,
-    }
-    if text.startswith("/"):
-        payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
-    return payload
-
-
-def callback(data: str, user: dict[str, Any] = READER) -> dict[str, Any]:
-    return {
-        "id": f"cb-{data}-{user['id']}",
-        "from": user,
-        "chat_instance": "1",
-        "data": data,
-        "message": message("…"),
-    }
 
 
 async def until(condition: Any, timeout: float = 60) -> Any:
@@ -126,17 +49,13 @@ def test_the_bot_answers_votes_and_retries(store: ModelStore, caplog) -> None:
     api.failures = {"getMe": 2, "getUpdates": 1}  # the Bot API is unwell at first
 
     async def scenario() -> None:
-        server = web.Application()
-        server.router.add_post("/bot{token}/{method}", api.handle)
-        runner = web.AppRunner(server, access_log=None)  # its own log would show the URL
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        settings = serve_settings(bot_token=TOKEN, bot_api_url=f"http://127.0.0.1:{port}")
+        runner, url = await api.start()
+        settings = serve_settings(bot_token=TOKEN, bot_api_url=url)
         service = HoroscopeService.build(
             settings, lake=store.lake, models=store, generation=GENERATION
         )
-        bot = asyncio.create_task(run_bot(settings, service))
+        subscriptions = open_subscriptions(settings, store.lake)
+        bot = asyncio.create_task(run_bot(settings, service, subscriptions))
         try:
             await until(lambda: service.slot.current is not None)
             api.push(message=message("/start"))
@@ -165,10 +84,12 @@ def test_the_bot_answers_votes_and_retries(store: ModelStore, caplog) -> None:
             today = expected.date.isoformat()
             crafted = [
                 "sign:unicorn",
-                f"vote:like:unicorn:{today}:1:AAAAAAAAAAA",
-                "vote:like:leo:not-a-day:1:AAAAAAAAAAA",
-                "vote:like:leo:2026-11-30:x:AAAAAAAAAAA",
-                "vote:meh:leo:2026-11-30:1:AAAAAAAAAAA",
+                f"cat:leo:gossip:{today}",
+                f"vote:like:unicorn:{today}:general:1:AAAAAAAAAAA",
+                "vote:like:leo:not-a-day:general:1:AAAAAAAAAAA",
+                "vote:like:leo:2026-11-30:general:x:AAAAAAAAAAA",
+                f"vote:like:leo:{today}:gossip:1:AAAAAAAAAAA",
+                "vote:meh:leo:2026-11-30:general:1:AAAAAAAAAAA",
                 "nonsense",
                 "",
             ]
@@ -179,7 +100,7 @@ def test_the_bot_answers_votes_and_retries(store: ModelStore, caplog) -> None:
             answered = await until(
                 lambda: (
                     [c for c in api.sent("answerCallbackQuery") if c.get("text")][1:]
-                    if len([c for c in api.sent("answerCallbackQuery") if c.get("text")]) >= 9
+                    if len([c for c in api.sent("answerCallbackQuery") if c.get("text")]) >= 11
                     else None
                 )
             )
@@ -203,6 +124,75 @@ def test_the_bot_answers_votes_and_retries(store: ModelStore, caplog) -> None:
     assert api.sent("getMe") and len(api.sent("getMe")) >= 3  # retried after two 502s
     assert api.tokens == {TOKEN}  # the token went to the Bot API …
     assert TOKEN not in caplog.text and "secret" not in caplog.text  # … and nowhere else
+
+
+def test_categories_and_subscriptions_in_the_bot(store: ModelStore) -> None:
+    api = FakeBotApi()
+
+    async def scenario() -> None:
+        runner, url = await api.start()
+        settings = serve_settings(bot_token=TOKEN, bot_api_url=url)
+        service = HoroscopeService.build(
+            settings, lake=store.lake, models=store, generation=GENERATION
+        )
+        subscriptions = open_subscriptions(settings, store.lake)
+        bot = asyncio.create_task(run_bot(settings, service, subscriptions))
+
+        async def said(text: str | None = None, **update: Any) -> dict[str, str]:
+            before = len(api.sent("sendMessage"))
+            api.push(**(update or {"message": message(text or "")}))
+            return (await until(lambda: api.sent("sendMessage")[before:]))[0]
+
+        try:
+            await until(lambda: service.slot.current is not None)
+            # A sign's answer offers the eight categories, the one shown marked.
+            answer = await said(callback_query=callback("sign:virgo"))
+            rows = json.loads(answer["reply_markup"])["inline_keyboard"]
+            kinds = [b for row in rows[1:3] for b in row]
+            assert [b["text"] for b in kinds][:2] == ["• Общий", "Любовный"] and len(kinds) == 8
+            assert answer["text"].startswith("♍ Дева · общий гороскоп · ")
+
+            # A press reads the same cache as the API: the love text of the same day.
+            love = await said(callback_query=callback(kinds[1]["callback_data"]))
+            expected = await service.text(Sign.VIRGO, None, Category.LOVE)
+            assert love["text"].startswith("♍ Дева · любовный гороскоп · ")
+            assert love["text"].endswith(expected.text)
+            vote = json.loads(love["reply_markup"])["inline_keyboard"][0][0]["callback_data"]
+            assert ":love:" in vote  # the vote is for the love text
+
+            typed = await said("лев деловой")
+            assert typed["text"].endswith(
+                (await service.text(Sign.LEO, None, Category.BUSINESS)).text
+            )
+            assert "Не знаю категории «сплетни»" in (await said("лев сплетни"))["text"]
+
+            # Subscriptions: by command, by button, listed, refused, dropped.
+            assert "Готово" in (await said("/subscribe Лев любовный"))["text"]
+            assert "уже подписаны" in (await said("/subscribe leo love"))["text"]
+            subscribe = json.loads(love["reply_markup"])["inline_keyboard"][3][0]
+            assert (
+                "Готово"
+                in (await said(callback_query=callback(subscribe["callback_data"])))["text"]
+            )
+            assert "Не знаю знака «единорог»" in (await said("/subscribe единорог"))["text"]
+            assert "Не знаю категории" in (await said("/subscribe лев сплетни"))["text"]
+            assert "/subscribe Лев" in (await said("/subscribe"))["text"]
+            listed = (await said("/subscriptions"))["text"]
+            assert "♌ Лев: любовный гороскоп" in listed and "♍ Дева: любовный гороскоп" in listed
+            assert [(s.sign, s.category) for s in subscriptions.of_chat(42)] == [
+                (Sign.LEO, Category.LOVE),
+                (Sign.VIRGO, Category.LOVE),
+            ]
+            assert "отписал: 1" in (await said("/unsubscribe Дева"))["text"]
+            assert "отписал: 1" in (await said("/unsubscribe"))["text"]
+            assert "Подписок нет" in (await said("/subscriptions"))["text"]
+            assert api.sent("setMyCommands")  # the commands are in the reader's menu
+        finally:
+            bot.cancel()
+            await asyncio.gather(bot, return_exceptions=True)
+            await runner.cleanup()
+
+    asyncio.run(scenario())
 
 
 def test_horogen_bot_waits_out_a_dead_bot_api_and_never_prints_its_token(store: ModelStore) -> None:

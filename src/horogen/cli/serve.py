@@ -1,4 +1,5 @@
-"""``horogen serve``, ``horogen precompute`` and ``horogen bot``: the serving stage.
+"""``horogen serve``, ``horogen precompute``, ``horogen bot`` and ``horogen deliver``: the
+serving stage.
 
 The server's worker processes build their app with :func:`worker_app` from the same
 settings sources the command read (the command passes its options on as ``HOROGEN_*``
@@ -278,6 +279,7 @@ def bot_command(model: ModelOption = None, lake: LakeOption = None) -> None:
     """
     from horogen.serve.bot import make_bot, run_bot
     from horogen.serve.service import HoroscopeService
+    from horogen.serve.subscriptions import open_subscriptions
 
     quiet_model_libraries()
     _log_to_stderr()
@@ -292,4 +294,32 @@ def bot_command(model: ModelOption = None, lake: LakeOption = None) -> None:
         judge=deployment.judge,
     )
     console.print(f"bot polling {settings.serve.bot_api_url}; Ctrl-C stops it", highlight=False)
-    asyncio.run(run_bot(settings.serve, service))
+    subscriptions = open_subscriptions(settings.serve, deployment.lake)
+    asyncio.run(run_bot(settings.serve, service, subscriptions))
+
+
+@app.command("deliver")
+def deliver_command(
+    date: DateOption = None,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+    lake: LakeOption = None,
+) -> None:
+    """Send the day's horoscope to every bot subscriber who has not had it yet (run it after
+    `horogen precompute`). Each subscriber gets it once: a rerun or a restart sends nothing
+    twice. Within the Bot API's limits (serve.delivery_per_second, delivery_chat_seconds).
+
+    Example: horogen deliver --date 2026-11-30
+    """
+    quiet_model_libraries()
+    _log_to_stderr()
+    record = pipeline.deliver(date.date() if date else None, deployment=_deployment(lake, model))
+    if as_json:
+        typer.echo(record.model_dump_json())
+        return
+    console.print(
+        f"{record.date}: {record.sent} sent of {record.pending} waiting, {record.blocked} "
+        f"blocked (unsubscribed), {record.rejected} refused, {record.taken} sent by another "
+        f"run, {record.in_doubt} in doubt from an interrupted run, {record.seconds:.1f} s",
+        highlight=False,
+    )

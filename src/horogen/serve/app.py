@@ -31,7 +31,7 @@ from horogen.lake import Lake
 from horogen.model.settings import GenerationSettings
 from horogen.model.store import ModelStore
 from horogen.schema import Category
-from horogen.serve import metrics
+from horogen.serve import metrics, permalink
 from horogen.serve.fastpath import FastPath
 from horogen.serve.feedback import Ballot, NoReader, NotServed
 from horogen.serve.flight import Busy, GenerationFailed
@@ -155,6 +155,7 @@ def create_app(
     app.add_middleware(metrics.MetricsMiddleware)  # the outermost: it counts every answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+    permalink.register(app, settings, service)  # last: /{sign}/{day} matches any two segments
     return app
 
 

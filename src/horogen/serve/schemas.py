@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from horogen.model.strategy import Strategy
 from horogen.schema import Category
+from horogen.serve.categories import NAMES
 from horogen.signs import Sign
 from horogen.verdicts import Verdict
 
@@ -56,6 +57,9 @@ class About(BaseModel):
     last_date: dt.date
     signs: list[SignInfo]
     categories: list[Category]
+    category_names: dict[Category, str] = Field(
+        default_factory=lambda: dict(NAMES), description="Each category's Russian name."
+    )
     model: str | None
     version: int | None
 

@@ -110,6 +110,16 @@ class ServeSettings(BaseModel):
     bot_api_url: str = Field(
         default="https://api.telegram.org", description="Telegram Bot API base URL."
     )
+    delivery_per_second: float = Field(
+        default=30.0,
+        gt=0,
+        description="Most messages a second `horogen deliver` sends (the Bot API allows ~30).",
+    )
+    delivery_chat_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Least seconds between two messages to one chat (the Bot API: ~1).",
+    )
 
     @field_validator("timezone")
     @classmethod
