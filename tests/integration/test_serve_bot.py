@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot_api_support import FakeBotApi, callback, message
+from bot_api_support import READER, FakeBotApi, callback, message
 from horogen.model.store import ModelStore
 from horogen.schema import Category
 from horogen.serve.bot import run_bot
