@@ -59,7 +59,7 @@ def test_every_format_gives_the_same_scores(files) -> None:
 def test_the_table_names_metrics_values_and_backends(files) -> None:
     result = CliRunner().invoke(app, ["score", str(files["txt"]), "--offline"])
     assert result.exit_code == 0, result.output
-    for shown in ("acceptability", "0.667", "orthography", "char-tfidf", "lexicon", "3 texts"):
+    for shown in ("acceptability", "0.667", "grammar", "char-tfidf", "lexicon", "3 texts"):
         assert shown in result.stdout
 
 

@@ -206,7 +206,7 @@ def test_all_hub_backends_together(tmp_path, encoder) -> None:
 @pytest.mark.parametrize(
     ("metric", "backend", "offline"),
     [
-        ("acceptability", "rucola", "orthography"),
+        ("acceptability", "rucola", "grammar"),
         ("diversity", "labse", "char-tfidf"),
         ("sentiment", "rubert", "lexicon"),
     ],

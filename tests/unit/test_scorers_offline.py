@@ -183,7 +183,7 @@ def test_score_texts_gives_a_row_per_text_and_the_means(offline_scorers) -> None
     assert summary.diversity == pytest.approx(sum(diversities) / 3)
     assert 0 < summary.diversity < 1
     assert result.backends == {
-        "acceptability": "orthography",
+        "acceptability": "grammar",
         "diversity": "char-tfidf",
         "sentiment": "lexicon",
     }
