@@ -195,6 +195,7 @@ def test_all_hub_backends_together(tmp_path, encoder) -> None:
         "acceptability": "rucola",
         "diversity": "labse",
         "sentiment": "rubert",
+        "novelty": "verbatim",
     }
     assert (result.summary.acceptability, result.summary.sentiment) == (1.0, 0.0)
     assert 0 < result.summary.diversity < 1
@@ -207,7 +208,7 @@ def test_all_hub_backends_together(tmp_path, encoder) -> None:
     ("metric", "backend", "offline"),
     [
         ("acceptability", "rucola", "grammar"),
-        ("diversity", "labse", "char-tfidf"),
+        ("diversity", "labse", "e5"),
         ("sentiment", "rubert", "lexicon"),
     ],
 )

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from horogen.evaluate.metrics.values import MetricValues, with_metrics
 from horogen.evaluate.scorers.base import ScoringContext
+from horogen.evaluate.scorers.novelty import CorpusIndex
 from horogen.evaluate.scoring import Scorers, ScoreSummary, score_texts
 from horogen.evaluate.settings import EvaluateSettings, WeightsSettings
 from horogen.model.generate import HoroscopeGenerator, requests_for
@@ -119,10 +120,12 @@ def evaluate_model(
     *,
     reference_texts: Sequence[str],
     fingerprint: str,
+    corpus: CorpusIndex | None = None,
     on_strategy: Callable[[StrategyResult], None] | None = None,
 ) -> Evaluation:
     """Generate ``settings.samples`` texts per sign and category with each strategy, score
-    each set, and score ``reference_texts`` (if any) as the reference."""
+    each set (novelty against ``corpus``, the version's training texts), and score
+    ``reference_texts`` (if any) as the reference (no novelty: they are in the corpus)."""
     requests = requests_for(list(Sign), settings.categories, EVALUATION_DATE, settings.samples)
     model = generator.model
     results = []
@@ -131,7 +134,7 @@ def evaluate_model(
         texts = generator.generate(requests, strategy, seed=settings.seed)
         elapsed = time.perf_counter() - started
         scored = score_texts(
-            [text.text for text in texts], scorers, ScoringContext(requests=requests)
+            [text.text for text in texts], scorers, ScoringContext(requests=requests, corpus=corpus)
         )
         tokenizer = generator.backend.tokenizer
         tokens = sum(len(tokenizer(t.text, add_special_tokens=False)["input_ids"]) for t in texts)

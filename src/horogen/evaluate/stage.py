@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from horogen.errors import ModelNotFound
 from horogen.evaluate import promote
+from horogen.evaluate.corpus import corpus_index
 from horogen.evaluate.grid import strategies
 from horogen.evaluate.report import log_evaluation
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
@@ -73,6 +74,7 @@ def evaluate_version(
             settings,
             grid,
             reference_texts=reference_texts(model, settings),
+            corpus=corpus_index(model, store),
             fingerprint=stamp,
             on_strategy=on_strategy,
         )
