@@ -1,6 +1,8 @@
 """LanguageTool's Russian rules, offline: a thin wrapper over ``pylat-ru`` (pure Python, no
-Java), plus the one agreement LanguageTool checks only next to the pronoun: a personal
-pronoun and its verb ("вы … получишь").
+Java), plus two agreements its rules see only in some forms: a personal pronoun and its
+verb ("вы … получишь"; LanguageTool only next to each other) and an adjective and the noun
+right after it ("первая шаг", "нового информацию"; LanguageTool's rules only in some
+cases), both checked over every reading pymorphy3 gives.
 
 ``pylat-ru`` is young (0.1.0a0, pinned exactly in pyproject.toml): everything horogen uses
 of it is here. Its rules see one sentence at a time, so texts are checked sentence by
@@ -10,6 +12,7 @@ Measured cost: docs/benchmarks.md ("Offline scorers").
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -38,6 +41,9 @@ PRONOUNS = {
 BETWEEN = frozenset({"ADVB", "PRCL", "CONJ"})
 #: How far (in words) after the pronoun its verb is looked for.
 REACH = 3
+#: The rule id horogen's adjective-noun check reports under (LanguageTool's own).
+AGREEMENT = "Unify_Adj_NN_gender"
+ADJECTIVES = frozenset({"ADJF", "PRTF"})
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,42 @@ def findings(text: str, disabled: Iterable[str] = DISABLED) -> list[Finding]:
 def _sentence_findings(sentence: str, disabled: tuple[str, ...]) -> tuple[Finding, ...]:
     matches = _tool(disabled).check(sentence)
     found = [Finding(m.rule_id, m.original_error, m.message) for m in matches]
+    reported = {finding.words.lower() for finding in found}
+    own = []
     if "RU_VERB_CONJUGATION" not in disabled:
-        reported = {finding.words for finding in found}
-        found += [f for f in pronoun_verb_findings(sentence) if f.words not in reported]
-    return tuple(found)
+        own += pronoun_verb_findings(sentence)
+    if AGREEMENT not in disabled:
+        own += adjective_noun_findings(sentence)
+    return tuple(found + [f for f in own if f.words not in reported])
+
+
+def _agree(adjective, noun) -> bool:
+    """Same case and number, and in the singular the same gender (or a noun of common
+    gender, "сирота")."""
+    a, n = adjective.tag, noun.tag
+    if a.case != n.case or a.number != n.number:
+        return False
+    return n.number == "plur" or a.gender == n.gender or "Ms-f" in n or n.gender is None
+
+
+def adjective_noun_findings(sentence: str) -> list[Finding]:
+    """An adjective (or participle) right before a noun, each the most likely reading of
+    its word, with no pair of their readings agreeing in gender, number and case."""
+    morph = analyzer()
+    tokens = words(sentence)
+    found = []
+    for first, second in itertools.pairwise(tokens):
+        if sentence.find(f"{first} {second}") < 0:
+            continue  # something between them (a comma, a dash): not one phrase
+        adjectives = morph.parse(first.lower())
+        nouns = morph.parse(second.lower())
+        if adjectives[0].tag.POS not in ADJECTIVES or nouns[0].tag.POS != "NOUN":
+            continue
+        adjectives = [p for p in adjectives if p.tag.POS in ADJECTIVES]
+        nouns = [p for p in nouns if p.tag.POS == "NOUN"]
+        if not any(_agree(a, n) for a in adjectives for n in nouns):
+            found.append(Finding(AGREEMENT, f"{first} {second}".lower(), "no agreement"))
+    return found
 
 
 def pronoun_verb_findings(sentence: str) -> list[Finding]:
