@@ -206,15 +206,27 @@ def promote_command(
     lake: LakeOption = None,
 ) -> None:
     """Make a version the champion if it beats the current one on the same requests, seeds
-    and scorers by evaluate.margin (evaluating either first if needed); --force skips the
-    gate. The change is recorded: `horogen rollback` undoes it.
+    and scorers: the 95% paired bootstrap interval of the score difference lies above
+    evaluate.margin and no metric falls below the champion's by more than its
+    evaluate.guards tolerance (evaluating either first if needed); --force skips the gate.
+    The change is recorded: `horogen rollback` undoes it.
 
     Example: horogen promote 4
     """
     quiet_model_libraries()
     decision = pipeline.promote(version, force=force, deployment=deployment_from(lake))
     verdict = "[bold green]promoted[/]" if decision.promoted else "[bold yellow]not promoted[/]"
-    console.print(f"version {decision.challenger} {verdict}: {decision.reason}")
+    console.print(f"version {decision.challenger} {verdict}: {decision.reason}", highlight=False)
+    if decision.interval is not None:
+        interval = decision.interval
+        console.print(
+            f"  difference {interval.diff:+.4f}, 95% interval [{interval.low:+.4f}, "
+            f"{interval.high:+.4f}] over {interval.pairs} paired texts; margin "
+            f"{decision.margin}",
+            highlight=False,
+        )
+    for guard in decision.guards:
+        console.print(f"  guard {guard.line()}", highlight=False)
 
 
 @app.command("rollback")
