@@ -271,9 +271,9 @@ def _comparable_score(
 def _evidence(store: ModelStore, version: registry.VersionInfo) -> gate.VersionEvidence:
     """What the gate compares of ``version``: its evaluation's per-text scores (from its
     evaluation run) and its set's metric values (from its tags)."""
-    run_id = version.tags[promote.RUN_TAG]
     from mlflow.exceptions import MlflowException
 
+    run_id = version.tags[promote.RUN_TAG]
     with tempfile.TemporaryDirectory() as folder:
         try:
             path = store.client.download_artifacts(run_id, GATE_TEXTS, folder)
