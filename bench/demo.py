@@ -112,7 +112,16 @@ def champion_scores(lake: Path) -> dict[str, object]:
         for name in SHOWN
         if f"reference_{name}" in metrics
     }
+    children = models.client.search_runs(
+        [run.info.experiment_id], f"tags.mlflow.parentRunId = '{run.info.run_id}'"
+    )
+    per_strategy = int(params["samples"]) * 12 * len(params["categories"].split(","))
+    generating = sum(c.data.metrics["seconds_per_text"] * per_strategy for c in children)
+    scored = per_strategy * len(children)
     return {
+        "evaluation_seconds": round((run.info.end_time - run.info.start_time) / 1000, 1),
+        "generation_seconds": round(generating, 1),
+        "texts_scored": int(scored),
         "version": int(champion.version),
         "strategy": {
             "top_p": float(params["best_top_p"]),
@@ -156,9 +165,19 @@ real texts of its training data, with the demo's offline scorers:
 |---|---|---|
 {metric_rows}
 
-Acceptability ratio {ratio:.2f} (target ≥ {TARGET}): {verdict}. The orthography scorer
-counts a text acceptable when every word is in pymorphy3's dictionary and its sentences are
-well formed; it says nothing about meaning (docs/evaluation.md).
+Acceptability ratio {ratio:.2f} (target ≥ {TARGET}): {verdict}. The `grammar` scorer
+counts a text acceptable when every word is in pymorphy3's dictionary, its sentences are
+well formed and LanguageTool's Russian rules and horogen's agreement checks find nothing;
+it says nothing about meaning (docs/evaluation.md). Diversity is `e5`'s.
+
+**What scoring costs.** The evaluate stage took {stages.get("evaluate", 0):.0f} s
+(60 s with the orthography and character n-gram scorers, before): generating its
+{scores["texts_scored"]} texts took {scores["generation_seconds"]:.0f} s of it
+(seconds per text × texts, over the strategies), so scoring them and the reference
+with `grammar`, `e5`, `lexicon` and `verbatim` (building the novelty index included)
+took about {stages.get("evaluate", 0) - scores["generation_seconds"]:.0f} s. The machine's
+load average was {result["load_before"]} before and {result["load_after"]} after the run
+(other work shares its 2 cores).
 """
 
 
@@ -173,6 +192,7 @@ def main() -> None:
     if any(folder.iterdir()):
         raise SystemExit(f"{folder} is not empty: the demo is timed from scratch")
     try:
+        load_before = round(os.getloadavg()[0], 2)
         seconds, stages, _ = run_demo(folder, args.days)
         result = {
             "machine": machine(),
@@ -180,6 +200,7 @@ def main() -> None:
             "seconds": seconds,
             "stages": stages,
             "champion": champion_scores(folder / "horogen-data"),
+            "load_before": load_before,
             "load_after": round(os.getloadavg()[0], 2),
         }
     finally:

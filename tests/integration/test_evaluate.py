@@ -202,6 +202,17 @@ def test_the_gate_keeps_a_worse_version_out_and_rollback_restores(trained, tmp_p
     logged = mlflow.MlflowClient().get_run(store.registry.version(untrained).tags[promote.RUN_TAG])
     assert logged.data.tags["gate.promoted"] == "false"
     assert logged.data.metrics["gate_champion_score"] == pytest.approx(decision.champion_score)
+    # the paired interval and each guard, in the record and the run
+    interval = decision.interval
+    assert interval.low <= interval.diff <= interval.high and interval.pairs >= 2
+    assert interval.low <= settings.evaluate.margin and "lower end" in decision.reason
+    for key, value in (("gate_diff", interval.diff), ("gate_diff_low", interval.low)):
+        assert logged.data.metrics[key] == pytest.approx(value)
+    assert logged.data.metrics["gate_diff_high"] == pytest.approx(interval.high)
+    assert {guard.metric for guard in decision.guards} == set(settings.evaluate.guards)
+    for guard in decision.guards:
+        expected = "passed" if guard.passed else "failed"
+        assert logged.data.tags[f"gate.guard.{guard.metric}"] == expected
 
     forced = promote_version(untrained, force=True, **arguments)
     assert forced.promoted and store.registry.champion().version == untrained

@@ -50,7 +50,15 @@ def test_every_format_gives_the_same_scores(files) -> None:
     outputs = [score(str(path), "--json", "--offline") for path in files.values()]
     assert outputs[0] == outputs[1] == outputs[2]
     summary = outputs[0]
-    assert set(summary) == {"acceptability", "diversity", "sentiment", "n"}
+    assert set(summary) == {
+        "acceptability",
+        "diversity",
+        "sentiment",
+        "novelty",
+        "novelty_copies",
+        "n",
+    }
+    assert summary["novelty"] is None and summary["novelty_copies"] is None  # no --corpus
     # облакаы is not a word; the third text is gloomy
     assert (summary["acceptability"], summary["sentiment"], summary["n"]) == (2 / 3, 2 / 3, 3)
     assert 0 < summary["diversity"] < 1
@@ -59,8 +67,21 @@ def test_every_format_gives_the_same_scores(files) -> None:
 def test_the_table_names_metrics_values_and_backends(files) -> None:
     result = CliRunner().invoke(app, ["score", str(files["txt"]), "--offline"])
     assert result.exit_code == 0, result.output
-    for shown in ("acceptability", "0.667", "orthography", "char-tfidf", "lexicon", "3 texts"):
+    for shown in ("acceptability", "0.667", "grammar", "e5", "lexicon", "needs corpus", "3 texts"):
         assert shown in result.stdout
+
+
+def test_novelty_against_a_corpus_catches_the_copied_text(files, tmp_path) -> None:
+    corpus = tmp_path / "training.txt"
+    corpus.write_text(f"{GOOD}\nВечер подходит для встречи с друзьями.\n", encoding="utf-8")
+    summary = score(str(files["txt"]), "--json", "--offline", "--corpus", str(corpus))
+    # GOOD is in the corpus whole (novelty 0); the other two share at most a word or two
+    assert summary["novelty_copies"] == pytest.approx(1 / 3)
+    assert 0.4 < summary["novelty"] < 2 / 3
+    result = CliRunner().invoke(
+        app, ["score", str(files["txt"]), "--offline", "--corpus", str(corpus)]
+    )
+    assert "copies (over half their words in one run" in result.stdout
 
 
 def test_the_backends_come_from_the_settings(files, monkeypatch, tmp_path) -> None:

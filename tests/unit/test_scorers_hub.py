@@ -195,6 +195,7 @@ def test_all_hub_backends_together(tmp_path, encoder) -> None:
         "acceptability": "rucola",
         "diversity": "labse",
         "sentiment": "rubert",
+        "novelty": "verbatim",
     }
     assert (result.summary.acceptability, result.summary.sentiment) == (1.0, 0.0)
     assert 0 < result.summary.diversity < 1
@@ -206,8 +207,8 @@ def test_all_hub_backends_together(tmp_path, encoder) -> None:
 @pytest.mark.parametrize(
     ("metric", "backend", "offline"),
     [
-        ("acceptability", "rucola", "orthography"),
-        ("diversity", "labse", "char-tfidf"),
+        ("acceptability", "rucola", "grammar"),
+        ("diversity", "labse", "e5"),
         ("sentiment", "rubert", "lexicon"),
     ],
 )

@@ -183,12 +183,14 @@ def test_score_texts_gives_a_row_per_text_and_the_means(offline_scorers) -> None
     assert summary.diversity == pytest.approx(sum(diversities) / 3)
     assert 0 < summary.diversity < 1
     assert result.backends == {
-        "acceptability": "orthography",
-        "diversity": "char-tfidf",
+        "acceptability": "grammar",
+        "diversity": "e5",
         "sentiment": "lexicon",
+        "novelty": "verbatim",
     }
     assert result.columns()["acceptability"] == [1.0, 0.0, 1.0]
-    assert list(result.columns()) == ["text", "acceptability", "diversity", "sentiment"]
+    assert list(result.columns()) == ["text", "acceptability", "diversity", "sentiment", "novelty"]
+    assert summary.novelty is None  # no corpus
 
 
 def test_one_text_has_no_diversity_and_none_is_an_error(offline_scorers) -> None:

@@ -129,7 +129,7 @@ def test_the_stack_scenario_is_valid_and_runs_spark(monkeypatch) -> None:
     settings = load_settings()
     assert settings.process.engine == "spark"
     assert settings.train.base == "fresh"
-    assert settings.evaluate.scorers.acceptability.backend == "orthography"
+    assert settings.evaluate.scorers.acceptability.backend == "grammar"
 
 
 def test_a_set_up_command_runs_to_its_end_and_leaves_no_record(tmp_path: Path) -> None:

@@ -50,9 +50,19 @@ def score_command(
         bool,
         typer.Option(
             "--json",
-            help=f"Print one JSON object: {', '.join(names())} (null where undefined), n.",
+            help=f"Print one JSON object: {', '.join(names())} (null where undefined), "
+            "novelty_copies (the share of copies), n.",
         ),
     ] = False,
+    corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--corpus",
+            help="Training texts (same formats as FILE) to measure novelty against: "
+            "without it novelty is null.",
+            show_default=False,
+        ),
+    ] = None,
     offline: Annotated[
         bool,
         typer.Option(
@@ -67,21 +77,28 @@ def score_command(
     installed package adds), with the backends the evaluate.scorers settings name
     (default: the RuCoLA, LaBSE and rubert-sentiment models).
 
-    Example: horogen score texts.txt --offline --json
+    Example: horogen score texts.txt --corpus training.txt --offline --json
     """
     from horogen.evaluate import settings as evaluate_settings
+    from horogen.evaluate.metrics.novelty import copy_share
+    from horogen.evaluate.scorers.base import ScoringContext
+    from horogen.evaluate.scorers.novelty import CorpusIndex
     from horogen.evaluate.scoring import build_scorers, score_texts
     from horogen.evaluate.texts import read_texts
 
     texts = read_texts(file)  # a bad file fails before any model loads
+    index = CorpusIndex.build(read_texts(corpus)) if corpus else None
     settings = load_settings().evaluate.scorers
     if offline:
         settings = evaluate_settings.offline(settings)
     if any(getattr(settings, m.name).backend != m.offline_backend for m in metrics()):
         quiet_model_libraries()
-    result = score_texts(texts, build_scorers(settings))  # no requests, no corpus
+    result = score_texts(texts, build_scorers(settings), ScoringContext(corpus=index))
+    copies = copy_share([row.novelty for row in result.rows])
     if as_json:
-        typer.echo(json.dumps(result.summary.model_dump()))
+        summary = result.summary.model_dump()
+        n = summary.pop("n")
+        typer.echo(json.dumps(summary | {"novelty_copies": copies, "n": n}))
         return
     table = Table("metric", "value", "backend", "what it is")
     summary = result.summary.metric_values()
@@ -90,6 +107,8 @@ def score_command(
         shown = f"{value:.3f}" if value is not None else _undefined(metric, result.summary.n)
         table.add_row(metric.name, shown, result.backends[metric.name], metric.meaning)
     console.print(table)
+    if copies is not None:
+        console.print(f"copies (over half their words in one run from {corpus}): {copies:.3f}")
     console.print(f"{result.summary.n} texts from {file}")
 
 
@@ -200,7 +219,9 @@ def promote_command(
     lake: LakeOption = None,
 ) -> None:
     """Make a version the champion if it beats the current one on the same requests, seeds
-    and scorers by evaluate.margin (evaluating either first if needed) and readers in the
+    and scorers: the 95% paired bootstrap interval of the score difference lies above
+    evaluate.margin and no metric falls below the champion's by more than its
+    evaluate.guards tolerance (evaluating either first if needed), and readers in the
     canary do not like it less; --force skips the gate. The change is recorded: `horogen
     rollback` undoes it.
 
@@ -224,7 +245,17 @@ def promote_command(
         return
     decision = pipeline.promote(version, force=force, deployment=deployment_from(lake))
     verdict = "[bold green]promoted[/]" if decision.promoted else "[bold yellow]not promoted[/]"
-    console.print(f"version {decision.challenger} {verdict}: {decision.reason}")
+    console.print(f"version {decision.challenger} {verdict}: {decision.reason}", highlight=False)
+    if decision.interval is not None:
+        interval = decision.interval
+        console.print(
+            f"  difference {interval.diff:+.4f}, 95% interval [{interval.low:+.4f}, "
+            f"{interval.high:+.4f}] over {interval.pairs} paired texts; margin "
+            f"{decision.margin}",
+            highlight=False,
+        )
+    for guard in decision.guards:
+        console.print(f"  guard {guard.line()}", highlight=False)
 
 
 @app.command("rollback")

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from horogen.errors import HorogenError
+from horogen.evaluate.gate import Guard, Interval, Verdict
 from horogen.evaluate.report import metrics
 from horogen.evaluate.run import Evaluation
 from horogen.model import registry
@@ -57,6 +58,9 @@ class Decision(BaseModel):
     margin: float
     promoted: bool
     reason: str
+    #: The paired difference (challenger − champion) and its 95% bootstrap interval.
+    interval: Interval | None = None
+    guards: list[Guard] = []
 
 
 def record_evaluation(
@@ -100,9 +104,11 @@ def decide(
     challenger_score: float | None,
     champion_score: float | None,
     margin: float,
+    verdict: Verdict | None = None,
 ) -> Decision:
     """Whether ``challenger`` takes over: it passed evaluation and there is no champion, or
-    its score beats the champion's (same requests, seeds and scorers) by ``margin``."""
+    the statistics of :func:`horogen.evaluate.gate.judge` (``verdict``: same requests, seeds
+    and scorers) say it is better by more than ``margin`` with no guard failing."""
 
     def decision(promoted: bool, reason: str) -> Decision:
         return Decision(
@@ -113,6 +119,8 @@ def decide(
             margin=margin,
             promoted=promoted,
             reason=reason,
+            interval=verdict.interval if verdict else None,
+            guards=verdict.guards if verdict else [],
         )
 
     if challenger.tags.get(STATUS_TAG) != "passed" or challenger_score is None:
@@ -121,15 +129,9 @@ def decide(
         return decision(True, "there is no champion yet")
     if champion.version == challenger.version:
         return decision(False, f"version {challenger.version} is the champion already")
-    if champion_score is None:
+    if champion_score is None or verdict is None:
         return decision(False, f"the champion, version {champion.version}, has no comparable score")
-    beats = challenger_score > champion_score + margin
-    verb = "beats" if beats else "does not beat"
-    return decision(
-        beats,
-        f"score {challenger_score:.4f} {verb} the champion's {champion_score:.4f} "
-        f"by more than {margin}",
-    )
+    return decision(verdict.promoted, verdict.reason)
 
 
 def history(versions: Registry) -> list[ChampionChange]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from horogen.evaluate.metrics import names
+from horogen.evaluate.metrics.novelty import copy_share
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult
 from horogen.verdicts import ReaderVerdict
 
@@ -54,12 +55,18 @@ def log_evaluation(
                         "tokens_per_s": result.tokens_per_s,
                     }
                 )
+                copies = copy_share([text.novelty for text in result.texts])
+                if copies is not None:  # the share of copies, beside novelty's mean
+                    mlflow.log_metric("novelty_copies", copies)
                 mlflow.log_table(table(result), "texts.json")
         best = evaluation.best
         mlflow.log_params(
             {f"best_{key}": value for key, value in best.strategy.model_dump().items()}
         )
         mlflow.log_metrics({f"best_{key}": value for key, value in metrics(best.scores).items()})
+        copies = copy_share([text.novelty for text in best.texts])
+        if copies is not None:
+            mlflow.log_metric("best_novelty_copies", copies)
         if evaluation.reference is not None:
             mlflow.log_metrics(
                 {f"reference_{key}": value for key, value in metrics(evaluation.reference).items()}

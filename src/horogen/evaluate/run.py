@@ -16,8 +16,10 @@ from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel
 
+from horogen.errors import DataError
 from horogen.evaluate.metrics.values import MetricValues, with_metrics
 from horogen.evaluate.scorers.base import ScoringContext
+from horogen.evaluate.scorers.novelty import CorpusIndex
 from horogen.evaluate.scoring import Scorers, ScoreSummary, score_texts
 from horogen.evaluate.settings import EvaluateSettings, WeightsSettings
 from horogen.model.generate import HoroscopeGenerator, requests_for
@@ -71,6 +73,14 @@ class StrategyResult(BaseModel):
     tokens_per_s: float
     texts: list[TextRow]
 
+    def text_scores(self, weights: WeightsSettings) -> list[dict[str, object]]:
+        """Each text's request and weighted score: what the gate pairs across versions."""
+        return [
+            {"key": f"{row.sign}/{row.category}/{row.sample}",
+             "score": weights.score(**row.metric_values())}
+            for row in self.texts
+        ]  # fmt: skip
+
 
 class Evaluation(BaseModel):
     """What evaluating one model found."""
@@ -83,11 +93,32 @@ class Evaluation(BaseModel):
     backends: dict[str, str]
     reference: Scores | None
     results: list[StrategyResult]
+    #: The lowest value of each metric a strategy must reach to be chosen (``[evaluate.floors]``).
+    floors: dict[str, float] = {}
+
+    def eligible(self, result: StrategyResult) -> bool:
+        """Whether ``result`` clears every floor (an undefined value does not)."""
+        values = result.scores.metric_values()
+        return all(
+            values.get(metric) is not None and values[metric] >= floor
+            for metric, floor in self.floors.items()
+        )
 
     @property
     def best(self) -> StrategyResult:
-        """The strategy with the highest score (the first of equals)."""
-        return max(self.results, key=lambda result: result.scores.score)
+        """The strategy with the highest score among those clearing every floor (the first
+        of equals); :class:`DataError` when none does."""
+        eligible = [result for result in self.results if self.eligible(result)]
+        if not eligible:
+            reached = {
+                metric: max((r.scores.metric_values().get(metric) or 0.0) for r in self.results)
+                for metric in self.floors
+            }
+            raise DataError(
+                f"no strategy of {self.model} clears the floors {self.floors} (the best "
+                f"values reached: {reached}): lower [evaluate.floors] or widen the grid"
+            )
+        return max(eligible, key=lambda result: result.scores.score)
 
 
 def fingerprint(
@@ -103,6 +134,7 @@ def fingerprint(
         "strategies": [strategy.model_dump() for strategy in strategies],
         "scorers": scorers,
         "weights": settings.weights.model_dump(),
+        "floors": settings.floors,
         # CTranslate2's texts depend on how rows are batched.
         "generation": generation.model_dump(
             mode="json", include={"backend", "quantization", "batch_size"}
@@ -119,10 +151,12 @@ def evaluate_model(
     *,
     reference_texts: Sequence[str],
     fingerprint: str,
+    corpus: CorpusIndex | None = None,
     on_strategy: Callable[[StrategyResult], None] | None = None,
 ) -> Evaluation:
     """Generate ``settings.samples`` texts per sign and category with each strategy, score
-    each set, and score ``reference_texts`` (if any) as the reference."""
+    each set (novelty against ``corpus``, the version's training texts), and score
+    ``reference_texts`` (if any) as the reference (no novelty: they are in the corpus)."""
     requests = requests_for(list(Sign), settings.categories, EVALUATION_DATE, settings.samples)
     model = generator.model
     results = []
@@ -131,7 +165,7 @@ def evaluate_model(
         texts = generator.generate(requests, strategy, seed=settings.seed)
         elapsed = time.perf_counter() - started
         scored = score_texts(
-            [text.text for text in texts], scorers, ScoringContext(requests=requests)
+            [text.text for text in texts], scorers, ScoringContext(requests=requests, corpus=corpus)
         )
         tokenizer = generator.backend.tokenizer
         tokens = sum(len(tokenizer(t.text, add_special_tokens=False)["input_ids"]) for t in texts)
@@ -161,11 +195,14 @@ def evaluate_model(
     if len(reference_texts) >= 2:
         summary = score_texts(list(reference_texts), scorers).summary
         reference = Scores.of(summary, settings.weights)
-    return Evaluation(
+    evaluation = Evaluation(
         model=model.label,
         version=model.version.version if model.version else None,
         fingerprint=fingerprint,
         backends=scorers.backends(),
         reference=reference,
         results=results,
+        floors=settings.floors,
     )
+    evaluation.best  # noqa: B018 (no strategy clearing the floors fails the evaluation here)
+    return evaluation

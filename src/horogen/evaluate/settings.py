@@ -141,6 +141,30 @@ class EvaluateSettings(BaseModel):
         default=200, ge=2, description="Validation texts of the training set scored as reference."
     )
     readers: ReadersSettings = ReadersSettings()
+    guards: dict[str, float] = Field(
+        default={"acceptability": 0.02, "diversity": 0.05, "sentiment": 0.05, "novelty": 0.05},
+        description="Per metric, how far the challenger's value may fall below the "
+        "champion's and still be promoted (a metric not named is not guarded).",
+    )
+    floors: dict[str, float] = Field(
+        default={"diversity": 0.4},
+        description="Per metric, the lowest value a strategy may have and still be chosen "
+        "as a version's best (on the metric's backend's scale; a metric not named has none). "
+        "A version none of whose strategies clears every floor fails evaluation.",
+    )
+
+    @model_validator(mode="after")
+    def _known_metrics(self) -> EvaluateSettings:
+        for field in ("guards", "floors"):
+            unknown = set(getattr(self, field)) - set(names())
+            if unknown:
+                raise ValueError(
+                    f"evaluate.{field} names no metric {sorted(unknown)}; the metrics: "
+                    f"{', '.join(names())}"
+                )
+            if any(value < 0 for value in getattr(self, field).values()):
+                raise ValueError(f"evaluate.{field}: values must be ≥ 0")
+        return self
 
 
 class PublishSettings(BaseModel):

@@ -6,16 +6,21 @@ call these; each returns a small JSON-safe record.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from pydantic import BaseModel
 
 from horogen.errors import ModelNotFound
-from horogen.evaluate import promote
+from horogen.evaluate import gate, promote
 from horogen.evaluate import readers as readers_rule
+from horogen.evaluate.corpus import corpus_index
 from horogen.evaluate.grid import strategies
+from horogen.evaluate.metrics import names
 from horogen.evaluate.report import log_evaluation
 from horogen.evaluate.run import Evaluation, Scores, StrategyResult, evaluate_model, fingerprint
 from horogen.evaluate.scoring import Scorers, build_scorers
@@ -30,6 +35,8 @@ from horogen.model.tracking import ensure_experiment
 from horogen.verdicts import VerdictSource, verdicts_per_version
 
 log = logging.getLogger(__name__)
+#: The best strategy's per-text scores, in the evaluation run: what the gate pairs.
+GATE_TEXTS = "gate/texts.json"
 
 
 class EvaluationRecord(BaseModel):
@@ -74,6 +81,7 @@ def evaluate_version(
             settings,
             grid,
             reference_texts=reference_texts(model, settings),
+            corpus=corpus_index(model, store),
             fingerprint=stamp,
             on_strategy=on_strategy,
         )
@@ -85,6 +93,9 @@ def evaluate_version(
     readers = verdicts_per_version(verdicts, store.name) if verdicts else {}
     run_id = log_evaluation(
         evaluation, experiment, params=_params(settings, generation), readers=readers
+    )
+    store.client.log_dict(
+        run_id, {"texts": evaluation.best.text_scores(settings.weights)}, GATE_TEXTS
     )
     if model.version is not None:
         promote.record_evaluation(store.registry, model.version.version, evaluation, run_id)
@@ -137,8 +148,17 @@ def promote_version(
             champion, champion_score = _comparable_score(
                 store, champion, stamp, settings, generation, scorers_of
             )
+        verdict = None
+        if challenger_score is not None and champion_score is not None:
+            verdict = gate.judge(
+                _evidence(store, challenger),
+                _evidence(store, champion),
+                margin=settings.margin,
+                tolerances=settings.guards,
+                seed=settings.seed,
+            )
         decision = promote.decide(
-            challenger, champion, challenger_score, champion_score, settings.margin
+            challenger, champion, challenger_score, champion_score, settings.margin, verdict
         )
         if decision.promoted and champion is not None and verdicts is not None:
             decision = readers_check(decision, store, verdicts, settings)
@@ -330,6 +350,31 @@ def _comparable_score(
     return version, score
 
 
+def _evidence(store: ModelStore, version: registry.VersionInfo) -> gate.VersionEvidence:
+    """What the gate compares of ``version``: its evaluation's per-text scores (from its
+    evaluation run) and its set's metric values (from its tags)."""
+    from mlflow.exceptions import MlflowException
+
+    run_id = version.tags[promote.RUN_TAG]
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            path = store.client.download_artifacts(run_id, GATE_TEXTS, folder)
+            texts = json.loads(Path(path).read_text("utf-8"))["texts"]
+        except (MlflowException, OSError, KeyError, ValueError) as error:
+            raise promote.PromotionError(
+                f"the evaluation run of version {version.version} has no per-text scores "
+                f"({GATE_TEXTS}: {error}): evaluate it again with `horogen evaluate "
+                f"{version.version}`"
+            ) from error
+    metrics = {
+        name: float(version.tags[f"evaluation.{name}"])
+        if f"evaluation.{name}" in version.tags
+        else None
+        for name in names()
+    }
+    return gate.VersionEvidence(version=version.version, texts=texts, metrics=metrics)
+
+
 def _log_decision(
     store: ModelStore, challenger: registry.VersionInfo, decision: promote.Decision
 ) -> None:
@@ -342,6 +387,13 @@ def _log_decision(
         value = getattr(decision, key)
         if value is not None:
             client.log_metric(run_id, f"gate_{key}", value)
+    if decision.interval is not None:
+        interval = decision.interval
+        client.log_metric(run_id, "gate_diff", interval.diff)
+        client.log_metric(run_id, "gate_diff_low", interval.low)
+        client.log_metric(run_id, "gate_diff_high", interval.high)
+    for guard in decision.guards:
+        client.set_tag(run_id, f"gate.guard.{guard.metric}", "passed" if guard.passed else "failed")
     client.set_tag(run_id, "gate.promoted", str(decision.promoted).lower())
     client.set_tag(run_id, "gate.champion", str(decision.champion or ""))
     client.set_tag(run_id, "gate.reason", decision.reason)

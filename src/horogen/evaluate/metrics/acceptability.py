@@ -15,11 +15,18 @@ class AcceptabilitySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    backend: Literal["rucola", "orthography"] = Field(
+    backend: Literal["rucola", "grammar", "orthography"] = Field(
         default="rucola",
-        description="rucola: the RuCoLA classifier in `model`; orthography (offline): every "
-        "word is in pymorphy3's Russian dictionary and every sentence starts with a "
-        "capital and ends with . ! ? or …",
+        description="rucola: the RuCoLA classifier in `model`; grammar (offline): "
+        "orthography plus LanguageTool's Russian rules (pylat-ru: agreement, conjugation, "
+        "spelling) and a pronoun-verb agreement check; orthography (offline): every word "
+        "is in pymorphy3's Russian dictionary and every sentence starts with a capital and "
+        "ends with . ! ? or …",
+    )
+    disabled_rules: list[str] = Field(
+        default=[],
+        description="grammar backend: LanguageTool rule ids not counted (e.g. "
+        "Unify_Adj_NN_gender, RU_VERB_CONJUGATION, MORFOLOGIK_RULE_RU_RU).",
     )
     model: str = Field(
         default="RussianNLP/ruRoBERTa-large-rucola",
@@ -44,6 +51,12 @@ def rucola(settings: AcceptabilitySettings, device: str) -> Scorer:
     )
 
 
+def grammar(settings: AcceptabilitySettings, device: str) -> Scorer:
+    from horogen.evaluate.scorers.grammar import GrammarScorer
+
+    return GrammarScorer(settings.disabled_rules)
+
+
 def orthography(settings: AcceptabilitySettings, device: str) -> Scorer:
     from horogen.evaluate.scorers.orthography import OrthographyScorer
 
@@ -54,7 +67,7 @@ METRIC = Metric(
     name="acceptability",
     meaning="share of acceptable texts",
     settings=AcceptabilitySettings,
-    backends={"rucola": rucola, "orthography": orthography},
-    offline_backend="orthography",
+    backends={"rucola": rucola, "grammar": grammar, "orthography": orthography},
+    offline_backend="grammar",
     weight=0.5,
 )

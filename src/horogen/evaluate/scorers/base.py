@@ -13,9 +13,12 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from horogen.schema import Category
+
+if TYPE_CHECKING:
+    from horogen.evaluate.scorers.novelty import CorpusIndex
 from horogen.signs import Sign
 
 #: What a set's context may hold.
@@ -37,8 +40,9 @@ class ScoringContext:
 
     #: The request of each text, in the texts' order (sign, category, date).
     requests: Sequence[Request] | None = None
-    #: The training texts of the version that wrote them.
-    corpus: Sequence[str] | None = None
+    #: The training texts of the version that wrote them, or their index
+    #: (:class:`horogen.evaluate.scorers.novelty.CorpusIndex`, built once per version).
+    corpus: Sequence[str] | CorpusIndex | None = None
 
     def has(self, need: Need) -> bool:
         return getattr(self, need) is not None
