@@ -55,7 +55,9 @@ def test_the_score_is_evaluations_weighted_score_of_each_text() -> None:
 
 def test_each_check_has_its_threshold() -> None:
     texts = candidates()
-    strict = ScoringJudge(SCORERS, WEIGHTS, {"acceptability": 0.5, "diversity": 0.999})
+    diversity = [v.values["diversity"] for v in ScoringJudge(SCORERS, WEIGHTS, {}).judge(texts)]
+    above_all = max(diversity) + 0.001  # no text reaches it: each fails diversity alone
+    strict = ScoringJudge(SCORERS, WEIGHTS, {"acceptability": 0.5, "diversity": above_all})
     assert [v.failed for v in strict.judge(texts)] == [
         ("diversity",),
         ("acceptability", "diversity"),

@@ -76,8 +76,10 @@ def test_the_models_table_fits_80_columns_with_verdicts() -> None:
         version(1, [], "all days"),
     ]
     verdicts = {
-        123: ReaderVerdict(model="horogen/123", version=123, likes=9999, dislikes=1),
-        2: ReaderVerdict(model="horogen/2", version=2, likes=2, dislikes=1),
+        123: ReaderVerdict(
+            model="horogen/123", version=123, likes=9999, dislikes=1, readers=10_000
+        ),
+        2: ReaderVerdict(model="horogen/2", version=2, likes=2, dislikes=1, readers=3),
     }
     out = io.StringIO()
     Console(file=out, width=200).print(versions_table(versions, verdicts))
