@@ -4,6 +4,7 @@ CTranslate2 conversion made once and atomically)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -30,7 +31,7 @@ from horogen.schema import Category
 from horogen.signs import Sign
 from model_support import SHORT, register_versions, save_tiny_model
 
-DAY = __import__("datetime").date(2026, 11, 30)
+DAY = dt.date(2026, 11, 30)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,9 @@ def test_every_form_of_reference_resolves(store: ModelStore, tiny_model: Path) -
 
     local = store.resolve(str(tiny_model))
     assert local.version is None and local.hf_dir == tiny_model.resolve()
-    assert local.prompt("leo", "love") == "гороскоп: Лев; тема: любовь"
+    assert local.prompt("leo", "love", dt.date(2026, 12, 2)) == (
+        "гороскоп: Лев; тема: любовь; день: среда, 2 декабря"
+    )
     # A downloaded MLflow model directory is a model too, with its frozen config.
     downloaded = store.resolve("2")
     as_directory = store.resolve(str(downloaded.cache_dir))

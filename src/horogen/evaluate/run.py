@@ -145,7 +145,7 @@ def evaluate_model(
                     sign=text.sign.value,
                     category=text.category.value,
                     sample=text.sample,
-                    prompt=model.prompt(text.sign.value, text.category.value),
+                    prompt=model.prompt(text.sign.value, text.category.value, text.date),
                     text=text.text,
                     **row.metric_values(),
                 )
