@@ -56,8 +56,9 @@ def metric(**changes: object) -> Metric:
 
 
 def test_the_built_in_metrics_in_order() -> None:
-    assert names() == ("acceptability", "diversity", "sentiment")
-    assert [m.weight for m in metrics()] == [0.5, 0.25, 0.25]
+    assert names() == ("acceptability", "diversity", "sentiment", "consistency")
+    assert [m.weight for m in metrics()] == [0.5, 0.25, 0.25, 0.0]
+    assert registry.get("consistency").needs == {"requests"}
     assert list(ScorersSettings.model_fields) == ["device", *names()]
     assert list(WeightsSettings.model_fields) == list(names())
     assert registry.get("diversity").offline_backend == "char-tfidf"
@@ -104,6 +105,7 @@ def test_a_metric_without_its_input_is_undefined_and_its_scorer_not_asked() -> N
         "acceptability": 1.0,
         "diversity": None,
         "sentiment": 0.5,
+        "consistency": None,
         "n": 1,
     }
 
@@ -115,13 +117,13 @@ def test_a_set_value_is_the_mean_of_the_defined_text_values() -> None:
 
 def test_the_score_takes_each_metric_by_name_or_in_order() -> None:
     weights = WeightsSettings(acceptability=1, diversity=1, sentiment=2)
-    by_name = weights.score(sentiment=1.0, acceptability=0.0, diversity=None)
-    assert by_name == weights.score(0.0, None, 1.0) == 0.5
-    for wrong in ((1.0, 0.5), (1.0, 0.5, 0.5, 0.5)):
+    by_name = weights.score(sentiment=1.0, acceptability=0.0, diversity=None, consistency=None)
+    assert by_name == weights.score(0.0, None, 1.0, None) == 0.5
+    for wrong in ((1.0, 0.5), (1.0, 0.5, 0.5, 0.5, 0.5)):
         with pytest.raises(TypeError, match="a value for each of acceptability, diversity"):
             weights.score(*wrong)
     with pytest.raises(TypeError, match="a value for each of"):
-        weights.score(acceptability=1.0, diversity=1.0)
+        weights.score(acceptability=1.0, diversity=1.0, consistency=1.0)
 
 
 def test_the_fingerprint_follows_each_metric_s_backend_settings_and_weight() -> None:
@@ -198,7 +200,7 @@ def installed(tmp_path, monkeypatch):
 def test_installed_metrics_come_after_the_built_in_ones_by_name(installed) -> None:
     found = installed(named_sign="extra_metrics:OTHER", brevity="extra_metrics")
     assert [m.name for m in found] == [*names(), "brevity", "named_sign"]
-    assert names() == ("acceptability", "diversity", "sentiment")  # this process's registry
+    assert names() == ("acceptability", "diversity", "sentiment", "consistency")  # this process
 
 
 @pytest.mark.parametrize(

@@ -186,9 +186,13 @@ def test_score_texts_gives_a_row_per_text_and_the_means(offline_scorers) -> None
         "acceptability": "orthography",
         "diversity": "char-tfidf",
         "sentiment": "lexicon",
+        "consistency": "pymorphy",
     }
     assert result.columns()["acceptability"] == [1.0, 0.0, 1.0]
-    assert list(result.columns()) == ["text", "acceptability", "diversity", "sentiment"]
+    assert list(result.columns()) == [
+        *("text", "acceptability", "diversity", "sentiment", "consistency", "note")
+    ]
+    assert [row.consistency for row in result.rows] == [None] * 3  # no requests
 
 
 def test_one_text_has_no_diversity_and_none_is_an_error(offline_scorers) -> None:

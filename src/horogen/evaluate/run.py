@@ -43,6 +43,7 @@ TextRow = with_metrics(
         "prompt": (str, ...),
         "text": (str, ...),
     },
+    after={"note": (str, "")},
 )
 
 
@@ -148,6 +149,7 @@ def evaluate_model(
                     prompt=model.prompt(text.sign.value, text.category.value, text.date),
                     text=text.text,
                     **row.metric_values(),
+                    note=row.note,
                 )
                 for text, row in zip(texts, scored.rows, strict=True)
             ],
