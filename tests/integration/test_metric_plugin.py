@@ -30,7 +30,7 @@ from model_support import register_versions, save_tiny_model
 pytestmark = pytest.mark.slow
 
 SOURCES = Path(__file__).parents[2] / "src"
-BUILT_IN = ("acceptability", "diversity", "sentiment")
+BUILT_IN = ("acceptability", "diversity", "sentiment", "consistency")
 
 PLUGIN = '''
 """Two throwaway metrics: how short a text is, and whether it names its request's sign."""
