@@ -5,6 +5,7 @@ lake's champion, counted the way the ``consistency`` metric judges them.
     python -m horogen demo --lake /tmp/demo --no-serve      # once: a fresh champion
     python bench/consistency.py --lake /tmp/demo            # prints the counts as JSON
     python bench/consistency.py --lake /tmp/demo --update-docs
+    python bench/consistency.py --lake /tmp/demo --model /path/to/checkpoint   # any model
 
 Counted per text (a text may count under several): naming another sign, another weekday,
 another day, another month (every case form, :mod:`horogen.mentions`), holding an unfilled
@@ -35,10 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("another sign", "another weekday", "another day", "another month", "unfilled slot")
 
 
-def generate(lake: str, day: dt.date) -> tuple[list[dict], float]:
+def generate(lake: str, day: dt.date, model: str | None) -> tuple[list[dict], float]:
     """The day's 96 texts as ``horogen generate`` prints them, and the seconds it took."""
     command = [sys.executable, "-m", "horogen", "generate", "--all-categories", "--json"]
     command += ["--date", day.isoformat(), "--lake", lake]
+    command += ["--model", model] if model else []
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     began = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -80,7 +82,7 @@ def markdown(result: dict, day: dt.date, lake: str) -> str:
         "## Consistency with the request",
         "",
         f"`python bench/consistency.py --lake {lake} --update-docs` on {machine()} (2 cores "
-        f"shared with other work), {dt.date.today()}: the champion (version "
+        f"shared with other work), {dt.date.today()}: {result['model']} (version "
         f"{', '.join(map(str, result['version']))}) of a fresh `horogen demo`, "
         f"`horogen generate --all-categories --json --date {day}` ({result['seconds']:.0f} s "
         "for the 96 texts, model loading included), each text judged as the `consistency` "
@@ -111,10 +113,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lake", required=True, help="a lake with a champion (horogen demo)")
     parser.add_argument("--date", type=dt.date.fromisoformat, default=dt.date.today())
+    parser.add_argument("--model", help="a reference (default: the lake's champion)")
     parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
-    records, seconds = generate(args.lake, args.date)
-    result = count(records) | {"seconds": seconds}
+    records, seconds = generate(args.lake, args.date, args.model)
+    result = count(records) | {"seconds": seconds, "model": args.model or "the champion"}
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if args.update_docs:
         update_section("consistency", markdown(result, args.date, args.lake))
