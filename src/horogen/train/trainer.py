@@ -30,6 +30,7 @@ from horogen.errors import ConfigError, ModelLoadError, TrackingError
 from horogen.lake import Lake
 from horogen.layout import PROCESSED, runs_dir
 from horogen.model.prompts import sample_prompts
+from horogen.model.pyfunc import SLOT
 from horogen.model.slots import SLOT_TOKENS
 from horogen.model.store import ModelStore
 from horogen.model.strategy import Strategy
@@ -403,10 +404,13 @@ def _save_model(trainer: Any, run: RunDir) -> None:
 
 
 def _tokenizer_texts(data: TrainingSet) -> list[str]:
-    """What a fresh tokenizer learns from: the training texts and a prompt for every sign
-    and category, over every weekday, day and month (only a ``fresh`` base trains a
-    tokenizer; the slots join it as whole tokens, :func:`add_slot_tokens`)."""
-    return data.split(TRAIN)["text"].to_list() + sample_prompts()
+    """What a fresh tokenizer learns from: the training targets without their slots and a
+    prompt for every sign and category, over every weekday, day and month (only a
+    ``fresh`` base trains a tokenizer; the slots join it as whole tokens,
+    :func:`add_slot_tokens`). Targets rather than texts: the vocabulary then has no piece
+    for a sign's inflected forms ("Близнецов"), which no target holds."""
+    targets = [SLOT.sub(" ", target) for target in data.split(TRAIN)["target"].to_list()]
+    return targets + sample_prompts()
 
 
 def add_slot_tokens(start: StartingPoint) -> None:
