@@ -49,8 +49,9 @@ def prompt_recipe() -> dict[str, Any]:
         "template": TEMPLATE,
         "signs": {sign.value: sign.ru for sign in Sign},
         "categories": {category.value: CATEGORY_RU[category] for category in Category},
-        "weekdays": list(WEEKDAYS_RU),
-        "months": list(MONTHS_GENITIVE),
+        # keyed by number: MLflow logs each as a short param (prompt/months/12)
+        "weekdays": {str(index): name for index, name in enumerate(WEEKDAYS_RU)},
+        "months": {str(index + 1): name for index, name in enumerate(MONTHS_GENITIVE)},
     }
 
 

@@ -274,9 +274,9 @@ def prompt_of(config: dict[str, Any], sign: str, category: str, date: str | None
     return recipe["template"].format(
         sign=recipe["signs"][sign],
         category=recipe["categories"][category],
-        weekday=recipe["weekdays"][day.weekday()],
+        weekday=recipe["weekdays"][str(day.weekday())],
         day=day.day,
-        month=recipe["months"][day.month - 1],
+        month=recipe["months"][str(day.month)],
     )
 
 
@@ -319,9 +319,9 @@ def _slot_word(
         word = _inflect(slots["signs"][sign], cases[0], number, animate=True)
         return word[:1].upper() + word[1:] if word else None
     if kind == "weekday":
-        return _inflect(slots["weekdays"][day.weekday()], cases[0], number, animate=False)
+        return _inflect(slots["weekdays"][str(day.weekday())], cases[0], number, animate=False)
     if kind == "month":
-        return _inflect(slots["months"][day.month - 1], cases[0], "sing", animate=False)
+        return _inflect(slots["months"][str(day.month)], cases[0], "sing", animate=False)
     return None
 
 

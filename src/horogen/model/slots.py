@@ -59,6 +59,6 @@ def slot_recipe() -> dict[str, Any]:
     return {
         "signs": {sign.value: lemma for sign, lemma in SIGN_LEMMAS.items()},
         "plural_only": sorted(sign.value for sign in PLURAL_ONLY),
-        "weekdays": list(WEEKDAYS),
-        "months": list(MONTHS),
+        "weekdays": {str(index): lemma for index, lemma in enumerate(WEEKDAYS)},
+        "months": {str(index + 1): lemma for index, lemma in enumerate(MONTHS)},
     }
