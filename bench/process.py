@@ -27,6 +27,8 @@ Engines:
   malformed-row checks, de-duplication on text, hashes, data tests, atomic writes.
 - ``polars-half``: the same on the first half of the days, to show that peak memory does
   not grow with the number of days (it processes a day at a time).
+- ``polars-no-digits``: the same with ``process.keep_digits = false`` (digits removed, as
+  the original system did; horogen keeps them by default): what keeping them costs.
 - ``spark``: ``horogen process --engine spark`` on ``local[2]``, the same path.
 - ``spark-cluster``: the same on ``spark://``: a standalone master and two workers of one
   core and 1 GiB each, started from the pyspark wheel as ``horogen stack`` starts them
@@ -57,7 +59,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
-ENGINES = ("pandas", "polars-original", "polars", "polars-half", "spark", "spark-cluster")
+ENGINES = (
+    "pandas",
+    "polars-original",
+    "polars",
+    "polars-half",
+    "polars-no-digits",
+    "spark",
+    "spark-cluster",
+)
 SPARK_ENGINES = ("spark", "spark-cluster")
 ORIGINAL_STRIP = r'[^\w\s.,!?:;\-–—«»"()…]'
 
@@ -130,6 +140,9 @@ def run_horogen(lake: str, engine: str, master: str | None) -> tuple[int, int, f
     settings = load_settings(lake=lake, process=process or None)
     store = settings.open_lake()
     days = None
+    if engine == "polars-no-digits":
+        settings = load_settings(lake=lake, process={"keep_digits": False})
+        engine = "polars"
     if engine == "polars-half":
         every_day = rawcsv.raw_days(store)
         days, engine = every_day[: len(every_day) // 2], "polars"
@@ -311,6 +324,7 @@ def render(results: dict[str, dict], args: argparse.Namespace, context: dict) ->
         "polars-original": "original",
         "polars": "horogen",
         "polars-half": "horogen",
+        "polars-no-digits": "horogen, keep_digits = false",
         "spark": "horogen",
         "spark-cluster": "horogen",
     }
@@ -346,7 +360,8 @@ def notes(results: dict[str, dict], size: int, days: int) -> list[str]:
         "first no-break space, strip non-letters/digits/punctuation, collapse whitespace, "
         "300–500 characters. *horogen rules*: everything in "
         "[processing.md](processing.md) — Unicode spaces, invisible characters, tails, "
-        "Latin/digits/mixed scripts, de-duplication on the cleaned text, SHA-256 per text, "
+        "Latin and mixed scripts, digits kept (`process.keep_digits`), de-duplication on "
+        "the cleaned text, SHA-256 per text, "
         "the raw-CSV checks that find malformed rows, the data tests, atomic writes. "
         "polars-original isolates the engine: the same work as pandas.",
         "",

@@ -129,7 +129,7 @@ def tiny_train_settings(**overrides: object) -> TrainSettings:
         "epochs": 3,
         "batch_size": 8,
         "min_rows": 10,
-        "max_source_length": 16,
+        "max_source_length": 24,  # "гороскоп: Лев; тема: любовь; день: среда, 2 декабря"
         "max_target_length": 64,
         "logging_steps": 4,
         "fresh": FreshModelSettings(

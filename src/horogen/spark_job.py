@@ -49,6 +49,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--from", dest="start", type=_day, help="first day of a range")
     parser.add_argument("--to", dest="end", type=_day, help="last day of a range")
     parser.add_argument("--master", help="Spark master when not given by spark-submit")
+    parser.add_argument(
+        "--keep-digits",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep digits (default: process.keep_digits, true); --no-keep-digits drops "
+        "them as the original system did",
+    )
     args = parser.parse_args(argv)
     if args.date and (args.start or args.end):
         parser.error("give either --date or --from/--to, not both")
@@ -71,6 +78,12 @@ def days_of(args: argparse.Namespace) -> list[dt.date] | None:
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
+def process_overrides(args: argparse.Namespace) -> dict[str, object] | None:
+    """The ``[process]`` settings the command line gives (``None``: none)."""
+    given = {"spark_master": args.master, "keep_digits": args.keep_digits}
+    return {key: value for key, value in given.items() if value is not None} or None
+
+
 def launched_by_spark_submit() -> bool:
     """spark-submit starts the JVM first and tells the Python driver where it listens."""
     return "PYSPARK_GATEWAY_PORT" in os.environ
@@ -82,8 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         deployment = Deployment.load(
-            lake=fsspec_uri(args.lake) if args.lake else None,
-            process={"spark_master": args.master} if args.master else None,
+            lake=fsspec_uri(args.lake) if args.lake else None, process=process_overrides(args)
         )
         session(deployment)
         days = days_of(args)

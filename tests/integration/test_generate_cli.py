@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from horogen.model.strategy import Strategy
+from horogen.schema import Category
 from model_support import register_versions, save_tiny_model
 
 pytestmark = pytest.mark.slow
@@ -81,10 +82,25 @@ def test_all_twelve_signs_readably_with_ctranslate2(lake: Path) -> None:
     assert len(as_json) == 12 and {t["backend"] for t in as_json} == {"ctranslate2"}
 
 
+def test_all_categories_of_the_day(lake: Path) -> None:
+    """Every category for each sign asked (with none asked, all twelve: 96 texts)."""
+    command = ["generate", "leo", "virgo", "--all-categories", "--date", "2026-12-02"]
+    command += ["--json", "--model", "1", "--backend", "transformers"]
+    texts = lines(horogen(*command, lake=lake))
+    assert all(set(t) == FIELDS for t in texts)
+    assert [(t["sign"], t["category"]) for t in texts] == [
+        (sign, category.value) for sign in ("leo", "virgo") for category in Category
+    ]
+    assert {t["date"] for t in texts} == {"2026-12-02"}
+    love = lines(horogen(*command[:3], *command[4:], "--category", "love", lake=lake))
+    assert [t["text"] for t in love] == [t["text"] for t in texts if t["category"] == "love"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["generate", "ophiuchus"], "unknown sign 'ophiuchus'"),
+        (["generate", "--all-categories", "--category", "love"], "--category or --all-categories"),
         (["generate", "leo", "--category", "gossip"], "unknown category 'gossip'"),
         (["generate", "--model", "7"], "'horogen' has no version 7"),
     ],

@@ -30,7 +30,7 @@ from model_support import register_versions, save_tiny_model
 pytestmark = pytest.mark.slow
 
 SOURCES = Path(__file__).parents[2] / "src"
-BUILT_IN = ("acceptability", "diversity", "sentiment", "novelty")
+BUILT_IN = ("acceptability", "diversity", "sentiment", "consistency", "novelty")
 
 PLUGIN = '''
 """Two throwaway metrics: how short a text is, and whether it names its request's sign."""

@@ -4,6 +4,7 @@ CTranslate2 conversion made once and atomically)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from mlflow.models import infer_signature
 
 from horogen.errors import ConfigError, ModelLoadError, ModelNotFound
 from horogen.lake import Lake
@@ -22,15 +24,17 @@ from horogen.model import registry
 from horogen.model.backends import load_backend
 from horogen.model.ctranslate2_backend import convert
 from horogen.model.generate import HoroscopeGenerator, TextRequest, requests_for
-from horogen.model.pyfunc import row_seed
+from horogen.model.prompts import CATEGORY_RU
+from horogen.model.pyfunc import HF_ARTIFACT, row_seed
 from horogen.model.settings import GenerationSettings, MlflowSettings
 from horogen.model.store import ModelStore, ResolvedModel
 from horogen.model.strategy import Strategy
+from horogen.model.tracking import ensure_experiment
 from horogen.schema import Category
 from horogen.signs import Sign
 from model_support import SHORT, register_versions, save_tiny_model
 
-DAY = __import__("datetime").date(2026, 11, 30)
+DAY = dt.date(2026, 11, 30)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +74,9 @@ def test_every_form_of_reference_resolves(store: ModelStore, tiny_model: Path) -
 
     local = store.resolve(str(tiny_model))
     assert local.version is None and local.hf_dir == tiny_model.resolve()
-    assert local.prompt("leo", "love") == "гороскоп: Лев; тема: любовь"
+    assert local.prompt("leo", "love", dt.date(2026, 12, 2)) == (
+        "гороскоп: Лев; тема: любовь; день: среда, 2 декабря"
+    )
     # A downloaded MLflow model directory is a model too, with its frozen config.
     downloaded = store.resolve("2")
     as_directory = store.resolve(str(downloaded.cache_dir))
@@ -275,3 +281,51 @@ def test_a_strategy_evaluation_stored_is_the_default(store: ModelStore) -> None:
     assert store.resolve("2").strategy(Strategy()) == chosen
     assert store.resolve("1").strategy(SHORT) == SHORT
     assert os.environ.get("MLFLOW_TRACKING_URI") is None
+
+
+#: ``pyfunc.py`` as versions logged before the prompt named the date stored it.
+PROMPT_TABLE_PYFUNC = Path(__file__).parents[1] / "fixtures" / "versions" / "pyfunc_prompt_table.py"
+
+
+def test_a_version_from_before_dated_prompts_keeps_its_prompts(
+    tmp_path: Path, tiny_model: Path, monkeypatch
+) -> None:
+    """An old version (its own pyfunc code, a frozen prompt table, no slots) still loads
+    and generates, through MLflow and through horogen, with the prompts it was trained on."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    store = register_versions(tmp_path, 0, tiny_model)
+    target = store.connect()
+    old_config = {
+        "prompts": {
+            sign.value: {c.value: f"гороскоп: {sign.ru}; тема: {CATEGORY_RU[c]}" for c in Category}
+            for sign in Sign
+        },
+        "default_category": "general",
+        "generation": {"seed": -1, **SHORT.model_dump()},
+        "max_source_length": 16,
+    }
+    with mlflow.start_run(experiment_id=ensure_experiment("horogen-training", target)) as run:
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(PROMPT_TABLE_PYFUNC),
+            artifacts={HF_ARTIFACT: str(tiny_model)},
+            model_config=old_config,
+            signature=infer_signature(None, ["Текст."], params=old_config["generation"]),
+        )
+    store.registry.register(info.model_uri, run.info.run_id, {"run_id": run.info.run_id})
+
+    old = store.resolve("1")
+    assert "prompt" not in old.config and "slots" not in old.config
+    assert old.prompt("leo", "love", DAY) == "гороскоп: Лев; тема: любовь"
+    assert old.fill("<sign:datv:plur>", "leo", DAY) == "<sign:datv:plur>"  # it has no slots
+    (text,) = generator(old, "transformers", 4).generate(
+        [TextRequest(sign=Sign.LEO, category=Category.LOVE, date=DAY)], SHORT, seed=7
+    )
+    logged = mlflow.pyfunc.load_model("models:/horogen/1")
+    request = {"sign": ["leo"], "category": ["love"], "date": [DAY.isoformat()]}
+    assert logged.predict(request, params={"seed": 7}) == [text.text]  # the old prompt
+    new = store.resolve(str(tiny_model))  # today's recipe: another prompt
+    assert (
+        new.prompt("leo", "love", DAY)
+        == "гороскоп: Лев; тема: любовь; день: понедельник, 30 ноября"
+    )

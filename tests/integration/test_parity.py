@@ -49,9 +49,10 @@ def test_the_data_is_large_and_hits_every_rule(raw_files: dict[str, bytes]) -> N
     "process",
     [
         {},
-        {"keep_latin": True, "keep_digits": True, "min_length": 150, "max_length": 450},
+        {"keep_latin": True, "min_length": 150, "max_length": 450},
+        {"keep_digits": False},
     ],
-    ids=["default", "latin-digits-bounds"],
+    ids=["default", "latin-bounds", "original-no-digits"],
 )
 def test_polars_and_spark_write_the_same_rows_and_reports(
     spark,  # noqa: F811

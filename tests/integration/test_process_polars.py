@@ -46,7 +46,8 @@ def test_polars_agrees_with_the_plain_python_reference(filled: Lake) -> None:
     files = run.raw_files(filled, DAYS)
     for settings in (
         rules.ProcessSettings(),
-        rules.ProcessSettings(keep_latin=True, keep_digits=True, min_length=100, max_length=600),
+        rules.ProcessSettings(keep_latin=True, min_length=100, max_length=600),
+        rules.ProcessSettings(keep_digits=False),
     ):
         assert_same_results(
             local.process(filled, files, settings), reference.process(filled, files, settings)

@@ -107,3 +107,15 @@ def test_spark_urls_and_s3a_settings(tmp_path) -> None:
     assert conf["spark.hadoop.fs.s3a.secret.key"] == "SK"
     assert conf["spark.hadoop.fs.s3a.endpoint.region"] == "eu-1"
     assert "spark.hadoop.fs.s3a.access.key" not in spark_engine.s3a_conf({})
+
+
+def test_the_spark_job_keeps_digits_unless_told_not_to() -> None:
+    def overrides(*argv: str) -> dict[str, object] | None:
+        return spark_job.process_overrides(spark_job.parse_args(list(argv)))
+
+    assert overrides() is None  # the settings decide: process.keep_digits, true by default
+    assert overrides("--no-keep-digits") == {"keep_digits": False}
+    assert overrides("--keep-digits", "--master", "local[2]") == {
+        "spark_master": "local[2]",
+        "keep_digits": True,
+    }

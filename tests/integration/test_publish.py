@@ -77,7 +77,8 @@ def test_publishes_model_tokenizer_and_card(store, caplog) -> None:
     assert "top_p 0.8, temperature 0.7" in card
     extra = json.loads(files["horogen.json"])
     assert extra["strategy"]["top_p"] == 0.8
-    assert extra["prompts"]["leo"]["love"] == "гороскоп: Лев; тема: любовь"
+    assert extra["prompt"]["template"].startswith("гороскоп: {sign}; тема: {category}; день:")
+    assert extra["slots"]["signs"]["leo"] == "лев"
     assert all(auth == f"Bearer {TOKEN}" for _, auth in hub.requests)
     assert TOKEN not in caplog.text
 

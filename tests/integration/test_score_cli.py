@@ -54,10 +54,12 @@ def test_every_format_gives_the_same_scores(files) -> None:
         "acceptability",
         "diversity",
         "sentiment",
+        "consistency",
         "novelty",
         "novelty_copies",
         "n",
     }
+    assert summary["consistency"] is None  # a sign but no date: no request
     assert summary["novelty"] is None and summary["novelty_copies"] is None  # no --corpus
     # облакаы is not a word; the third text is gloomy
     assert (summary["acceptability"], summary["sentiment"], summary["n"]) == (2 / 3, 2 / 3, 3)
@@ -140,3 +142,56 @@ def test_a_hub_model_that_cannot_load_is_a_one_line_error(files) -> None:
     line = one_line_error(cli("score", str(files["txt"]), env={"HF_HUB_OFFLINE": "1"}))
     assert "RussianNLP/ruRoBERTa-large-rucola" in line
     assert "HOROGEN_EVALUATE__SCORERS__ACCEPTABILITY__MODEL" in line
+
+
+#: For Leo on Wednesday 2 December 2026, each naming its sign and date in other case forms.
+RIGHT = (
+    "2 декабря Львам стоит довериться интуиции. В среду Лев почувствует прилив сил, а "
+    "для Львов декабрь станет временем перемен; о Льве заговорят до конца декабря."
+)
+WRONG = {
+    "sign": ("Ракам лучше не строить планов на среду.", "another sign 'Ракам'"),
+    "weekday": ("Львам повезёт в пятницу, 2 декабря.", "another weekday 'пятницу'"),
+    "month": ("Лев, в январе вас ждёт успех.", "another month 'январе'"),
+    "day": ("До 15 декабря Львам лучше отдохнуть.", "another day '15'"),
+    "slot": ("Сегодня <sign:datv:dual> повезёт.", "unfilled slot '<sign:datv:dual>'"),
+}
+
+
+def requests_file(folder, texts: list[str]):
+    path = folder / "generated.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps(
+                {"sign": "leo", "category": "love", "date": "2026-12-02", "text": text},
+                ensure_ascii=False,
+            )
+            + "\n"
+            for text in texts
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_consistency_passes_a_text_true_to_its_request_in_every_case_form(tmp_path) -> None:
+    summary = score(str(requests_file(tmp_path, [RIGHT])), "--json", "--offline")
+    assert summary["consistency"] == 1.0
+
+
+@pytest.mark.parametrize("kind", list(WRONG))
+def test_consistency_catches_another_sign_or_date_naming_the_word(tmp_path, kind) -> None:
+    text, named = WRONG[kind]
+    path = requests_file(tmp_path, [RIGHT, text])
+    assert score(str(path), "--json", "--offline")["consistency"] == 0.5
+    result = CliRunner().invoke(app, ["score", str(path), "--offline"])
+    assert result.exit_code == 0, result.output
+    assert f"text 2: consistency: {named}" in result.output
+    assert "text 1:" not in result.output
+
+
+def test_a_bad_request_is_a_one_line_error(tmp_path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"sign": "dragon", "date": "2026-12-02", "text": GOOD}) + "\n")
+    message = one_line_error(cli("score", str(path), "--offline"))
+    assert "bad.jsonl line 1: not a request (unknown sign 'dragon'" in message

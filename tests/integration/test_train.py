@@ -30,6 +30,7 @@ from horogen.errors import TrackingError
 from horogen.lake import Lake
 from horogen.layout import processed_path
 from horogen.model import registry
+from horogen.model.slots import slot_text
 from horogen.train import trainer
 from horogen.train.registration import register_run
 from horogen.train.runs import RunDir
@@ -124,14 +125,16 @@ def test_trains_registers_and_loads_back(settings: Settings, monkeypatch, tmp_pa
         pl.read_parquet(Path(settings.lake) / processed_path(dt.date(2026, 11, day)))
         for day in range(1, 5)
     )
-    lengths = [len(tokenizer(text_target=text)["input_ids"]) for text in corpus["text"]]
+    targets = [slot_text(*row) for row in corpus.select("text", "sign", "date").rows()]
+    lengths = [len(tokenizer(text_target=target)["input_ids"]) for target in targets]  # trained
     too_long = sum(length > 64 for length in lengths) / len(lengths)
     assert 0 < too_long < 1
     assert run.data.metrics["targets_truncated_share"] == pytest.approx(too_long)
     assert run.data.metrics["target_tokens_p95"] > 64
     assert run.data.metrics["prompts_truncated_share"] == 0.0
     # The prompt table frozen into the model (MLflow logs a model_config as params too).
-    assert run.data.params["prompts/aries/love"] == "гороскоп: Овен; тема: любовь"
+    assert run.data.params["prompt/signs/aries"] == "Овен"
+    assert run.data.params["slots/months/12"] == "декабрь"
     (dataset_input,) = run.inputs.dataset_inputs
     assert dataset_input.dataset.digest == record.fingerprint.content_hash[:32]
     profile = json.loads(dataset_input.dataset.profile)

@@ -62,7 +62,7 @@ def spoil(index: int, **changes: object) -> list[dict]:
         (spoil(0, date=DAY - dt.timedelta(days=1)), "date_is_partition"),
         (spoil(0, text="Коротко", text_hash=rules.text_hash("Коротко")), "length_bounds"),
         (spoil(0, text="Ж" * 501, text_hash=rules.text_hash("Ж" * 501)), "length_bounds"),
-        (spoil(0, text="Ж" * 299 + "1", text_hash=rules.text_hash("Ж" * 299 + "1")), "alphabet"),
+        (spoil(0, text="Ж" * 299 + "@", text_hash=rules.text_hash("Ж" * 299 + "@")), "alphabet"),
         (spoil(0, text="Ж" * 150 + "  " + "Ж" * 150), "alphabet"),
         (spoil(0, text=" " + "Ж" * 300), "alphabet"),
         (spoil(0, sign="ophiuchus"), "known_signs"),
@@ -98,3 +98,11 @@ def test_alphabet_follows_the_settings() -> None:
     assert "alphabet" in expectations.failures(table(rows), DAY, SETTINGS)
     latin = ProcessSettings(keep_latin=True, keep_digits=True, max_length=600)
     assert expectations.failures(table(rows), DAY, latin) == {}
+
+
+def test_digits_pass_by_default_and_fail_the_originals_alphabet() -> None:
+    text = "Хотя бы 2 часа до 15:00 " + "Ж" * 300
+    rows = spoil(0, text=text, text_hash=rules.text_hash(text))
+    assert expectations.failures(table(rows), DAY, SETTINGS) == {}
+    original = ProcessSettings(keep_digits=False)
+    assert "alphabet" in expectations.failures(table(rows), DAY, original)

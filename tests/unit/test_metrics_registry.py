@@ -56,8 +56,9 @@ def metric(**changes: object) -> Metric:
 
 
 def test_the_built_in_metrics_in_order() -> None:
-    assert names() == ("acceptability", "diversity", "sentiment", "novelty")
-    assert [m.weight for m in metrics()] == [0.5, 0.25, 0.25, 0.0]
+    assert names() == ("acceptability", "diversity", "sentiment", "consistency", "novelty")
+    assert [m.weight for m in metrics()] == [0.5, 0.25, 0.25, 0.0, 0.0]
+    assert registry.get("consistency").needs == {"requests"}
     assert list(ScorersSettings.model_fields) == ["device", *names()]
     assert list(WeightsSettings.model_fields) == list(names())
     assert registry.get("diversity").offline_backend == "e5"
@@ -105,6 +106,7 @@ def test_a_metric_without_its_input_is_undefined_and_its_scorer_not_asked() -> N
         "acceptability": 1.0,
         "diversity": None,
         "sentiment": 0.5,
+        "consistency": None,
         "novelty": None,
         "n": 1,
     }
@@ -117,13 +119,15 @@ def test_a_set_value_is_the_mean_of_the_defined_text_values() -> None:
 
 def test_the_score_takes_each_metric_by_name_or_in_order() -> None:
     weights = WeightsSettings(acceptability=1, diversity=1, sentiment=2)
-    by_name = weights.score(sentiment=1.0, acceptability=0.0, diversity=None, novelty=None)
+    by_name = weights.score(
+        sentiment=1.0, acceptability=0.0, diversity=None, consistency=None, novelty=None
+    )
     assert by_name == weights.score(0.0, None, 1.0, None) == 0.5
     for wrong in ((1.0, 0.5), (1.0, 0.5, 0.5, 0.5, 0.5)):
         with pytest.raises(TypeError, match="a value for each of acceptability, diversity"):
             weights.score(*wrong)
     with pytest.raises(TypeError, match="a value for each of"):
-        weights.score(acceptability=1.0, diversity=1.0)
+        weights.score(acceptability=1.0, diversity=1.0, consistency=1.0)
 
 
 def test_the_fingerprint_follows_each_metric_s_backend_settings_and_weight() -> None:
@@ -204,6 +208,7 @@ def test_installed_metrics_come_after_the_built_in_ones_by_name(installed) -> No
         "acceptability",
         "diversity",
         "sentiment",
+        "consistency",
         "novelty",
     )  # this process's registry
 

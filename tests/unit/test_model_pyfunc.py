@@ -3,6 +3,7 @@ prompt table every version freezes. No test downloads anything."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from pathlib import Path
 
@@ -11,10 +12,13 @@ import pytest
 import torch
 
 from horogen.model.packaging import model_config
+from horogen.model.prompts import CATEGORY_RU, build_prompt
 from horogen.model.pyfunc import (
     HoroscopeModel,
     Row,
+    fill_slots,
     generation_kwargs,
+    prompt_of,
     row_seed,
     rows_of,
     sampling_processors,
@@ -27,8 +31,9 @@ from train_corpus import horoscope, tiny_train_settings
 
 TEXTS = [horoscope(sign, "love", random.Random(i)) for i, sign in enumerate(Sign)]
 #: The prompts as a person reads them off the training data's format (see build_prompt).
-ARIES_GENERAL = "гороскоп: Овен; тема: общий"
-LEO_GENERAL = "гороскоп: Лев; тема: общий"
+ARIES_GENERAL = "гороскоп: Овен; тема: общий; день: среда, 2 декабря"
+LEO_GENERAL = "гороскоп: Лев; тема: общий; день: среда, 2 декабря"
+DAY = "2026-12-02"  # a Wednesday
 
 
 @pytest.fixture(scope="module")
@@ -42,49 +47,103 @@ def saved_model(tmp_path_factory) -> Path:
 
 
 CONFIG = model_config(Strategy(max_new_tokens=40), max_source_length=16)
-PROMPTS = CONFIG["prompts"]
+#: What a version logged before the prompt named the date froze: a table, no slots.
+OLD_CONFIG = {key: value for key, value in CONFIG.items() if key not in ("prompt", "slots")} | {
+    "prompts": {
+        sign.value: {c.value: f"гороскоп: {sign.ru}; тема: {CATEGORY_RU[c]}" for c in Category}
+        for sign in Sign
+    }
+}
 
 
-def loaded_model(directory: Path) -> HoroscopeModel:
-    model = HoroscopeModel(CONFIG)
+def loaded_model(directory: Path, config: dict = CONFIG) -> HoroscopeModel:
+    model = HoroscopeModel(config)
     model.load(str(directory))
     return model
 
 
-def test_requests_become_rows_with_prompts_from_the_table() -> None:
-    assert rows_of(["aries", "LEO"], PROMPTS) == [
-        Row("aries", "general", None, ARIES_GENERAL),
-        Row("leo", "general", None, LEO_GENERAL),
+def test_requests_become_rows_with_prompts_from_the_recipe() -> None:
+    assert rows_of({"sign": ["aries", "LEO"], "date": [DAY, DAY]}, CONFIG) == [
+        Row("aries", "general", DAY, ARIES_GENERAL),
+        Row("leo", "general", DAY, LEO_GENERAL),
     ]
-    assert rows_of("virgo", PROMPTS) == [
-        Row("virgo", "general", None, "гороскоп: Дева; тема: общий")
+    assert rows_of("virgo", CONFIG) == [  # no date: today's prompt
+        Row("virgo", "general", None, build_prompt("virgo", "general", dt.date.today()))
     ]
     frame = pd.DataFrame(
         {"sign": ["aries", "leo"], "category": ["love", None], "date": ["2026-11-25", None]}
     )
-    assert [(r.sign, r.category, r.date) for r in rows_of(frame, PROMPTS)] == [
+    assert [(r.sign, r.category, r.date) for r in rows_of(frame, CONFIG)] == [
         ("aries", "love", "2026-11-25"),
         ("leo", "general", None),
     ]
-    assert rows_of(frame, PROMPTS)[0].prompt == "гороскоп: Овен; тема: любовь"
-    seeded = rows_of({"sign": ["leo", "leo"], "seed": [7, None]}, PROMPTS)
+    first = rows_of(frame, CONFIG)[0]
+    assert first.prompt == "гороскоп: Овен; тема: любовь; день: среда, 25 ноября"
+    seeded = rows_of({"sign": ["leo", "leo"], "seed": [7, None]}, CONFIG)
     assert [row.seed for row in seeded] == [7, None]
-    dated = rows_of({"sign": ["leo"], "date": [pd.Timestamp("2026-11-25 10:00")]}, PROMPTS)
+    dated = rows_of({"sign": ["leo"], "date": [pd.Timestamp("2026-11-25 10:00")]}, CONFIG)
     assert dated[0].date == "2026-11-25"
     with pytest.raises(ValueError, match="'sign' column"):
-        rows_of(pd.DataFrame({"name": ["aries"]}), PROMPTS)
+        rows_of(pd.DataFrame({"name": ["aries"]}), CONFIG)
     with pytest.raises(ValueError, match=r"unknown category 'gossip'.*general, love"):
-        rows_of(pd.DataFrame({"sign": ["aries"], "category": ["gossip"]}), PROMPTS)
+        rows_of(pd.DataFrame({"sign": ["aries"], "category": ["gossip"]}), CONFIG)
     with pytest.raises(ValueError, match="unknown sign '♈Овен'; expected one of: aries, taurus"):
-        rows_of(["♈Овен"], PROMPTS)
+        rows_of(["♈Овен"], CONFIG)
 
 
-def test_the_prompt_table_covers_every_sign_and_category() -> None:
-    assert len(PROMPTS) == 12 and all(len(row) == 8 for row in PROMPTS.values())
-    assert set(PROMPTS["pisces"]) == {c.value for c in Category}
-    assert PROMPTS["pisces"]["business"] == "гороскоп: Рыбы; тема: бизнес"
-    assert PROMPTS["sagittarius"]["anti"] == "гороскоп: Стрелец; тема: антигороскоп"
-    assert len({prompt for row in PROMPTS.values() for prompt in row.values()}) == 96
+def test_an_old_versions_frozen_prompt_table_still_answers() -> None:
+    """A version from before the prompt named the date keeps its own prompts and no slots."""
+    rows = rows_of({"sign": ["leo"], "category": ["love"], "date": [DAY]}, OLD_CONFIG)
+    assert rows[0].prompt == "гороскоп: Лев; тема: любовь"
+    assert rows_of(["leo"], OLD_CONFIG)[0].date is None  # no date asked, none made up
+    assert prompt_of(OLD_CONFIG, "leo", "love", DAY) == "гороскоп: Лев; тема: любовь"
+    unchanged = "Львам <sign:datv:plur>"
+    assert fill_slots(unchanged, "leo", DAY, OLD_CONFIG.get("slots")) == unchanged
+
+
+def test_the_recipe_covers_every_sign_category_weekday_and_month() -> None:
+    recipe = CONFIG["prompt"]
+    assert len(recipe["signs"]) == 12 and len(recipe["categories"]) == 8
+    assert prompt_of(CONFIG, "pisces", "business", "2027-01-04") == (
+        "гороскоп: Рыбы; тема: бизнес; день: понедельник, 4 января"
+    )
+    assert prompt_of(CONFIG, "sagittarius", "anti", "2026-05-10") == (
+        "гороскоп: Стрелец; тема: антигороскоп; день: воскресенье, 10 мая"
+    )
+    prompts = {prompt_of(CONFIG, s.value, c.value, DAY) for s in Sign for c in Category}
+    assert len(prompts) == 96
+
+
+@pytest.mark.parametrize(
+    ("slotted", "sign", "day", "filled"),
+    [
+        ("Звёзды благоволят <sign:datv:plur>.", "leo", DAY, "Звёзды благоволят Львам."),
+        ("<sign:nomn:plur> рады.", "gemini", DAY, "Близнецы рады."),
+        ("О <sign:loct:sing> говорят.", "virgo", DAY, "О Деве говорят."),
+        ("Удача ждёт <sign:accs:plur>.", "libra", DAY, "Удача ждёт Весы."),
+        ("Рыбам? <sign:datv:sing>!", "pisces", DAY, "Рыбам? Рыбам!"),  # plural only
+        ("В <weekday:accs:sing> отдохните.", "leo", DAY, "В среду отдохните."),
+        ("В <weekday:accs:sing> отдохните.", "leo", "2026-12-01", "Во вторник отдохните."),
+        ("Во <weekday:accs:sing> отдохните.", "leo", DAY, "В среду отдохните."),
+        ("со <weekday:gent:sing>, к <weekday:datv:sing>", "leo", "2026-12-01",
+         "со вторника, ко вторнику"),
+        ("с <weekday:gent:sing>", "leo", "2026-11-30", "с понедельника"),
+        ("<weekday:nomn:sing> — день <sign:gent:plur>.", "aries", "2026-12-06",
+         "Воскресенье — день Овнов."),
+        ("<day> <month:gent> — хороший день.", "leo", "2027-05-09", "9 мая — хороший день."),
+        ("В <month:loct> <sign:datv:plur> , везёт.", "cancer", "2026-12-31",
+         "В декабре Ракам, везёт."),
+    ],
+)  # fmt: skip
+def test_slots_are_filled_from_the_request_inflected(
+    slotted: str, sign: str, day: str, filled: str
+) -> None:
+    assert fill_slots(slotted, sign, day, CONFIG["slots"]) == filled
+
+
+def test_a_slot_the_request_cannot_fill_stays() -> None:
+    text = "Сегодня <sign:datv:dual> и <planet:gent> и <day:gent>."
+    assert fill_slots(text, "leo", DAY, CONFIG["slots"]) == text
 
 
 def test_decoding_options() -> None:

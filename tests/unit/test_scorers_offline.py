@@ -186,10 +186,14 @@ def test_score_texts_gives_a_row_per_text_and_the_means(offline_scorers) -> None
         "acceptability": "grammar",
         "diversity": "e5",
         "sentiment": "lexicon",
+        "consistency": "pymorphy",
         "novelty": "verbatim",
     }
     assert result.columns()["acceptability"] == [1.0, 0.0, 1.0]
-    assert list(result.columns()) == ["text", "acceptability", "diversity", "sentiment", "novelty"]
+    assert list(result.columns()) == [
+        *("text", "acceptability", "diversity", "sentiment", "consistency", "novelty", "note")
+    ]
+    assert [row.consistency for row in result.rows] == [None] * 3  # no requests
     assert summary.novelty is None  # no corpus
 
 

@@ -20,12 +20,53 @@ from train_corpus import day_table, write_corpus, write_table
 NOV1 = dt.date(2026, 11, 1)
 
 
-def test_prompt_names_sign_and_category_in_russian() -> None:
-    assert build_prompt(Sign.ARIES, Category.LOVE) == "гороскоп: Овен; тема: любовь"
-    assert build_prompt("aries", "love") == "гороскоп: Овен; тема: любовь"
-    assert build_prompt("PISCES") == "гороскоп: Рыбы; тема: общий"
-    prompts = {build_prompt(sign, category) for sign in Sign for category in Category}
+def test_prompt_names_sign_category_and_date_in_russian() -> None:
+    wednesday = dt.date(2026, 12, 2)
+    expected = "гороскоп: Овен; тема: любовь; день: среда, 2 декабря"
+    assert build_prompt(Sign.ARIES, Category.LOVE, wednesday) == expected
+    assert build_prompt("aries", "love", wednesday) == expected
+    assert build_prompt("PISCES", date=dt.date(2027, 3, 8)) == (
+        "гороскоп: Рыбы; тема: общий; день: понедельник, 8 марта"
+    )
+    prompts = {build_prompt(sign, category, wednesday) for sign in Sign for category in Category}
     assert len(prompts) == len(Sign) * len(Category)
+    assert build_prompt("leo", "love", wednesday) != build_prompt("leo", "love", NOV1)
+
+
+def test_targets_carry_slots_for_their_own_sign_and_date(lake: Lake) -> None:
+    day = dt.date(2026, 12, 2)  # a Wednesday
+    text = (
+        "2 декабря — хороший день: в среду звёзды благоволят Львам. Лев, не спешите, "
+        "к вечеру всё решится, и хотя бы 2 часа уделите отдыху. " * 3
+    )
+    foreign = "Ракам лучше не строить планов на пятницу. " * 8
+    table = day_table(day, categories=("general",))
+    texts = table["text"].to_pylist()
+    signs = table["sign"].to_pylist()
+    leo, cancer = signs.index("leo"), signs.index("cancer")
+    texts[leo] = text
+    texts[signs.index("virgo")] = foreign  # Cancer and Friday in a text for Virgo
+    hashes = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    write_table(
+        lake,
+        day,
+        table.set_column(4, "text", pa.array(texts)).set_column(7, "text_hash", pa.array(hashes)),
+    )
+
+    data = build_training_set(lake, min_rows=10, validation_buckets=2)
+    rows = {row["sign"]: row for row in data.frame.iter_rows(named=True)}
+    assert rows["leo"]["text"] == text
+    assert rows["leo"]["target"].startswith(
+        "<day> <month:gent> — хороший день: в <weekday:accs:sing> звёзды благоволят "
+        "<sign:datv:plur>. <sign:nomn:sing>, не спешите, к вечеру всё решится, и хотя "
+        "бы 2 часа"
+    )
+    assert rows["leo"]["prompt"] == "гороскоп: Лев; тема: общий; день: среда, 2 декабря"
+    assert "virgo" not in rows and data.fingerprint.foreign_dropped == 1
+    assert rows["cancer"]["target"] != texts[cancer]  # its own name became a slot
+    kept = build_training_set(lake, min_rows=10, validation_buckets=2, foreign_mentions="keep")
+    assert kept.fingerprint.rows == data.fingerprint.rows + 1
+    assert kept.fingerprint.foreign_dropped == 0
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,8 @@ def score_command(
         Path,
         typer.Argument(
             help="A CSV with a 'text' column, JSON lines (.jsonl) with a 'text' field, or "
-            "plain text with one text a line.",
+            "plain text with one text a line. With 'sign' and 'date' for every text (what "
+            "`horogen generate --json` prints), consistency is scored too.",
             show_default=False,
         ),
     ],
@@ -73,27 +74,30 @@ def score_command(
         ),
     ] = False,
 ) -> None:
-    """Score texts on every metric (acceptability, diversity, sentiment, and any an
-    installed package adds), with the backends the evaluate.scorers settings name
-    (default: the RuCoLA, LaBSE and rubert-sentiment models).
+    """Score texts on every metric (acceptability, diversity, sentiment, consistency, and
+    any an installed package adds), with the backends the evaluate.scorers settings name
+    (default: the RuCoLA, LaBSE and rubert-sentiment models). Each text a metric faults is
+    listed with why (consistency: the word naming another sign or date).
 
-    Example: horogen score texts.txt --corpus training.txt --offline --json
+    Examples: horogen score today.jsonl --offline  (today.jsonl: horogen generate --json);
+    horogen score texts.txt --corpus training.txt --offline --json
     """
     from horogen.evaluate import settings as evaluate_settings
     from horogen.evaluate.metrics.novelty import copy_share
     from horogen.evaluate.scorers.base import ScoringContext
     from horogen.evaluate.scorers.novelty import CorpusIndex
     from horogen.evaluate.scoring import build_scorers, score_texts
-    from horogen.evaluate.texts import read_texts
+    from horogen.evaluate.texts import read_texts, read_texts_to_score
 
-    texts = read_texts(file)  # a bad file fails before any model loads
+    given = read_texts_to_score(file)  # a bad file fails before any model loads
     index = CorpusIndex.build(read_texts(corpus)) if corpus else None
     settings = load_settings().evaluate.scorers
     if offline:
         settings = evaluate_settings.offline(settings)
     if any(getattr(settings, m.name).backend != m.offline_backend for m in metrics()):
         quiet_model_libraries()
-    result = score_texts(texts, build_scorers(settings), ScoringContext(corpus=index))
+    context = ScoringContext(requests=given.requests, corpus=index)
+    result = score_texts(given.texts, build_scorers(settings), context)
     copies = copy_share([row.novelty for row in result.rows])
     if as_json:
         summary = result.summary.model_dump()
@@ -110,6 +114,9 @@ def score_command(
     if copies is not None:
         console.print(f"copies (over half their words in one run from {corpus}): {copies:.3f}")
     console.print(f"{result.summary.n} texts from {file}")
+    for number, row in enumerate(result.rows, start=1):
+        if row.note:
+            console.print(f"text {number}: {row.note}", highlight=False, soft_wrap=True)
 
 
 def _undefined(metric: Metric, texts: int) -> str:

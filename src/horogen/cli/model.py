@@ -20,6 +20,7 @@ from horogen.cli.app import DateOption, LakeOption, app, console, deployment_fro
 from horogen.cli.logs import quiet_model_libraries
 from horogen.model.prompts import parse_category
 from horogen.model.settings import Backend
+from horogen.schema import Category
 from horogen.signs import Sign, lookup_sign
 
 if TYPE_CHECKING:
@@ -50,6 +51,14 @@ def generate_command(
     category: Annotated[
         str, typer.Option("--category", help="general, love, business, …")
     ] = "general",
+    all_categories: Annotated[
+        bool,
+        typer.Option(
+            "--all-categories",
+            help="Every category of the day (general, love, …, mobile) for each sign: with "
+            "no signs given, the 96 texts of the day.",
+        ),
+    ] = False,
     date: DateOption = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Texts per sign.")] = 1,
     top_p: Annotated[float | None, typer.Option("--top-p", min=0.0, max=1.0)] = None,
@@ -75,13 +84,17 @@ def generate_command(
     else generation.strategy; --top-p and --temperature override it.
 
     Example: horogen generate leo Дева --category love --samples 2 --backend transformers
+
+    Example: horogen generate --all-categories --json > today.jsonl
     """
     from horogen.model.generate import HoroscopeGenerator, requests_for
 
     quiet_model_libraries()
     chosen = _signs(signs)
+    if all_categories and category != "general":
+        raise typer.BadParameter("give --category or --all-categories, not both")
     try:
-        wanted = parse_category(category)
+        wanted = list(Category) if all_categories else [parse_category(category)]
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--category") from None
     overrides = {"backend": backend, "batch_size": batch_size}
@@ -94,7 +107,7 @@ def generate_command(
     generator = HoroscopeGenerator.load(resolved, settings.generation)
     day = date.date() if date else dt.date.today()
     texts = generator.generate(
-        requests_for(chosen, [wanted], day, samples),
+        requests_for(chosen, wanted, day, samples),
         strategy,
         seed=settings.generation.seed if seed is None else seed,
     )

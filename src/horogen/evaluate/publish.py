@@ -7,6 +7,7 @@ and nowhere else: it is never printed, logged or put in an error message.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -75,11 +76,19 @@ def publish_model(model: ResolvedModel, settings: PublishSettings) -> Publicatio
     return Publication(repo_id=settings.repo_id, version=version, commit_url=commit.commit_url)
 
 
+#: What a version froze of its prompts and slots (``prompts``: versions from before the
+#: prompt named the date).
+FROZEN_RECIPES = ("prompt", "prompts", "slots")
+
+
 def horogen_config(model: ResolvedModel) -> dict:
-    """What horogen needs besides the weights: the prompts and the best strategy."""
+    """What horogen needs besides the weights: the prompt recipe (or, for a version from
+    before prompts named the date, the prompt table), the slots' words and the best
+    strategy."""
     strategy = Strategy.of_version(model.tags)
+    frozen = {key: value for key, value in model.config.items() if key in FROZEN_RECIPES}
     return {
-        "prompts": model.config["prompts"],
+        **frozen,
         "max_source_length": model.max_source_length,
         "strategy": strategy.model_dump() if strategy else model.config.get("generation"),
     }
@@ -123,7 +132,7 @@ def model_card(model: ResolvedModel, repo_id: str) -> str:
         lines.append(
             f"| best strategy | top_p {strategy.top_p:g}, temperature {strategy.temperature:g} |"
         )
-    prompt = model.prompt("leo", "general")
+    prompt = model.prompt("leo", "general", dt.date(2026, 12, 2))
     lines += [
         "",
         "## Use",
@@ -140,7 +149,9 @@ def model_card(model: ResolvedModel, repo_id: str) -> str:
         "print(tokenizer.decode(output[0], skip_special_tokens=True))",
         "```",
         "",
-        "Prompts for every sign and category are in `horogen.json`.",
+        "How every prompt is built (sign, category, date) is in `horogen.json`; a text's "
+        "slots (`<sign:datv:plur>`, `<day>`, …) are filled from the request, inflected by "
+        "pymorphy3, by `horogen.model.pyfunc.fill_slots`.",
         "",
     ]
     return "\n".join(lines)

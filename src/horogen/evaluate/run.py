@@ -45,6 +45,7 @@ TextRow = with_metrics(
         "prompt": (str, ...),
         "text": (str, ...),
     },
+    after={"note": (str, "")},
 )
 
 
@@ -179,9 +180,10 @@ def evaluate_model(
                     sign=text.sign.value,
                     category=text.category.value,
                     sample=text.sample,
-                    prompt=model.prompt(text.sign.value, text.category.value),
+                    prompt=model.prompt(text.sign.value, text.category.value, text.date),
                     text=text.text,
                     **row.metric_values(),
+                    note=row.note,
                 )
                 for text, row in zip(texts, scored.rows, strict=True)
             ],

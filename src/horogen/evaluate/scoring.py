@@ -28,6 +28,16 @@ TextScores = with_metrics(
     doc="One text's value of each metric (None where undefined: the diversity of a set of "
     "one text).",
     before={"text": (str, ...)},
+    after={
+        "note": (
+            str,
+            Field(
+                default="",
+                description="What the metrics say about the text, e.g. "
+                "\"consistency: another sign 'Ракам'\".",
+            ),
+        )
+    },
 )
 ScoreSummary = with_metrics(
     "ScoreSummary",
@@ -108,8 +118,19 @@ def score_texts(
     values = {
         metric.name: metric.per_text(scorers[metric.name], texts, context) for metric in metrics()
     }
+    notes = [
+        [
+            f"{metric.name}: {note}" if note else ""
+            for note in metric.per_text_notes(scorers[metric.name], texts, context)
+        ]
+        for metric in metrics()
+    ]
     rows = [
-        TextScores(text=text, **{name: _defined(scores[index]) for name, scores in values.items()})
+        TextScores(
+            text=text,
+            **{name: _defined(scores[index]) for name, scores in values.items()},
+            note="; ".join(note[index] for note in notes if note[index]),
+        )
         for index, text in enumerate(texts)
     ]
     summary = ScoreSummary(

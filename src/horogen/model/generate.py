@@ -1,4 +1,5 @@
-"""Horoscopes from a model: requests (sign, category, date, sample) in, texts out.
+"""Horoscopes from a model: requests (sign, category, date, sample) in, texts out, with the
+slots the model wrote filled from the request (``ResolvedModel.fill``).
 
 Every text's seed is derived from the base seed and its request, the way the logged
 version derives it (:func:`horogen.model.pyfunc.row_seed`), so the transformers backend
@@ -71,9 +72,14 @@ class HoroscopeGenerator:
         self, requests: Sequence[TextRequest], strategy: Strategy, *, seed: int = 0
     ) -> list[GeneratedText]:
         """A text per request, decoded with ``strategy``, seeded from ``seed``."""
-        prompts = [self.model.prompt(r.sign.value, r.category.value) for r in requests]
+        prompts = [self.model.prompt(r.sign.value, r.category.value, r.date) for r in requests]
         seeds = [request.seed(seed) for request in requests]
-        texts = self.backend.generate(prompts, seeds, strategy)
+        texts = [
+            self.model.fill(text, request.sign.value, request.date)
+            for request, text in zip(
+                requests, self.backend.generate(prompts, seeds, strategy), strict=True
+            )
+        ]
         version = self.model.version.version if self.model.version else None
         return [
             GeneratedText(

@@ -9,8 +9,9 @@ import importlib.metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from horogen.model.prompts import prompt_table
+from horogen.model.prompts import prompt_recipe
 from horogen.model.pyfunc import HF_ARTIFACT, INPUT_EXAMPLE
+from horogen.model.slots import slot_recipe
 from horogen.model.strategy import Strategy
 from horogen.schema import Category
 
@@ -25,16 +26,21 @@ MODEL_CODE = Path(__file__).with_name("pyfunc.py")
 #: evaluation scores as the reference for generated texts.
 VALIDATION_TABLE = "data/validation.json"
 #: Distributions the logged model needs, pinned to this environment's versions.
-MODEL_REQUIREMENTS = ("mlflow", "torch", "transformers", "tokenizers", "sentencepiece", "pandas")
+MODEL_REQUIREMENTS = (
+    *("mlflow", "torch", "transformers", "tokenizers", "sentencepiece", "pandas"),
+    *("pymorphy3", "pymorphy3-dicts-ru"),
+)
 
 
 def model_config(strategy: Strategy, max_source_length: int) -> dict[str, Any]:
-    """What the logged model needs besides its weights (see ``pyfunc.py``): every prompt,
-    frozen into the version, the decoding defaults and the prompt length.
+    """What the logged model needs besides its weights (see ``pyfunc.py``): the prompt
+    recipe and the slots' words, frozen into the version, the decoding defaults and the
+    prompt length.
 
-    MLflow also logs a ``model_config`` as run params (``prompts/aries/love``, …)."""
+    MLflow also logs a ``model_config`` as run params (``prompt/template``, …)."""
     return {
-        "prompts": prompt_table(),
+        "prompt": prompt_recipe(),
+        "slots": slot_recipe(),
         "default_category": Category.GENERAL.value,
         "generation": {"seed": -1, **strategy.model_dump()},
         "max_source_length": max_source_length,

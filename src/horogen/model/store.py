@@ -13,6 +13,7 @@ no half copy. Conversions for other backends are cached beside them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -27,7 +28,7 @@ from horogen.errors import ModelLoadError, ModelNotFound, TrackingError
 from horogen.lake import Lake
 from horogen.model import registry
 from horogen.model.packaging import model_config
-from horogen.model.pyfunc import HF_ARTIFACT
+from horogen.model.pyfunc import HF_ARTIFACT, fill_slots, prompt_of
 from horogen.model.registry import MODELS_URI, Registry
 from horogen.model.settings import MlflowSettings
 from horogen.model.strategy import Strategy
@@ -54,7 +55,8 @@ class ResolvedModel:
     hf_dir: Path
     #: Where conversions of this model are cached (one subfolder each).
     cache_dir: Path
-    #: The version's ``model_config``; for a bare directory, today's prompts and defaults.
+    #: The version's ``model_config``; for a bare directory, today's prompt recipe, slots
+    #: and defaults.
     config: dict[str, Any]
     #: The registered version; ``None`` for a directory.
     version: registry.VersionInfo | None = None
@@ -71,9 +73,15 @@ class ResolvedModel:
     def max_source_length(self) -> int:
         return int(self.config.get("max_source_length", DEFAULT_MAX_SOURCE_LENGTH))
 
-    def prompt(self, sign: str, category: str) -> str:
-        """The prompt this model was trained with for ``sign`` and ``category``."""
-        return self.config["prompts"][sign][category]
+    def prompt(self, sign: str, category: str, date: dt.date) -> str:
+        """The prompt this model was trained with for ``sign``, ``category`` and ``date``
+        (a version from before prompts named the date: its frozen prompt table's)."""
+        return prompt_of(self.config, sign, category, date.isoformat())
+
+    def fill(self, text: str, sign: str, date: dt.date) -> str:
+        """``text`` with its slots filled from ``sign`` and ``date``, as the version's frozen
+        slot recipe says (unchanged for a version trained without slots)."""
+        return fill_slots(text, sign, date.isoformat(), self.config.get("slots"))
 
     def strategy(self, default: Strategy) -> Strategy:
         """The strategy evaluation chose for this version, else ``default``."""

@@ -15,10 +15,11 @@ What the rules do to a text, in order:
 3. ``disallowed``: every run of characters outside the kept set — Russian letters and the
    punctuation . , ! ? : ; - – — « » " ( ) … — becomes one space, so words never glue;
    spaces count as part of a run, so this step also collapses whitespace (paragraphs
-   become one line). **Latin letters** and **digits** are outside the set by default, as
-   the processing issue asks (the design notes allowed digits; the issue is newer):
-   "Wi-Fi до 15:00" becomes "- до:". ``keep_latin`` / ``keep_digits`` in ``[process]``
-   put them back in.
+   become one line). **Digits** are in the set by default ("хотя бы 2 часа", "до 15:00"
+   stay: without them the corpus is ungrammatical where a number stood, and the dates
+   "2 декабря" that training turns into slots would lose their day); ``keep_digits =
+   false`` in ``[process]`` is the original's behaviour ("до 15:00" becomes "до:").
+   **Latin letters** are outside it ("Wi-Fi" becomes "-") unless ``keep_latin = true``.
 4. ``tails``: site tails at the very end ("Читать далее", "Подробнее…", with whatever
    punctuation follows) are cut when they stand after a sentence's end or alone; "Изучите
    документы подробнее." keeps its last word.

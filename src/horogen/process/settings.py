@@ -29,8 +29,9 @@ class ProcessSettings(BaseModel):
         description="Keep Latin letters; by default each run of them becomes a space.",
     )
     keep_digits: bool = Field(
-        default=False,
-        description="Keep digits; by default each run of them becomes a space.",
+        default=True,
+        description='Keep digits ("до 15:00", "2 часа"); false: each run of them becomes a '
+        'space, as the original system did ("до:", "часа").',
     )
     require_every_sign: bool = Field(
         default=True,

@@ -2,6 +2,9 @@
 
 The split depends on nothing but a text's hash, so adding days never moves an old text
 from validation to train (or back); the fingerprint names the exact data a model saw.
+Each row's prompt names its sign, category and date; its ``target`` is its text with the
+mentions of that sign and date as slots (:mod:`horogen.model.slots`), and texts naming
+another sign or date are left out unless ``train.foreign_mentions = "keep"``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from horogen.errors import DataError
 from horogen.lake import Lake
 from horogen.layout import PROCESSED, processed_path
+from horogen.mentions import foreign_mentions
 from horogen.model.prompts import build_prompt
+from horogen.model.slots import slot_text
 from horogen.schema import PROCESSED_SCHEMA, Category
 from horogen.signs import Sign
 
@@ -70,11 +75,16 @@ class Fingerprint(BaseModel):
     rows_per_sign: dict[str, int]
     rows_per_source: dict[str, int]
     rows_per_category: dict[str, int]
+    foreign_dropped: int = Field(
+        default=0,
+        description="Texts left out for naming a sign or date other than their own.",
+    )
 
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """The de-duplicated rows (processed columns + ``prompt`` and ``split``) and their identity."""
+    """The de-duplicated rows (processed columns + ``prompt``, ``target`` and ``split``) and
+    their identity."""
 
     frame: pl.DataFrame
     #: The requested window with open ends closed at the first and last day found.
@@ -85,9 +95,10 @@ class TrainingSet:
         return self.frame.filter(pl.col("split") == name)
 
     def pairs(self, name: str) -> tuple[list[str], list[str]]:
-        """Prompts and target texts of split ``name`` (``train`` or ``validation``)."""
+        """Prompts and targets (texts with slots) of split ``name`` (``train`` or
+        ``validation``)."""
         rows = self.split(name)
-        return rows["prompt"].to_list(), rows["text"].to_list()
+        return rows["prompt"].to_list(), rows["target"].to_list()
 
 
 def split_of(text_hash: str, buckets: int = 10) -> str:
@@ -157,6 +168,7 @@ def build_training_set(
     *,
     min_rows: int = 24,
     validation_buckets: int = 10,
+    foreign_mentions: str = "drop",
 ) -> TrainingSet:
     """The training set of ``window`` (default: every processed day) in ``lake``.
 
@@ -173,8 +185,15 @@ def build_training_set(
     rows = rows.sort("date", "source", "sign", "category").unique(
         subset="text_hash", keep="first", maintain_order=True
     )
+    dropped = 0
+    if foreign_mentions == "drop":
+        keep = [not foreign_mentions_of(row) for row in rows.select("text", "sign", "date").rows()]
+        dropped = keep.count(False)
+        rows = rows.filter(pl.Series(keep, dtype=pl.Boolean))
+    columns = rows.select("text", "sign", "category", "date").rows()
     rows = rows.with_columns(
-        pl.Series("prompt", list(map(build_prompt, rows["sign"], rows["category"])), pl.String),
+        pl.Series("prompt", [build_prompt(s, c, d) for _, s, c, d in columns], pl.String),
+        pl.Series("target", [slot_text(t, s, d) for t, s, _, d in columns], pl.String),
         pl.Series("split", [split_of(h, validation_buckets) for h in rows["text_hash"]], pl.String),
     )
     if rows.height < min_rows:
@@ -189,10 +208,16 @@ def build_training_set(
         )
     found = DataWindow(rows["date"].min(), rows["date"].max())  # type: ignore[arg-type]
     resolved = DataWindow(window.start or found.start, window.end or found.end)
-    return TrainingSet(rows, resolved, fingerprint(rows))
+    return TrainingSet(rows, resolved, fingerprint(rows, foreign_dropped=dropped))
 
 
-def fingerprint(rows: pl.DataFrame) -> Fingerprint:
+def foreign_mentions_of(row: tuple[str, str, dt.date]) -> bool:
+    """Whether a (text, sign, date) row names another sign or date."""
+    text, sign, day = row
+    return bool(foreign_mentions(text, sign, day))
+
+
+def fingerprint(rows: pl.DataFrame, *, foreign_dropped: int = 0) -> Fingerprint:
     """The fingerprint of de-duplicated rows that carry a ``split`` column."""
     content = hashlib.sha256()
     for text_hash, sign, category in sorted(
@@ -211,6 +236,7 @@ def fingerprint(rows: pl.DataFrame) -> Fingerprint:
         rows_per_sign=_counts(rows, "sign"),
         rows_per_source=_counts(rows, "source"),
         rows_per_category=_counts(rows, "category"),
+        foreign_dropped=foreign_dropped,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -50,6 +50,13 @@ class TrainSettings(BaseModel):
     min_rows: int = Field(default=24, ge=2, description="Fewest de-duplicated texts to train on.")
     validation_buckets: int = Field(
         default=10, ge=2, description="One in this many text-hash buckets is validation."
+    )
+    foreign_mentions: Literal["drop", "keep"] = Field(
+        default="drop",
+        description="Training texts that name a sign, weekday, day or month other than "
+        'their own ("Ракам" in a text for Leo): drop them (counted in the fingerprint\'s '
+        "foreign_dropped), so the model never learns to name another request's sign or "
+        "date; keep: train on them too.",
     )
     max_source_length: int = Field(default=32, ge=8, description="Prompt tokens kept.")
     max_target_length: int = Field(

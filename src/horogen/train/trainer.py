@@ -29,11 +29,11 @@ from horogen import atomic
 from horogen.errors import ConfigError, ModelLoadError, TrackingError
 from horogen.lake import Lake
 from horogen.layout import PROCESSED, runs_dir
-from horogen.model.prompts import build_prompt
+from horogen.model.prompts import sample_prompts
+from horogen.model.pyfunc import SLOT
+from horogen.model.slots import SLOT_TOKENS
 from horogen.model.store import ModelStore
 from horogen.model.strategy import Strategy
-from horogen.schema import Category
-from horogen.signs import Sign
 from horogen.train.data import TRAIN, VALIDATION, DataWindow, TrainingSet, build_training_set
 from horogen.train.model import FRESH, StartingPoint, load_base, load_pretrained
 from horogen.train.registration import register_run
@@ -147,6 +147,7 @@ def train(
                 shutil.rmtree(run.path, ignore_errors=True)
             raise
         record.base_model = start.base_model
+        add_slot_tokens(start)
     record.model_shape = _shape(start)
     record.token_stats = token_stats(start.tokenizer, data, config)
     _warn_about_truncation(record.token_stats, config)
@@ -183,7 +184,11 @@ def _create(
 ) -> tuple[RunDir, RunRecord, TrainingSet]:
     """A new run: its directory, record and training set."""
     data = build_training_set(
-        lake, window, min_rows=config.min_rows, validation_buckets=config.validation_buckets
+        lake,
+        window,
+        min_rows=config.min_rows,
+        validation_buckets=config.validation_buckets,
+        foreign_mentions=config.foreign_mentions,
     )
     run = new_run(root, config.base, run_name)
     run.save_training_set(data)
@@ -336,7 +341,7 @@ def encode(tokenizer: Any, data: TrainingSet, split: str, config: TrainSettings)
 def token_stats(tokenizer: Any, data: TrainingSet, config: TrainSettings) -> dict[str, float]:
     """Prompt and target lengths in tokens over both splits, before truncation: the 95th
     percentile and the share that ``max_source_length``/``max_target_length`` cut."""
-    prompts, texts = data.frame["prompt"].to_list(), data.frame["text"].to_list()
+    prompts, texts = data.frame["prompt"].to_list(), data.frame["target"].to_list()
     stats: dict[str, float] = {}
     for name, lengths, limit in (
         ("prompt", _lengths(tokenizer(prompts)), config.max_source_length),
@@ -399,10 +404,25 @@ def _save_model(trainer: Any, run: RunDir) -> None:
 
 
 def _tokenizer_texts(data: TrainingSet) -> list[str]:
-    """What a fresh tokenizer learns from: the training texts and every possible prompt
-    (only a ``fresh`` base trains a tokenizer)."""
-    prompts = [build_prompt(sign, category) for sign in Sign for category in Category]
-    return data.split(TRAIN)["text"].to_list() + prompts
+    """What a fresh tokenizer learns from: the training targets without their slots and a
+    prompt for every sign and category, over every weekday, day and month (only a
+    ``fresh`` base trains a tokenizer; the slots join it as whole tokens,
+    :func:`add_slot_tokens`). Targets rather than texts: the vocabulary then has no piece
+    for a sign's inflected forms ("Близнецов"), which no target holds."""
+    targets = [SLOT.sub(" ", target) for target in data.split(TRAIN)["target"].to_list()]
+    return targets + sample_prompts()
+
+
+def add_slot_tokens(start: StartingPoint) -> None:
+    """Make every slot one token of the tokenizer, growing the model's embeddings for
+    those it lacks (a hub model, a fresh one; a version trained with slots has them)."""
+    from tokenizers import AddedToken
+
+    vocabulary = start.tokenizer.get_vocab()
+    missing = [token for token in SLOT_TOKENS if token not in vocabulary]
+    if missing:
+        start.tokenizer.add_tokens([AddedToken(token, normalized=False) for token in missing])
+        start.model.resize_token_embeddings(len(start.tokenizer))
 
 
 def _shape(start: StartingPoint) -> dict[str, Any]:

@@ -28,7 +28,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Names the tables and models built from the registry use for something else.
 RESERVED = frozenset(
     {
-        *("text", "sign", "category", "sample", "prompt"),  # the per-text table
+        *("text", "sign", "category", "sample", "prompt", "note"),  # the per-text table
         *("strategy", "top_p", "temperature", "seconds_per_text", "tokens_per_s"),  # report
         *("score", "n", "device", "of", "metric_values"),  # the models and their methods
     }
@@ -98,3 +98,15 @@ class Metric:
         if len(values) != len(texts):
             raise RuntimeError(f"{self.name} scored {len(values)} of {len(texts)} texts")
         return values
+
+    def per_text_notes(
+        self, scorer: Scorer, texts: Sequence[str], context: ScoringContext
+    ) -> list[str]:
+        """The scorer's note on each text ("" when it has none or the context lacks what
+        the metric needs)."""
+        if not all(context.has(need) for need in self.needs):
+            return [""] * len(texts)
+        notes = scorer.notes(texts, context)
+        if len(notes) != len(texts):
+            raise RuntimeError(f"{self.name} noted {len(notes)} of {len(texts)} texts")
+        return notes

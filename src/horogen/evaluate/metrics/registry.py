@@ -25,6 +25,7 @@ BUILT_IN = (
     "horogen.evaluate.metrics.acceptability",
     "horogen.evaluate.metrics.diversity",
     "horogen.evaluate.metrics.sentiment",
+    "horogen.evaluate.metrics.consistency",
     "horogen.evaluate.metrics.novelty",
 )
 GROUP = "horogen.metrics"

@@ -55,3 +55,8 @@ class Scorer(ABC):
     def score(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[float]:
         """One value in 0..1 per text, in order (NaN where the metric is undefined: the
         diversity of a set of one)."""
+
+    def notes(self, texts: Sequence[str], context: ScoringContext | None = None) -> list[str]:
+        """Why each text scored as it did, where the metric can say ("" where it has
+        nothing to say): the per-text table's ``note`` column."""
+        return [""] * len(texts)
