@@ -453,7 +453,8 @@ def test_both_replicas_follow_the_champion_with_no_failed_request(daily, stack) 
     from mlflow import MlflowClient
 
     replicas = stack["manifest"]["serve"]
-    client = MlflowClient(tracking_uri=stack["manifest"]["mlflow"])
+    server = stack["manifest"]["mlflow"]  # the registry too: not whatever this process set
+    client = MlflowClient(tracking_uri=server, registry_uri=server)
     champion = client.get_model_version_by_alias("horogen", "champion")
     copy = client.create_model_version(  # the same logged model again, as a new version
         "horogen",

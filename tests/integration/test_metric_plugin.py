@@ -138,7 +138,7 @@ def test_horogen_score_shows_the_installed_metrics(plugin, tmp_path) -> None:
     summary = json.loads(
         horogen("score", str(path), "--offline", "--json", plugin=plugin, env=scale).stdout
     )
-    assert list(summary) == [*BUILT_IN, "brevity", "named_sign", "n"]
+    assert list(summary) == [*BUILT_IN, "brevity", "named_sign", "novelty_copies", "n"]
     # Its settings section came from the environment, as a built-in metric's does.
     assert summary["brevity"] == pytest.approx(sum(brevity(t, 5.0) for t in texts) / 2)
     # No requests in a file of texts: named_sign is undefined, and its key stays.

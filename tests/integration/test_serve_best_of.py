@@ -17,6 +17,7 @@ from cli_support import horogen, one_error_line
 from horogen import pipeline
 from horogen.config import Settings
 from horogen.deployment import Deployment
+from horogen.evaluate.metrics import names
 from horogen.evaluate.settings import EvaluateSettings, ScorersSettings, offline
 from horogen.model.store import ModelStore
 from horogen.schema import Category
@@ -81,7 +82,7 @@ def assert_best_of(
         assert chosen.text == texts[sign]
         pool = [c for c in mine if c.passed] or mine
         assert chosen.score == max(c.score for c in pool)
-        assert set(chosen.values) == {"acceptability", "diversity", "sentiment"}
+        assert set(chosen.values) == set(names())  # every metric, scored as evaluation does
         if not chosen.passed:
             unpassed.append(sign)
     return unpassed

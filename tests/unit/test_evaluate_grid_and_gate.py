@@ -59,8 +59,8 @@ def test_the_score_is_the_weighted_mean() -> None:
     assert WeightsSettings().score(1.0, 0.0, 0.0, 0.0, None) == 0.5
     assert WeightsSettings().score(0.8, 0.4, 1.0, None, 0.2) == pytest.approx(0.4 + 0.1 + 0.25)
     only_diversity = WeightsSettings(acceptability=0, diversity=2, sentiment=0)
-    assert only_diversity.score(1.0, 0.3, 1.0, 1.0) == pytest.approx(0.3)
-    assert only_diversity.score(1.0, None, 1.0, 1.0) == 0.0
+    assert only_diversity.score(1.0, 0.3, 1.0, 1.0, 1.0) == pytest.approx(0.3)
+    assert only_diversity.score(1.0, None, 1.0, 1.0, 1.0) == 0.0
     with pytest.raises(ValueError, match="at least one weight"):
         WeightsSettings(acceptability=0, diversity=0, sentiment=0)
 

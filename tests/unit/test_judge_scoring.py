@@ -69,8 +69,8 @@ def test_each_check_has_its_threshold() -> None:
 
 
 def test_a_check_that_is_no_metric_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match=r"serve.checks names 'consistency', which is no regi"):
-        ScoringJudge(SCORERS, WEIGHTS, {"consistency": 1.0, "acceptability": 0.5})
+    with pytest.raises(ConfigError, match=r"serve.checks names 'readability', which is no regi"):
+        ScoringJudge(SCORERS, WEIGHTS, {"readability": 1.0, "acceptability": 0.5})
 
 
 def test_a_check_that_needs_what_serving_lacks_is_a_config_error(monkeypatch) -> None:

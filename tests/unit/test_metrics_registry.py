@@ -122,8 +122,8 @@ def test_the_score_takes_each_metric_by_name_or_in_order() -> None:
     by_name = weights.score(
         sentiment=1.0, acceptability=0.0, diversity=None, consistency=None, novelty=None
     )
-    assert by_name == weights.score(0.0, None, 1.0, None) == 0.5
-    for wrong in ((1.0, 0.5), (1.0, 0.5, 0.5, 0.5, 0.5)):
+    assert by_name == weights.score(0.0, None, 1.0, None, None) == 0.5
+    for wrong in ((1.0, 0.5), (1.0, 0.5, 0.5, 0.5, 0.5, 0.5)):
         with pytest.raises(TypeError, match="a value for each of acceptability, diversity"):
             weights.score(*wrong)
     with pytest.raises(TypeError, match="a value for each of"):

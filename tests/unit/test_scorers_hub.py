@@ -155,8 +155,9 @@ def test_labse_diversity_is_1_minus_mean_cosine_of_different_texts(encoder) -> N
     n = len(TEXTS)
     expected_set = 1 - (cosine.sum() - np.trace(cosine)) / (n * (n - 1))
     values = scorer.diversity.score(TEXTS)
-    assert np.mean(values) == pytest.approx(expected_set, abs=1e-5)
-    assert values[0] == pytest.approx(1 - (cosine[0].sum() - cosine[0, 0]) / (n - 1), abs=1e-5)
+    # float32 sums in another order (batches, threads) differ by some 1e-4, not more.
+    assert np.mean(values) == pytest.approx(expected_set, abs=5e-4)
+    assert values[0] == pytest.approx(1 - (cosine[0].sum() - cosine[0, 0]) / (n - 1), abs=5e-4)
     assert 0.01 < expected_set < 1  # the tiny encoder does tell the texts apart
     assert scorer.diversity.score([TEXTS[0]] * 4) == pytest.approx([0] * 4, abs=1e-5)
 
@@ -195,6 +196,7 @@ def test_all_hub_backends_together(tmp_path, encoder) -> None:
         "acceptability": "rucola",
         "diversity": "labse",
         "sentiment": "rubert",
+        "consistency": "pymorphy",
         "novelty": "verbatim",
     }
     assert (result.summary.acceptability, result.summary.sentiment) == (1.0, 0.0)

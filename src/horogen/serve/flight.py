@@ -127,10 +127,15 @@ def _generate(
     choice = best_of.choose(partial(model.draw, group.day, group.category), list(Sign))
     if choice.unpassed:
         log.warning(
-            "%s: no candidate of %s passed the checks in %d; serving the best",
-            group,
-            ", ".join(sign.value for sign in choice.unpassed),
+            "%s, %s, %s: %d of %d texts served although none of their %d candidates passed "
+            "the checks (%s); `horogen candidates` shows them",
+            group.model,
+            group.day,
+            group.category.value,
+            len(choice.unpassed),
+            len(Sign),
             best_of.cap,
+            ", ".join(sign.value for sign in choice.unpassed),
         )
         metrics.UNPASSED.inc(len(choice.unpassed))
     return choice.served, choice.candidates
