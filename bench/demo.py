@@ -150,7 +150,7 @@ Machine: {result["machine"]}. Command: `python bench/demo.py --update-docs` (run
 `horogen demo --days {result["days"]}` in an empty folder, offline, until its server
 answers the first horoscope).
 
-To the first served horoscope: **{result["seconds"] / 60:.1f} min** (target: under 15 min
+To the first served horoscope: **{result["seconds"] / 60:.1f} min** (target: under 10 min
 on 2 cores).
 
 | stage | seconds |
