@@ -13,12 +13,9 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from horogen.schema import Category
-
-if TYPE_CHECKING:
-    from horogen.evaluate.scorers.novelty import CorpusIndex
 from horogen.signs import Sign
 
 #: What a set's context may hold.
@@ -34,15 +31,21 @@ class Request(Protocol):
     date: dt.date
 
 
+class Corpus(Protocol):
+    """An index of a version's training texts, built once per version
+    (:class:`horogen.evaluate.scorers.novelty.CorpusIndex`)."""
+
+    def longest_shared(self, text: str) -> tuple[int, int]: ...
+
+
 @dataclass(frozen=True)
 class ScoringContext:
     """What a set of texts was made for, where known."""
 
     #: The request of each text, in the texts' order (sign, category, date).
     requests: Sequence[Request] | None = None
-    #: The training texts of the version that wrote them, or their index
-    #: (:class:`horogen.evaluate.scorers.novelty.CorpusIndex`, built once per version).
-    corpus: Sequence[str] | CorpusIndex | None = None
+    #: The training texts of the version that wrote them, or their index.
+    corpus: Sequence[str] | Corpus | None = None
 
     def has(self, need: Need) -> bool:
         return getattr(self, need) is not None
