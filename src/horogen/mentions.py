@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, Literal
 
+from horogen.calendar_ru import WEEKDAYS
 from horogen.signs import Sign
 
 Kind = Literal["sign", "weekday", "day", "month"]
@@ -50,8 +51,7 @@ SIGN_LEMMAS: dict[Sign, str] = {
 }
 #: Signs named only in the plural.
 PLURAL_ONLY = frozenset({Sign.PISCES, Sign.GEMINI, Sign.LIBRA})
-#: Monday first, as ``date.weekday()`` counts.
-WEEKDAYS = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
+#: The months' lemmas, January first (the weekdays' are their names).
 MONTHS = (
     *("январь", "февраль", "март", "апрель", "май", "июнь"),
     *("июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь"),

@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from horogen.collect.dates import MONTHS_GENITIVE, format_russian_date, parse_russian_date
+from horogen.calendar_ru import MONTHS_GENITIVE
+from horogen.collect.dates import format_russian_date, parse_russian_date
 
 D = dt.date
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from horogen.calendar_ru import MONTHS_GENITIVE
+
 #: Month names in the genitive ("25 ноября") and the abbreviations pages use ("25 нояб.").
 MONTHS: dict[str, int] = {
     "января": 1,
@@ -40,21 +42,6 @@ MONTHS: dict[str, int] = {
     "дек": 12,
 }
 
-#: Month names in the genitive, January first: what :func:`format_russian_date` prints.
-MONTHS_GENITIVE: tuple[str, ...] = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
 
 _NUMERIC = r"(?P<nd>\d{1,2})\.(?P<nm>\d{1,2})\.(?P<ny>\d{4})"
 _MONTH_WORD = "|".join(sorted(MONTHS, key=len, reverse=True))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from horogen.calendar_ru import MONTHS_GENITIVE, WEEKDAYS
 from horogen.model.pyfunc import prompt_of
 from horogen.schema import Category
 from horogen.signs import Sign, sign_from_slug
@@ -35,12 +36,6 @@ CATEGORY_RU: dict[Category, str] = {
 
 #: The prompt's template over the recipe's words.
 TEMPLATE = "гороскоп: {sign}; тема: {category}; день: {weekday}, {day} {month}"
-#: Monday first, as ``date.weekday()`` counts, and the months in the genitive.
-WEEKDAYS_RU = ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье")
-MONTHS_GENITIVE = (
-    *("января", "февраля", "марта", "апреля", "мая", "июня"),
-    *("июля", "августа", "сентября", "октября", "ноября", "декабря"),
-)
 
 
 def prompt_recipe() -> dict[str, Any]:
@@ -50,7 +45,7 @@ def prompt_recipe() -> dict[str, Any]:
         "signs": {sign.value: sign.ru for sign in Sign},
         "categories": {category.value: CATEGORY_RU[category] for category in Category},
         # keyed by number: MLflow logs each as a short param (prompt/months/12)
-        "weekdays": {str(index): name for index, name in enumerate(WEEKDAYS_RU)},
+        "weekdays": {str(index): name for index, name in enumerate(WEEKDAYS)},
         "months": {str(index + 1): name for index, name in enumerate(MONTHS_GENITIVE)},
     }
 

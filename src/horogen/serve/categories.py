@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from horogen.calendar_ru import MONTHS_GENITIVE
 from horogen.schema import Category
 
 #: The short name of a category: a button's label.
@@ -41,21 +42,6 @@ _ALIASES: dict[str, Category] = {
     "кухня": Category.COOK,
 }
 
-_MONTHS = (
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-)
-
 
 def lookup_category(name: str) -> Category:
     """The category a slug (``love``), a Russian name in any case (``Любовный``) or a common
@@ -72,4 +58,4 @@ def lookup_category(name: str) -> Category:
 
 def day_in_words(day: dt.date) -> str:
     """``2 декабря 2026``."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS_GENITIVE[day.month - 1]} {day.year}"
