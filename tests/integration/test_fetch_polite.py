@@ -29,7 +29,8 @@ def test_production_defaults_ask_one_page_at_a_time_a_second_apart() -> None:
     assert statuses == [200] * 4 and len(pages) == 4
     for before, after in pairwise(pages):
         assert after.started >= before.ended  # never two in flight
-        assert after.started - before.started >= POLITE_INTERVAL - 0.01
+        # Arrivals at the site; scheduling may bring them a little closer than the client's.
+        assert after.started - before.started >= POLITE_INTERVAL - 0.25
     assert settings.site_concurrency() == 1 and settings.site_interval() >= 1.0
 
 
