@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,6 +97,14 @@ def wait_for(
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
+
+
+def wait_until(check: Callable[[], bool], what: str = "the condition", seconds: float = 60) -> None:
+    """Poll `check` every 0.1 s; fail naming `what` if it is not true within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
 
 
 def metric(text: str, name: str) -> float:

@@ -28,7 +28,7 @@ from horogen.serve.judge import Candidate
 from horogen.serve.settings import ServeSettings
 from horogen.serve.stores import Group
 from horogen.signs import Sign
-from serve_support import horogen_env, metric, running_server, serving_store
+from serve_support import horogen_env, metric, running_server, serving_store, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -157,26 +157,26 @@ def test_the_champion_is_swapped_under_load_without_a_failed_request(
         for thread in threads:
             thread.start()
         try:
-            time.sleep(1.5)
+            # Load measured in answers, not seconds: a busy machine generates more slowly.
+            wait_until(lambda: all(len(versions) >= 5 for versions in seen), "the first answers")
             lake = root / "lake"  # its own store: not an MLFLOW_TRACKING_URI another test set
             own = MlflowSettings(tracking_uri=f"sqlite:///{lake / 'mlflow.db'}")
             versions = ModelStore(own, Lake(str(lake)), root).registry
             versions.set_alias(registry.CHAMPION, 2)
-            deadline = time.monotonic() + 60
-            while not all(versions and versions[-1] == 2 for versions in seen):
-                assert time.monotonic() < deadline, "the new champion was never served"
-                time.sleep(0.1)
-            time.sleep(1.5)
+            wait_until(
+                lambda: all(versions.count(2) >= 5 for versions in seen),
+                "five answers of the new champion to each client",
+            )
             assert httpx.get(f"{url}/readyz").json()["version"] == 2  # before the alias goes back
         finally:
             stop.set()
             for thread in threads:
                 thread.join()
             versions.set_alias(registry.CHAMPION, 1)
-    assert set(statuses) == {200} and sum(statuses.values()) > 20, statuses
+    assert set(statuses) == {200}, statuses
     assert set(ready) == {200}, ready
     for versions in seen:
-        assert versions[0] == 1 and versions[-1] == 2
+        assert versions[:5] == [1] * 5 and versions[-1] == 2
         assert versions == sorted(versions)  # once swapped, never back
 
 

@@ -20,7 +20,7 @@ from horogen.schema import Category
 from horogen.serve.app import build_app
 from horogen.serve.cache import open_stores
 from horogen.serve.settings import ServeSettings
-from serve_support import GENERATION, serve_settings, serving_store
+from serve_support import GENERATION, serve_settings, serving_store, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +29,6 @@ def store(tmp_path_factory) -> Iterator[ModelStore]:
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("MLFLOW_TRACKING_URI", raising=False)
         yield serving_store(root, versions=1)
-
-
-def wait_until(check, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_readyz_is_503_when_the_cache_has_corrupt_pages(store: ModelStore, tmp_path: Path) -> None:
