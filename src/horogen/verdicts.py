@@ -9,6 +9,7 @@ per version: what a readers' table or a promotion rule needs, whatever the store
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Literal, Protocol
 
@@ -48,16 +49,19 @@ class VerdictSource(Protocol):
         """Verdicts per model (directories included), most voted first."""
         ...
 
-    def per_version(self, name: str) -> dict[int, ReaderVerdict]:
-        """Verdicts on the registered versions of model ``name``, by version."""
+    def per_version(self, name: str, since: dt.datetime | None = None) -> dict[int, ReaderVerdict]:
+        """Verdicts on the registered versions of model ``name``, by version; with
+        ``since``, only those cast (or last replaced) at or after it."""
         ...
 
 
-def verdicts_per_version(source: VerdictSource, name: str) -> dict[int, ReaderVerdict]:
-    """``source``'s verdicts on the versions of ``name``, or none (with a warning) when it
-    does not answer: a report or a listing goes on without them."""
+def verdicts_per_version(
+    source: VerdictSource, name: str, since: dt.datetime | None = None
+) -> dict[int, ReaderVerdict]:
+    """``source``'s verdicts on the versions of ``name`` (since ``since``), or none (with
+    a warning) when it does not answer: a report or a listing goes on without them."""
     try:
-        return source.per_version(name)
+        return source.per_version(name, since)
     except HorogenError as error:
         log.warning("readers' verdicts unavailable: %s", error)
         return {}

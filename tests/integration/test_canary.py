@@ -5,12 +5,14 @@ the check), and a stuffing client cannot move the result."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -22,6 +24,7 @@ from horogen.evaluate.stage import check_champion, readers_check
 from horogen.model import registry
 from horogen.model.store import ModelStore
 from horogen.serve.app import build_app
+from horogen.serve.cache import votes_table
 from horogen.serve.feedback import ServedVerdicts
 from serve_support import GENERATION, serve_settings, serving_store
 
@@ -143,3 +146,30 @@ def test_a_disliked_challenger_is_refused_and_stuffing_cannot_save_it(
     finally:
         store.registry.set_alias(registry.CHAMPION, 1)
         store.registry.set_alias(registry.CHALLENGER, 2)
+
+
+def test_only_verdicts_of_the_canary_window_count(store: ModelStore, tmp_path: Path) -> None:
+    """The champion's verdicts from before the challenger was registered (its earlier days,
+    other readers) are left out: 600 old dislikes would make a disliked challenger look
+    better than the champion it is served beside."""
+    cache = tmp_path / "window.db"
+    run_canary(store, cache, like={1: 0.75, 2: 0.25})
+    opened = store.registry.version(2).created_at
+    engine = sqlalchemy.create_engine(f"sqlite:///{cache}")
+    old = [
+        {
+            "model": "horogen/1", "day": opened.date() - dt.timedelta(days=1 + n % 30),
+            "category": "general", "sign": "leo", "reader": f"earlier-{n}", "version": 1,
+            "verdict": "dislike", "voted_at": opened - dt.timedelta(days=1 + n % 30),
+        }
+        for n in range(600)
+    ]  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.insert(votes_table), old)
+    engine.dispose()
+    verdicts = ServedVerdicts(serve_settings(cache_url=f"sqlite:///{cache}"), store.lake)
+    everything = verdicts.per_version(store.name)
+    assert everything[1].like_share < everything[2].like_share  # all-time: 1 looks worse
+    decision = readers_check(gate_passed(), store, verdicts, RULE)
+    assert not decision.promoted  # in the window, readers like 2 less
+    assert "readers like version 2 less at 95% confidence" in decision.reason

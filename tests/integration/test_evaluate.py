@@ -61,7 +61,7 @@ class FixedVerdicts:
     def per_model(self) -> list[ReaderVerdict]:
         return list(self.verdicts.values())
 
-    def per_version(self, name: str) -> dict[int, ReaderVerdict]:
+    def per_version(self, name: str, since: object = None) -> dict[int, ReaderVerdict]:
         return {v: r for v, r in self.verdicts.items() if r.model.startswith(f"{name}/")}
 
 

@@ -163,6 +163,28 @@ def test_votes_replace_and_add_up_per_model(url: str, tmp_path: Path) -> None:
     stores.close()
 
 
+def test_votes_since_a_moment_leave_out_those_cast_before_it(url: str, tmp_path: Path) -> None:
+    """The canary window: only verdicts cast (or last replaced) at or after `since`."""
+    stores = open_stores(ServeSettings(cache_url=url))
+    stores.create()
+    cache, votes = stores.texts, stores.verdicts
+    day = dt.date.fromisoformat(DAY)
+    cache.store(CountingModel(tmp_path / "log", seconds=0).generate(day, Category.GENERAL))
+    leo = cache.group(Group("fake/1", day, Category.GENERAL))[Sign.LEO]
+    for reader in "abc":
+        votes.record(leo, reader, "dislike")
+    time.sleep(0.05)
+    since = dt.datetime.now(dt.timezone(dt.timedelta(hours=3)))  # any zone: one moment
+    time.sleep(0.05)
+    votes.record(leo, "d", "like")
+    votes.record(leo, "a", "like")  # replaced inside the window: counted, as a like
+    assert votes.per_version("fake")[1].votes == 4
+    window = votes.per_version("fake", since)[1]
+    assert (window.likes, window.dislikes, window.readers) == (2, 0, 2)
+    assert votes.per_version("fake", dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)) == {}
+    stores.close()
+
+
 def test_candidates_are_kept_with_their_text_and_never_replaced(url: str, tmp_path: Path) -> None:
     from horogen.serve.judge import Candidate
 

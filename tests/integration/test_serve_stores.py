@@ -141,7 +141,7 @@ def test_a_source_that_does_not_answer_gives_no_verdicts_and_a_warning(caplog) -
         def per_model(self) -> list[ReaderVerdict]:
             raise CacheError("the serving cache does not answer: refused")
 
-        def per_version(self, name: str) -> dict[int, ReaderVerdict]:
+        def per_version(self, name: str, since: object = None) -> dict[int, ReaderVerdict]:
             return {v.version: v for v in self.per_model() if v.version is not None}
 
     with caplog.at_level(logging.WARNING, logger="horogen.verdicts"):

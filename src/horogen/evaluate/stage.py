@@ -5,6 +5,7 @@ call these; each returns a small JSON-safe record.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -181,10 +182,11 @@ def readers_check(
     champion (at ``settings.readers.confidence``) is not promoted, whatever its metrics."""
     if decision.champion is None:
         return decision
+    since = canary_window(store.registry, decision.challenger, decision.champion)
     judgement = readers_rule.judge(
         decision.challenger,
         decision.champion,
-        verdicts_per_version(verdicts, store.name),
+        verdicts_per_version(verdicts, store.name, since),
         settings.readers,
     )
     if judgement.rejected:
@@ -192,6 +194,16 @@ def readers_check(
             update={"promoted": False, "reason": f"{decision.reason}, but {judgement.reason}"}
         )
     return decision.model_copy(update={"reason": f"{decision.reason}; {judgement.reason}"})
+
+
+def canary_window(versions: registry.Registry, *numbers: int) -> dt.datetime | None:
+    """When the canary window of two versions opened: the later registration of the two,
+    from which both could be served side by side, to readers of the same days. Verdicts
+    cast before it (the older version's earlier days) do not compare like with like."""
+    found = [versions.version(number) for number in numbers]
+    if any(version is None for version in found):
+        return None
+    return max(version.created_at for version in found if version is not None)
 
 
 class ChampionCheck(BaseModel):
@@ -234,8 +246,12 @@ def check_champion(
             rolled_back_to=None,
             reason=f"version {champion.version} has no earlier champion to compare with",
         )
+    since = canary_window(versions, champion.version, previous)
     judgement = readers_rule.judge(
-        champion.version, previous, verdicts_per_version(verdicts, store.name), settings.readers
+        champion.version,
+        previous,
+        verdicts_per_version(verdicts, store.name, since),
+        settings.readers,
     )
     back = None
     if judgement.rejected and rollback_on_reject:

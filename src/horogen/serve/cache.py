@@ -384,12 +384,14 @@ class SqlVerdictStore:
         return int(likes or 0), int(dislikes or 0)
 
     @_answering()
-    def per_model(self) -> list[ReaderVerdict]:
+    def per_model(self, since: dt.datetime | None = None) -> list[ReaderVerdict]:
         query = _counts(
             votes_table.c.model,
             func.max(votes_table.c.version),
             func.count(func.distinct(votes_table.c.reader)),
         ).group_by(votes_table.c.model)
+        if since is not None:
+            query = query.where(votes_table.c.voted_at >= since.astimezone(dt.UTC))
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         verdicts = [
@@ -400,11 +402,11 @@ class SqlVerdictStore:
         ]
         return sorted(verdicts, key=lambda v: (-v.votes, v.model))
 
-    def per_version(self, name: str) -> dict[int, ReaderVerdict]:
+    def per_version(self, name: str, since: dt.datetime | None = None) -> dict[int, ReaderVerdict]:
         prefix = f"{name}/"
         return {
             verdict.version: verdict
-            for verdict in self.per_model()
+            for verdict in self.per_model(since)
             if verdict.version is not None and verdict.model.startswith(prefix)
         }
 

@@ -4,6 +4,7 @@ outside serving (``horogen models``, the evaluation report, the promotion gate) 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -34,8 +35,8 @@ class ServedVerdicts:
     def per_model(self) -> list[ReaderVerdict]:
         return self._ask(lambda verdicts: verdicts.per_model(), [])
 
-    def per_version(self, name: str) -> dict[int, ReaderVerdict]:
-        return self._ask(lambda verdicts: verdicts.per_version(name), {})
+    def per_version(self, name: str, since: dt.datetime | None = None) -> dict[int, ReaderVerdict]:
+        return self._ask(lambda verdicts: verdicts.per_version(name, since), {})
 
     def _ask(self, question: Callable[[VerdictStore], Answer], nothing: Answer) -> Answer:
         if nothing_served(self.serve, self.lake):
