@@ -58,12 +58,19 @@ class Deployment:
     @cached_property
     def judge(self) -> Judge:
         """How serving chooses among a text's candidates (best of k): evaluation's weighted
-        score (``[evaluate.weights]``, ``[evaluate.scorers]``) and ``[serve] checks``. A
-        check that is no registered metric is a ConfigError here."""
+        score (``[evaluate.weights]``, ``[evaluate.scorers]``) and ``[serve] checks``,
+        novelty against each version's training corpus. A check that is no registered
+        metric is a ConfigError here."""
+        from horogen.evaluate.corpus import VersionCorpora
         from horogen.evaluate.judge import ScoringJudge
 
         evaluate = self.settings.evaluate
-        return ScoringJudge(evaluate.scorers, evaluate.weights, self.settings.serve.checks)
+        return ScoringJudge(
+            evaluate.scorers,
+            evaluate.weights,
+            self.settings.serve.checks,
+            corpus=VersionCorpora(self.models),
+        )
 
     def with_settings(self, **sections: Any) -> Deployment:
         """This deployment with some settings sections replaced (``collect=…``)."""

@@ -8,10 +8,9 @@ import datetime as dt
 import pytest
 
 from horogen.errors import ConfigError
-from horogen.evaluate import judge as judging
 from horogen.evaluate.judge import ScoringJudge
-from horogen.evaluate.metrics import get
 from horogen.evaluate.scorers.base import ScoringContext
+from horogen.evaluate.scorers.novelty import CorpusIndex
 from horogen.evaluate.scoring import build_scorers, score_texts
 from horogen.evaluate.settings import ScorersSettings, WeightsSettings, offline
 from horogen.model.strategy import Strategy
@@ -73,10 +72,39 @@ def test_a_check_that_is_no_metric_is_a_config_error() -> None:
         ScoringJudge(SCORERS, WEIGHTS, {"readability": 1.0, "acceptability": 0.5})
 
 
-def test_a_check_that_needs_what_serving_lacks_is_a_config_error(monkeypatch) -> None:
-    needy = get("sentiment")
-    monkeypatch.setattr(
-        judging, "get", lambda name: type(needy)(**{**needy.__dict__, "needs": {"corpus"}})
+def test_a_check_that_needs_a_corpus_without_a_corpus_source_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="novelty needs corpus, which a served text"):
+        ScoringJudge(SCORERS, WEIGHTS, {"novelty": 0.5})
+
+
+def test_a_copy_of_a_training_text_fails_novelty_and_its_own_text_passes() -> None:
+    texts = candidates()
+    copied = TEXTS[2][1]  # the third text is a training text, word for word
+    corpus = CorpusIndex.build(["Совсем другой текст о погоде и море.", copied])
+    asked: list[tuple[str, int | None]] = []
+
+    def source(model: str, version: int | None) -> CorpusIndex:
+        asked.append((model, version))
+        return corpus
+
+    judge = ScoringJudge(SCORERS, WEIGHTS, {"novelty": 0.5}, corpus=source)
+    verdicts = judge.judge(texts)
+    assert asked == [("m/1", 1)]  # the corpus of the model that wrote them
+    assert [v.failed for v in verdicts] == [(), (), ("novelty",)]
+    assert verdicts[2].values["novelty"] == 0.0 and verdicts[0].values["novelty"] == 1.0
+
+
+def test_a_model_without_a_corpus_is_not_checked_for_novelty() -> None:
+    judge = ScoringJudge(
+        SCORERS, WEIGHTS, {"novelty": 0.5, "acceptability": 0.5}, corpus=lambda *_: None
     )
-    with pytest.raises(ConfigError, match="sentiment needs corpus, which a served text"):
-        ScoringJudge(SCORERS, WEIGHTS, {"sentiment": 0.5})
+    verdicts = judge.judge(candidates())
+    assert [v.values["novelty"] for v in verdicts] == [None, None, None]
+    assert [v.failed for v in verdicts] == [(), ("acceptability",), ()]  # the others still apply
+
+
+def test_one_set_is_one_models_texts() -> None:
+    texts = candidates()
+    texts[1] = texts[1].model_copy(update={"model": "m/2", "version": 2})
+    with pytest.raises(ValueError, match="one model's texts, not 2"):
+        ScoringJudge(SCORERS, WEIGHTS, {}, corpus=lambda *_: None).judge(texts)

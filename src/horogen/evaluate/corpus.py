@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import threading
 import time
 
 import pyarrow.parquet as pq
 
+from horogen.errors import HorogenError
 from horogen.evaluate.scorers.novelty import FILES, CorpusIndex
 from horogen.layout import PROCESSED, processed_path
 from horogen.model.store import ModelStore, ResolvedModel
@@ -73,3 +75,30 @@ def corpus_index(model: ResolvedModel, store: ModelStore) -> CorpusIndex | None:
     index.save(folder)
     log.info("indexed %d training texts in %.1f s", len(texts), time.perf_counter() - started)
     return index
+
+
+class VersionCorpora:
+    """The corpus index of each model serving judges (:class:`horogen.evaluate.judge.
+    ScoringJudge`), by the label and version a served text carries: resolved through
+    ``store``, loaded or built once per process, and kept."""
+
+    def __init__(self, store: ModelStore) -> None:
+        self.store = store
+        self._indexes: dict[str, CorpusIndex | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, model: str, version: int | None) -> CorpusIndex | None:
+        """The index of ``model`` (``horogen/3`` with its ``version``, or a directory); None
+        when it has no training corpus in this lake, or cannot be read now (asked again
+        next time)."""
+        from mlflow.exceptions import MlflowException
+
+        with self._lock:
+            if model not in self._indexes:
+                reference = model if version is None else f"models:/{model}"
+                try:
+                    self._indexes[model] = corpus_index(self.store.resolve(reference), self.store)
+                except (HorogenError, MlflowException, OSError, ValueError) as error:
+                    log.warning("no corpus index for %s now, novelty undefined: %s", model, error)
+                    return None
+            return self._indexes[model]

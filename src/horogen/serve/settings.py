@@ -60,9 +60,11 @@ class ServeSettings(BaseModel):
         "are drawn, up to this; then the best is served with its failure recorded.",
     )
     checks: dict[str, float] = Field(
-        default_factory=lambda: {"consistency": 1.0, "acceptability": 0.5},
+        default_factory=lambda: {"consistency": 1.0, "acceptability": 0.5, "novelty": 0.5},
         description="The metrics a served text must reach, each with its threshold (a "
-        "text's value of the metric ≥ it); each a registered metric.",
+        "text's value of the metric ≥ it); each a registered metric. novelty 0.5: no "
+        "copy (over half its words in one run of a training text); not applied to a "
+        "model without a training corpus in the lake.",
     )
     retry_after: int = Field(default=10, ge=1, description="Retry-After of a 503, seconds.")
     max_body_bytes: int = Field(
