@@ -171,3 +171,40 @@ def test_the_cold_path_draws_k_and_counts_what_passed_nothing(store, tmp_path) -
         assert api.get(f"/v1/horoscopes?date={day}&category=business").json() == answer.json()
         assert metric(api.get("/metrics").text, "horogen_best_of_unpassed_total") == counted
     assert json.loads(answer.text)["model"] == "horogen/1"
+
+
+def test_horogen_generate_best_of_prints_what_precompute_serves(store, tmp_path) -> None:
+    """`horogen generate --best-of K` chooses as serving does: the same candidates drawn
+    (more up to the cap while none passes), the same text for each sign, its failures."""
+    cache = f"sqlite:///{tmp_path / 'generate.db'}"
+    env = horogen_env(
+        HOROGEN_SERVE__CACHE_URL=cache,
+        HOROGEN_SERVE__BEST_OF_CAP="4",
+        HOROGEN_SERVE__CHECKS='{"acceptability": 0.5}',
+        HOROGEN_GENERATION__BACKEND=GENERATION.backend,
+    )
+    scorers = ScorersSettings.model_validate(
+        {
+            name: {"backend": env[f"HOROGEN_EVALUATE__SCORERS__{name.upper()}__BACKEND"]}
+            for name in ("acceptability", "diversity", "sentiment")
+        }
+    )
+    serving = Deployment(
+        deployment(store, cache, best_of=2, best_of_cap=4, checks={"acceptability": 0.5})
+        .settings.model_copy(update={"evaluate": EvaluateSettings(scorers=scorers)})
+    )  # fmt: skip
+    pipeline.precompute(DAY, deployment=serving)
+    chosen = {c.sign: c for c in kept(serving, DAY, Category.LOVE) if c.chosen}
+    args = ("--date", DAY.isoformat(), "--category", "love", "--lake", store.lake.uri)
+    done = horogen("generate", "leo", "Дева", "aries", *args, "--best-of", "2", "--json", env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["sign"] for row in rows] == ["leo", "virgo", "aries"]
+    for row in rows:
+        served_one = chosen[Sign(row["sign"])]
+        assert (row["text"], row["sample"], row["failed"]) == (
+            served_one.text, served_one.sample, served_one.failed,
+        )  # fmt: skip
+    assert any(row["failed"] for row in rows)  # the tiny model's Russian: drawn to the cap
+    both = horogen("generate", "leo", *args, "--best-of", "2", "--samples", "2", env=env)
+    assert both.returncode == 2 and "give --samples or --best-of, not both" in both.stderr

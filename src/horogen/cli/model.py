@@ -7,6 +7,7 @@ stays fast.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import textwrap
@@ -24,8 +25,10 @@ from horogen.schema import Category
 from horogen.signs import Sign, lookup_sign
 
 if TYPE_CHECKING:
-    from horogen.model.generate import GeneratedText
+    from horogen.deployment import Deployment
+    from horogen.model.generate import GeneratedText, HoroscopeGenerator
     from horogen.model.registry import VersionInfo
+    from horogen.model.strategy import Strategy
     from horogen.verdicts import ReaderVerdict
 
 ModelOption = Annotated[
@@ -61,6 +64,16 @@ def generate_command(
     ] = False,
     date: DateOption = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Texts per sign.")] = 1,
+    best_of: Annotated[
+        int | None,
+        typer.Option(
+            "--best-of",
+            min=1,
+            help="As serving chooses: K candidates per text (more, up to serve.best_of_cap, "
+            "while none passes serve.checks), the best printed. JSON lines add `failed`.",
+            show_default=False,
+        ),
+    ] = None,
     top_p: Annotated[float | None, typer.Option("--top-p", min=0.0, max=1.0)] = None,
     temperature: Annotated[
         float | None, typer.Option("--temperature", min=0.0, help="0: greedy.")
@@ -86,6 +99,8 @@ def generate_command(
     Example: horogen generate leo Дева --category love --samples 2 --backend transformers
 
     Example: horogen generate --all-categories --json > today.jsonl
+
+    Example: horogen generate --all-categories --best-of 4 --json   # what serving serves
     """
     from horogen.model.generate import HoroscopeGenerator, requests_for
 
@@ -93,6 +108,8 @@ def generate_command(
     chosen = _signs(signs)
     if all_categories and category != "general":
         raise typer.BadParameter("give --category or --all-categories, not both")
+    if best_of is not None and samples > 1:
+        raise typer.BadParameter("give --samples or --best-of, not both")
     try:
         wanted = list(Category) if all_categories else [parse_category(category)]
     except ValueError as error:
@@ -106,14 +123,21 @@ def generate_command(
     )
     generator = HoroscopeGenerator.load(resolved, settings.generation)
     day = date.date() if date else dt.date.today()
-    texts = generator.generate(
-        requests_for(chosen, wanted, day, samples),
-        strategy,
-        seed=settings.generation.seed if seed is None else seed,
-    )
+    base_seed = settings.generation.seed if seed is None else seed
+    failed: dict[tuple[Sign, Category], list[str]] = {}
+    if best_of is None:
+        requests = requests_for(chosen, wanted, day, samples)
+        texts = generator.generate(requests, strategy, seed=base_seed)
+    else:
+        texts, failed = _best_of(
+            deployment, generator, strategy, base_seed, best_of, chosen, wanted, day
+        )
     if as_json:
         for text in texts:
-            typer.echo(json.dumps(_record(text), ensure_ascii=False))
+            record = _record(text)
+            if best_of is not None:
+                record["failed"] = failed[text.sign, text.category]
+            typer.echo(json.dumps(record, ensure_ascii=False))
         return
     console.print(
         f"[dim]{resolved.label} · {generator.backend.name} · top_p {strategy.top_p:g} · "
@@ -137,6 +161,41 @@ def _signs(given: list[str] | None) -> list[Sign]:
         return [lookup_sign(name) for name in given]
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="SIGNS") from None
+
+
+def _best_of(
+    deployment: Deployment,
+    generator: HoroscopeGenerator,
+    strategy: Strategy,
+    seed: int,
+    k: int,
+    signs: list[Sign],
+    categories: list[Category],
+    day: dt.date,
+) -> tuple[list[GeneratedText], dict[tuple[Sign, Category], list[str]]]:
+    """The text serving would choose for each sign and category (best of ``k``, judged as
+    serving judges: all twelve signs drawn as one group, since scores that read the set
+    depend on it), sign by sign, and the checks each failed (empty: it passed them)."""
+    from horogen.model.generate import GeneratedText
+    from horogen.serve.judge import BestOf
+    from horogen.serve.swap import ServingModel
+
+    model = ServingModel(generator.model, generator, strategy, seed)
+    chooser = BestOf(deployment.judge, k, max(k, deployment.settings.serve.best_of_cap))
+    chosen = {}
+    for category in categories:
+        choice = chooser.choose(functools.partial(model.draw, day, category), list(Sign))
+        chosen |= {(c.sign, category): c for c in choice.candidates if c.chosen}
+    texts = [
+        GeneratedText(
+            sign=sign, category=category, date=day, sample=chosen[sign, category].sample,
+            text=chosen[sign, category].text, version=model.version, model=model.label,
+            backend=generator.backend.name, seed=seed, strategy=strategy,
+        )
+        for sign in signs
+        for category in categories
+    ]  # fmt: skip
+    return texts, {key: candidate.failed for key, candidate in chosen.items()}
 
 
 def _record(text: GeneratedText) -> dict:
