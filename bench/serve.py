@@ -154,6 +154,8 @@ def prepare(folder: Path, lake: str | None, max_new_tokens: int) -> tuple[Path, 
 def server_env(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HOROGEN_", "MLFLOW_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
+    # The demo's settings: best of k judges with its offline scorers (no model hub here).
+    env["HOROGEN_SCENARIO"] = "demo"
     (folder / "bare_app.py").write_text(BARE_APP)
     return env
 
@@ -212,7 +214,8 @@ def warm(url: str, workers: int) -> str:
         assert time.monotonic() < deadline, "a worker never loaded the model"
         time.sleep(0.5)
     for _ in range(16 * workers):
-        assert httpx.get(url + path, timeout=300).status_code == 200
+        answer = httpx.get(url + path, timeout=300)
+        assert answer.status_code == 200, (answer.status_code, answer.text[:500])
     return path
 
 
