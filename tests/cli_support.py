@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 SOURCES = Path(__file__).parents[1] / "src"
+#: What MLflow's fluent API writes into this process's environment for its subprocesses
+#: (``mlflow.set_tracking_uri``): state an earlier test of the worker left, never a
+#: setting of the command's. A test that means one passes it in ``env``.
+MLFLOW_STATE = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 
 
 def executable() -> str:
@@ -23,9 +27,11 @@ def executable() -> str:
 def horogen(
     *args: str, env: dict[str, str] | None = None, cwd: Path | str | None = None, timeout: int = 180
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``horogen ARGS…`` on an 80-column terminal width; stdout and stderr captured."""
+    """Run ``horogen ARGS…`` on an 80-column terminal width; stdout and stderr captured.
+    The environment is this process's, without :data:`MLFLOW_STATE`, then ``env``."""
     path = os.pathsep.join(filter(None, [str(SOURCES), os.environ.get("PYTHONPATH")]))
-    environment = {**os.environ, "COLUMNS": "80", "PYTHONPATH": path, **(env or {})}
+    inherited = {k: v for k, v in os.environ.items() if k not in MLFLOW_STATE}
+    environment = {**inherited, "COLUMNS": "80", "PYTHONPATH": path, **(env or {})}
     return subprocess.run(
         [executable(), *args],
         capture_output=True,

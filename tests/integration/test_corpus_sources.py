@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -34,10 +35,17 @@ INSIDE = {
 OUTSIDE = "Неделя обещает перемены в работе: новые знакомства откроют неожиданные пути вперёд."
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModelStore:
-    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # the lake's own store
-    store = register_versions(tmp_path, 1, save_tiny_model(tmp_path / "model"))
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelStore]:
+    root = tmp_path_factory.mktemp("corpus")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("MLFLOW_TRACKING_URI", raising=False)  # the lake's own store
+        yield corpus_store(root)
+
+
+def corpus_store(root: Path) -> ModelStore:
+    """Version 1 trained on 1–2 November; 3 November's text processed after."""
+    store = register_versions(root, 1, save_tiny_model(root / "model"))
     run_id = store.registry.version("1").tags["run_id"]
     store.client.set_tag(run_id, WINDOW_TAG, "2026-11-01..2026-11-02")
     days = {**INSIDE, dt.date(2026, 11, 3): OUTSIDE}

@@ -102,11 +102,14 @@ def test_champion_without_one_is_a_model_load_error(tmp_path: Path, monkeypatch)
 def test_train_refuses_while_another_mlflow_run_is_active(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
-    with mlflow.start_run() as theirs:
-        with pytest.raises(ConfigError, match=f"MLflow run {theirs.info.run_id} is active"):
-            train_with(settings(tmp_path), progress=False)
-        assert mlflow.active_run().info.run_id == theirs.info.run_id  # not ended by us
-    assert mlflow.get_run(theirs.info.run_id).info.status == "FINISHED"
+    try:
+        with mlflow.start_run() as theirs:
+            with pytest.raises(ConfigError, match=f"MLflow run {theirs.info.run_id} is active"):
+                train_with(settings(tmp_path), progress=False)
+            assert mlflow.active_run().info.run_id == theirs.info.run_id  # not ended by us
+        assert mlflow.get_run(theirs.info.run_id).info.status == "FINISHED"
+    finally:  # its store is this test's: neither the next test nor its subprocesses see it
+        mlflow.set_tracking_uri(None)
 
 
 def test_an_s3_lake_without_tracking_uri_fails_before_any_work(monkeypatch) -> None:
